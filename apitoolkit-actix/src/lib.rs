@@ -1,0 +1,1 @@
+//! APItoolkit actix integration (built by its own issue).

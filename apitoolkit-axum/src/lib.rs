@@ -1,0 +1,1 @@
+//! APItoolkit axum integration (built by its own issue).

@@ -1,0 +1,1 @@
+//! APItoolkit client integration (built by its own issue).

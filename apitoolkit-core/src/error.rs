@@ -1,0 +1,59 @@
+//! Configuration errors, reported once at start-up.
+
+/// A configuration that cannot be used: a bad redaction path, a malformed list, an
+/// unknown exporter or an out-of-range number.
+///
+/// Every variant names where the value came from (the builder setter or the environment
+/// variable) and the offending value, so the message alone is enough to fix the config.
+/// No variant ever carries the API key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A JSONPath in a redaction list does not parse.
+    #[error("{origin}: invalid JSONPath `{path}` at position {position}: {reason}")]
+    InvalidPath {
+        /// The setter or environment variable the path came from.
+        origin: String,
+        /// The path as the user wrote it.
+        path: String,
+        /// Character offset (0-based) in `path` where the error was found.
+        position: usize,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// A list variable is neither a JSON array of strings nor (where allowed) comma-separated.
+    #[error("{origin}: malformed list `{value}`: {reason}")]
+    MalformedList {
+        /// The setter or environment variable.
+        origin: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A value that is not valid for its setting (a boolean, a number, an exporter, a URL...).
+    #[error("{origin}: invalid value `{value}`: expected {expected}")]
+    InvalidValue {
+        /// The setter or environment variable.
+        origin: String,
+        /// The value as given.
+        value: String,
+        /// What was expected instead.
+        expected: String,
+    },
+}
+
+impl ConfigError {
+    /// Rewrites the origin of the error (used when a path list built by
+    /// [`Redactor::new`](crate::Redactor::new) came from a named setter or variable).
+    #[must_use]
+    pub fn with_origin(mut self, new_origin: impl Into<String>) -> Self {
+        let o = match &mut self {
+            ConfigError::InvalidPath { origin, .. }
+            | ConfigError::MalformedList { origin, .. }
+            | ConfigError::InvalidValue { origin, .. } => origin,
+        };
+        *o = new_origin.into();
+        self
+    }
+}

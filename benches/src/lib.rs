@@ -1,0 +1,1 @@
+//! Criterion benchmarks for the APItoolkit SDK live in `benches/`; this library is empty.
