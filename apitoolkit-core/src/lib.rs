@@ -1,9 +1,21 @@
 //! APItoolkit SDK for Rust: the runtime-agnostic core.
+//!
+//! Web-framework adapters (`apitoolkit-axum`, `apitoolkit-actix`, `apitoolkit-client`)
+//! build on this crate; it can also be used directly from any custom server.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod capture;
+pub mod config;
 mod error;
+mod error_record;
+pub mod exchange;
 pub mod payload;
+pub mod record;
 pub mod redact;
 
+pub use capture::BodyCapture;
+pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
 pub use error::ConfigError;
-pub use redact::{Redactor, REDACTED};
+pub use exchange::{CapturedBody, Exchange};
+pub use payload::{ErrorEntry, RequestMessage, SdkType};
+pub use redact::{RedactionRules, Redactor, REDACTED};

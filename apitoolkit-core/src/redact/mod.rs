@@ -1,8 +1,30 @@
-//! Redaction: headers, query parameters and JSON bodies (SPEC §4).
+//! Redaction (SPEC §4): headers, query parameters and bodies. Nothing marked for
+//! redaction leaves the process.
+//!
+//! - Headers: names compared case-insensitively; the value becomes `["[CLIENT_REDACTED]"]`.
+//! - Query parameters: values masked in both `query_params` and `raw_url`.
+//! - Bodies: compiled JSONPaths ([`Redactor`]), applied by `Content-Type` ([`BodyKind`]):
+//!   JSON (or no type) directly, urlencoded forms and multipart forms as a JSON object
+//!   (file parts become `[<mime>_FILE]`), anything else as captured. JSON that cannot be
+//!   parsed while paths are configured, and compressed structured bodies, fail closed:
+//!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
 
+mod body;
+mod form;
+mod headers;
 mod jsonpath;
+mod multipart;
+mod query;
+mod rules;
 
-pub use jsonpath::Redactor;
+pub use body::{redact_body, BodyKind};
+pub use headers::redact_headers;
+pub use jsonpath::{unparseable_placeholder, Redactor};
+pub use query::redact_query;
+pub use rules::{
+    RedactionRules, RedactionRulesBuilder, DEFAULT_REDACTED_HEADERS,
+    DEFAULT_REDACTED_QUERY_PARAMS,
+};
 
 /// The replacement written over every redacted value.
 pub const REDACTED: &str = "[CLIENT_REDACTED]";

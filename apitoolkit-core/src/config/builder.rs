@@ -1,0 +1,359 @@
+//! [`ConfigBuilder`]: typed setters, environment fallback, validation at `build()`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::env::{invalid, lookup, parse_bool, parse_list, parse_otlp_headers, parse_usize};
+use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
+use crate::payload::RequestMessage;
+use crate::redact::RedactionRules;
+use crate::ConfigError;
+
+/// Builds a [`Config`]. Every setter wins over its environment variable; anything not set
+/// falls back to the variable of SPEC §5, then to the default.
+#[derive(Debug, Default, Clone)]
+#[must_use]
+pub struct ConfigBuilder {
+    api_key: Option<String>,
+    project_id: Option<String>,
+    debug: Option<bool>,
+    tags: Option<Vec<String>>,
+    service_version: Option<String>,
+    service_name: Option<String>,
+    redact_headers: Option<Vec<String>>,
+    default_redacted_headers: Option<bool>,
+    redact_request_body: Option<Vec<String>>,
+    redact_response_body: Option<Vec<String>>,
+    redact_query_params: Option<Vec<String>>,
+    capture_request_body: Option<bool>,
+    capture_response_body: Option<bool>,
+    max_body_bytes: Option<usize>,
+    disabled: Option<bool>,
+    export: Option<Export>,
+    otlp_endpoint: Option<String>,
+    otlp_protocol: Option<OtlpProtocol>,
+    shipper: Option<ShipperSettings>,
+}
+
+impl ConfigBuilder {
+    /// The APItoolkit API key (`APITOOLKIT_KEY`).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+    /// The project id written in each record's `project_id`.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+    /// Log lifecycle events and each redacted payload through `tracing` (`APITOOLKIT_DEBUG`).
+    pub fn debug(mut self, on: bool) -> Self {
+        self.debug = Some(on);
+        self
+    }
+    /// Tags for every record (`APITOOLKIT_TAGS`).
+    pub fn tags<I, S>(mut self, tags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = Some(tags.into_iter().map(Into::into).collect());
+        self
+    }
+    /// `service_version` (`APITOOLKIT_SERVICE_VERSION`).
+    pub fn service_version(mut self, v: impl Into<String>) -> Self {
+        self.service_version = Some(v.into());
+        self
+    }
+    /// OTLP `service.name` (`APITOOLKIT_SERVICE_NAME`; default: the binary's name).
+    pub fn service_name(mut self, v: impl Into<String>) -> Self {
+        self.service_name = Some(v.into());
+        self
+    }
+    /// Extra header names to redact (`APITOOLKIT_REDACT_HEADERS`), added to the defaults.
+    pub fn redact_headers<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redact_headers = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+    /// `false` opts out of the default header list (`authorization`, `cookie`, ...).
+    pub fn default_redacted_headers(mut self, keep: bool) -> Self {
+        self.default_redacted_headers = Some(keep);
+        self
+    }
+    /// JSONPaths redacted in request bodies (`APITOOLKIT_REDACT_REQ_BODY`).
+    pub fn redact_request_body<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redact_request_body = Some(paths.into_iter().map(Into::into).collect());
+        self
+    }
+    /// JSONPaths redacted in response bodies (`APITOOLKIT_REDACT_RES_BODY`).
+    pub fn redact_response_body<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redact_response_body = Some(paths.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Extra query parameter names to mask (`APITOOLKIT_REDACT_QUERY_PARAMS`).
+    pub fn redact_query_params<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.redact_query_params = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Capture request bodies at all (`APITOOLKIT_CAPTURE_REQUEST_BODY`).
+    pub fn capture_request_body(mut self, on: bool) -> Self {
+        self.capture_request_body = Some(on);
+        self
+    }
+    /// Capture response bodies at all (`APITOOLKIT_CAPTURE_RESPONSE_BODY`).
+    pub fn capture_response_body(mut self, on: bool) -> Self {
+        self.capture_response_body = Some(on);
+        self
+    }
+    /// Per-body capture cap (`APITOOLKIT_MAX_BODY_BYTES`).
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = Some(bytes);
+        self
+    }
+    /// Turn the SDK off entirely (`APITOOLKIT_DISABLED`).
+    pub fn disabled(mut self, off: bool) -> Self {
+        self.disabled = Some(off);
+        self
+    }
+    /// Where records go (`APITOOLKIT_EXPORT`).
+    pub fn export(mut self, export: Export) -> Self {
+        self.export = Some(export);
+        self
+    }
+    /// Hand each batch to a closure instead of exporting it (the in-process test hook).
+    pub fn on_batch<F>(self, f: F) -> Self
+    where
+        F: Fn(&[RequestMessage]) + Send + Sync + 'static,
+    {
+        self.export(Export::Callback(Arc::new(f)))
+    }
+    /// OTLP collector endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`).
+    pub fn otlp_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.otlp_endpoint = Some(endpoint.into());
+        self
+    }
+    /// OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`: `grpc` or `http/protobuf`).
+    pub fn otlp_protocol(mut self, protocol: OtlpProtocol) -> Self {
+        self.otlp_protocol = Some(protocol);
+        self
+    }
+    /// Shipper tuning (queue, batches, retries).
+    pub fn shipper(mut self, settings: ShipperSettings) -> Self {
+        self.shipper = Some(settings);
+        self
+    }
+
+    /// Validates everything, compiling every redaction path, with the process environment
+    /// as the fallback.
+    pub fn build(self) -> Result<Config, ConfigError> {
+        self.build_with_env(|name| std::env::var(name).ok())
+    }
+
+    /// As [`build`](Self::build), reading variables through `env` instead of the process
+    /// environment (for tests and for hosts that keep settings elsewhere).
+    pub fn build_with_env<E>(self, env: E) -> Result<Config, ConfigError>
+    where
+        E: Fn(&str) -> Option<String>,
+    {
+        let env: &dyn Fn(&str) -> Option<String> = &env;
+        let bool_var = |set: Option<bool>, name: &str, default: bool| match set {
+            Some(v) => Ok(v),
+            None => lookup(env, name).map_or(Ok(default), |v| parse_bool(name, &v)),
+        };
+        let list_var = |set: Option<Vec<String>>, name: &str, comma_ok: bool| match set {
+            Some(v) => Ok(v),
+            None => lookup(env, name).map_or(Ok(Vec::new()), |v| parse_list(name, &v, comma_ok)),
+        };
+
+        let api_key = self.api_key.or_else(|| lookup(env, "APITOOLKIT_KEY"));
+        let debug = bool_var(self.debug, "APITOOLKIT_DEBUG", false)?;
+        let tags = list_var(self.tags, "APITOOLKIT_TAGS", true)?;
+        let service_version = self
+            .service_version
+            .or_else(|| lookup(env, "APITOOLKIT_SERVICE_VERSION"));
+        let service_name = self
+            .service_name
+            .or_else(|| lookup(env, "APITOOLKIT_SERVICE_NAME"))
+            .unwrap_or_else(binary_name);
+
+        let redaction = RedactionRules::builder()
+            .default_headers(self.default_redacted_headers.unwrap_or(true))
+            .headers(list_var(self.redact_headers, "APITOOLKIT_REDACT_HEADERS", true)?)
+            .query_params(list_var(
+                self.redact_query_params,
+                "APITOOLKIT_REDACT_QUERY_PARAMS",
+                true,
+            )?)
+            .request_body(list_var(
+                self.redact_request_body,
+                "APITOOLKIT_REDACT_REQ_BODY",
+                false,
+            )?)
+            .response_body(list_var(
+                self.redact_response_body,
+                "APITOOLKIT_REDACT_RES_BODY",
+                false,
+            )?)
+            .origins("APITOOLKIT_REDACT_REQ_BODY", "APITOOLKIT_REDACT_RES_BODY")
+            .build()?;
+
+        let capture_request_body =
+            bool_var(self.capture_request_body, "APITOOLKIT_CAPTURE_REQUEST_BODY", true)?;
+        let capture_response_body = bool_var(
+            self.capture_response_body,
+            "APITOOLKIT_CAPTURE_RESPONSE_BODY",
+            true,
+        )?;
+        let max_body_bytes = match self.max_body_bytes {
+            Some(v) => v,
+            None => lookup(env, "APITOOLKIT_MAX_BODY_BYTES").map_or(Ok(DEFAULT_MAX_BODY_BYTES), |v| {
+                parse_usize("APITOOLKIT_MAX_BODY_BYTES", &v)
+            })?,
+        };
+        let disabled = bool_var(self.disabled, "APITOOLKIT_DISABLED", false)?;
+
+        let otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
+        let export = match self.export {
+            Some(e) => e,
+            None => match lookup(env, "APITOOLKIT_EXPORT") {
+                Some(v) => parse_export(&v, otlp, api_key.is_some())?,
+                None if api_key.is_some() => Export::Otlp(otlp),
+                None => Export::Stdout,
+            },
+        };
+        if matches!(export, Export::Otlp(_)) && api_key.is_none() {
+            return Err(invalid(
+                "APITOOLKIT_EXPORT",
+                "otlp",
+                "an API key (APITOOLKIT_KEY or .api_key()) for the otlp exporter",
+            ));
+        }
+        let shipper = self.shipper.unwrap_or_default();
+        validate_shipper(&shipper)?;
+
+        Ok(Config {
+            inner: Arc::new(Inner {
+                api_key,
+                project_id: self.project_id.unwrap_or_default(),
+                debug,
+                tags,
+                service_version,
+                service_name,
+                redaction: Arc::new(redaction),
+                capture_request_body,
+                capture_response_body,
+                max_body_bytes,
+                disabled,
+                export,
+                shipper,
+            }),
+        })
+    }
+}
+
+fn parse_export(value: &str, otlp: OtlpSettings, has_key: bool) -> Result<Export, ConfigError> {
+    let v = value.trim();
+    match v.to_ascii_lowercase().as_str() {
+        "otlp" if has_key => Ok(Export::Otlp(otlp)),
+        "otlp" => Err(invalid(
+            "APITOOLKIT_EXPORT",
+            value,
+            "APITOOLKIT_KEY to be set for the otlp exporter",
+        )),
+        "stdout" => Ok(Export::Stdout),
+        _ => match v.strip_prefix("file:") {
+            Some(path) if !path.is_empty() => Ok(Export::File(PathBuf::from(path))),
+            _ => Err(invalid(
+                "APITOOLKIT_EXPORT",
+                value,
+                "`otlp`, `stdout` or `file:PATH`",
+            )),
+        },
+    }
+}
+
+fn otlp_settings(
+    env: &dyn Fn(&str) -> Option<String>,
+    endpoint: Option<String>,
+    protocol: Option<OtlpProtocol>,
+) -> Result<OtlpSettings, ConfigError> {
+    const PROTO: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    let protocol = match protocol {
+        Some(p) => p,
+        None => match lookup(env, PROTO) {
+            None => OtlpProtocol::Grpc,
+            Some(v) => match v.trim() {
+                "grpc" => OtlpProtocol::Grpc,
+                "http/protobuf" => OtlpProtocol::HttpProtobuf,
+                _ => return Err(invalid(PROTO, &v, "`grpc` or `http/protobuf`")),
+            },
+        },
+    };
+    let endpoint = endpoint
+        .or_else(|| lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT"))
+        .unwrap_or_else(|| match protocol {
+            OtlpProtocol::Grpc => DEFAULT_OTLP_ENDPOINT.to_owned(),
+            OtlpProtocol::HttpProtobuf => DEFAULT_OTLP_ENDPOINT.replace(":4317", ":4318"),
+        });
+    let parsed = endpoint.parse::<http::Uri>().ok();
+    if !parsed.is_some_and(|u| u.scheme().is_some() && u.host().is_some()) {
+        return Err(invalid(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            &endpoint,
+            "an absolute http:// or https:// URL",
+        ));
+    }
+    let headers = match lookup(env, "OTEL_EXPORTER_OTLP_HEADERS") {
+        Some(v) => parse_otlp_headers("OTEL_EXPORTER_OTLP_HEADERS", &v)?,
+        None => Vec::new(),
+    };
+    let mut s = OtlpSettings::new(endpoint, protocol);
+    s.headers = headers;
+    Ok(s)
+}
+
+fn validate_shipper(s: &ShipperSettings) -> Result<(), ConfigError> {
+    let checks = [
+        ("queue_max_items", s.queue_max_items == 0),
+        ("queue_max_bytes", s.queue_max_bytes == 0),
+        ("batch_max_records", s.batch_max_records == 0),
+        ("batch_max_bytes", s.batch_max_bytes == 0),
+        ("batch_interval", s.batch_interval.is_zero()),
+        ("export_timeout", s.export_timeout.is_zero()),
+        ("max_attempts", s.max_attempts == 0),
+    ];
+    for (name, bad) in checks {
+        if bad {
+            return Err(invalid(
+                &format!("ShipperSettings::{name}"),
+                "0",
+                "a value greater than zero",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn binary_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "unknown_service:rust".to_owned())
+}

@@ -1,0 +1,88 @@
+//! Where records are exported.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::payload::RequestMessage;
+
+/// A closure receiving each exported batch (the in-process test hook).
+pub type BatchCallback = Arc<dyn Fn(&[RequestMessage]) + Send + Sync>;
+
+/// Which exporter the shipper runs (`APITOOLKIT_EXPORT`).
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Export {
+    /// OTLP to APItoolkit (the default when an API key is set).
+    Otlp(OtlpSettings),
+    /// JSON Lines on standard output (the default without a key).
+    Stdout,
+    /// JSON Lines appended to a file.
+    File(PathBuf),
+    /// Each batch handed to a closure.
+    Callback(BatchCallback),
+}
+
+impl fmt::Debug for Export {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Export::Otlp(s) => f.debug_tuple("Otlp").field(s).finish(),
+            Export::Stdout => f.write_str("Stdout"),
+            Export::File(p) => f.debug_tuple("File").field(p).finish(),
+            Export::Callback(_) => f.write_str("Callback(..)"),
+        }
+    }
+}
+
+/// OTLP transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    /// gRPC (`grpc`), the default.
+    Grpc,
+    /// HTTP with protobuf bodies (`http/protobuf`), `POST {endpoint}/v1/traces`.
+    HttpProtobuf,
+}
+
+/// OTLP exporter settings.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OtlpSettings {
+    /// Collector endpoint, e.g. `https://otelcol.apitoolkit.io:4317`.
+    pub endpoint: String,
+    /// Transport.
+    pub protocol: OtlpProtocol,
+    /// Extra headers/metadata (`OTEL_EXPORTER_OTLP_HEADERS`), sent with every export.
+    pub headers: Vec<(String, String)>,
+}
+
+/// APItoolkit's collector (gRPC).
+pub const DEFAULT_OTLP_ENDPOINT: &str = "https://otelcol.apitoolkit.io:4317";
+
+impl OtlpSettings {
+    /// Settings for an endpoint and protocol with no extra headers.
+    pub fn new(endpoint: impl Into<String>, protocol: OtlpProtocol) -> OtlpSettings {
+        OtlpSettings {
+            endpoint: endpoint.into(),
+            protocol,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl Default for OtlpSettings {
+    fn default() -> Self {
+        OtlpSettings::new(DEFAULT_OTLP_ENDPOINT, OtlpProtocol::Grpc)
+    }
+}
+
+impl fmt::Debug for OtlpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values may hold credentials: print names only.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("OtlpSettings")
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("headers", &names)
+            .finish()
+    }
+}

@@ -1,0 +1,118 @@
+//! A captured exchange: the raw facts an adapter gathers while a request is served,
+//! before redaction. The shipper turns it into a [`RequestMessage`](crate::payload::RequestMessage)
+//! off the request path (see [`crate::record`]).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Uri, Version};
+use uuid::Uuid;
+
+use crate::payload::{ErrorEntry, SdkType};
+use crate::redact::RedactionRules;
+
+/// What was captured of one body.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CapturedBody {
+    /// The body was empty, or capture was turned off.
+    #[default]
+    Empty,
+    /// The whole body (at most the configured cap).
+    Complete(Bytes),
+    /// The body was larger than the cap; only its size so far is known.
+    TooLarge {
+        /// The cap in force.
+        cap: usize,
+    },
+    /// The body could not be captured (e.g. a streaming request body of an outgoing call).
+    NotCaptured,
+}
+
+impl CapturedBody {
+    /// Approximate heap size, for the shipper's byte budget.
+    pub fn size(&self) -> usize {
+        match self {
+            CapturedBody::Complete(b) => b.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// Everything captured of one HTTP exchange, incoming or outgoing, not yet redacted.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Which integration captured it.
+    pub sdk_type: SdkType,
+    /// This record's id.
+    pub msg_id: Uuid,
+    /// For outgoing calls: the incoming request's `msg_id`.
+    pub parent_id: Option<Uuid>,
+    /// Wall-clock time the exchange started.
+    pub started_at: SystemTime,
+    /// From start to the end of the response body (or its drop).
+    pub duration: Duration,
+    /// Request method.
+    pub method: Method,
+    /// Request target (origin-form for incoming requests, absolute for outgoing calls).
+    pub uri: Uri,
+    /// HTTP version of the exchange.
+    pub version: Version,
+    /// Matched route template; `None` when no route matched.
+    pub route: Option<String>,
+    /// Path parameters in route order.
+    pub path_params: Vec<(String, String)>,
+    /// Response status (503 for an outgoing call that got no response).
+    pub status: u16,
+    /// Request headers as received or sent.
+    pub request_headers: HeaderMap,
+    /// Response headers.
+    pub response_headers: HeaderMap,
+    /// Captured request body.
+    pub request_body: CapturedBody,
+    /// Captured response body.
+    pub response_body: CapturedBody,
+    /// Errors reported while serving the request.
+    pub errors: Vec<ErrorEntry>,
+    /// Redaction rules that replace the configured ones (per-client lists of outgoing calls).
+    pub redaction: Option<Arc<RedactionRules>>,
+}
+
+impl Exchange {
+    /// A new exchange with empty captures, a fresh `msg_id` and the start time now.
+    pub fn new(sdk_type: SdkType, method: Method, uri: Uri, version: Version) -> Exchange {
+        Exchange {
+            sdk_type,
+            msg_id: Uuid::new_v4(),
+            parent_id: None,
+            started_at: SystemTime::now(),
+            duration: Duration::ZERO,
+            method,
+            uri,
+            version,
+            route: None,
+            path_params: Vec::new(),
+            status: 0,
+            request_headers: HeaderMap::new(),
+            response_headers: HeaderMap::new(),
+            request_body: CapturedBody::Empty,
+            response_body: CapturedBody::Empty,
+            errors: Vec::new(),
+            redaction: None,
+        }
+    }
+
+    /// Approximate memory held by this exchange, used for the shipper's byte budget.
+    pub fn approx_size(&self) -> usize {
+        let headers = |h: &HeaderMap| {
+            h.iter()
+                .map(|(n, v)| n.as_str().len() + v.len() + 16)
+                .sum::<usize>()
+        };
+        256 + self.request_body.size()
+            + self.response_body.size()
+            + headers(&self.request_headers)
+            + headers(&self.response_headers)
+            + self.uri.path_and_query().map_or(0, |p| p.as_str().len())
+    }
+}

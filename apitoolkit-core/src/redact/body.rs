@@ -1,0 +1,106 @@
+//! Which bodies the paths apply to, by `Content-Type` (SPEC §4), and the placeholders
+//! shipped instead of a body that cannot be shipped safely.
+
+use std::borrow::Cow;
+
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use http::HeaderMap;
+
+use super::{form, multipart, Redactor};
+use crate::exchange::CapturedBody;
+
+/// How a body is treated, decided by its `Content-Type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `application/json`, `*/*+json`, or no content type: the paths apply.
+    Json,
+    /// `application/x-www-form-urlencoded`: shipped as a redacted JSON object.
+    Form,
+    /// `multipart/form-data` with its boundary: fields as for forms, files replaced.
+    Multipart(String),
+    /// Anything else: shipped as captured.
+    Other,
+}
+
+impl BodyKind {
+    /// Classifies a body by its headers.
+    pub fn of(headers: &HeaderMap) -> BodyKind {
+        let Some(ct) = headers.get(CONTENT_TYPE) else {
+            return BodyKind::Json;
+        };
+        let ct = String::from_utf8_lossy(ct.as_bytes());
+        let mut parts = ct.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence.is_empty() || essence == "application/json" || essence.ends_with("+json") {
+            BodyKind::Json
+        } else if essence == "application/x-www-form-urlencoded" {
+            BodyKind::Form
+        } else if essence == "multipart/form-data" {
+            let boundary = parts.find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("boundary")
+                    .then(|| v.trim().trim_matches('"').to_owned())
+            });
+            BodyKind::Multipart(boundary.unwrap_or_default())
+        } else {
+            BodyKind::Other
+        }
+    }
+}
+
+/// The bytes shipped for a body: redacted per its kind, or a placeholder.
+pub fn redact_body<'a>(
+    body: &'a CapturedBody,
+    headers: &HeaderMap,
+    redactor: &Redactor,
+) -> Cow<'a, [u8]> {
+    let bytes = match body {
+        CapturedBody::Empty => return Cow::Borrowed(b""),
+        CapturedBody::NotCaptured => return Cow::Borrowed(b"[BODY_NOT_CAPTURED]"),
+        CapturedBody::TooLarge { cap } => {
+            return Cow::Owned(format!("[BODY_TOO_LARGE over {cap} bytes]").into_bytes())
+        }
+        CapturedBody::Complete(b) if b.is_empty() => return Cow::Borrowed(b""),
+        CapturedBody::Complete(b) => &b[..],
+    };
+    let kind = BodyKind::of(headers);
+    let structured = kind != BodyKind::Other;
+    if structured && is_encoded(headers) {
+        // A compressed body is never decoded (that would need an unbounded buffer). If it
+        // should be parsed, fail closed; a JSON body without paths ships as captured.
+        if kind != BodyKind::Json || !redactor.is_empty() {
+            return Cow::Owned(encoded_placeholder(headers, bytes.len()));
+        }
+        return Cow::Borrowed(bytes);
+    }
+    match kind {
+        BodyKind::Json => redactor.redact(bytes),
+        BodyKind::Form => Cow::Owned(form::redact_form(bytes, redactor)),
+        BodyKind::Multipart(boundary) => {
+            Cow::Owned(multipart::redact_multipart(bytes, &boundary, redactor))
+        }
+        BodyKind::Other => Cow::Borrowed(bytes),
+    }
+}
+
+fn is_encoded(headers: &HeaderMap) -> bool {
+    headers.get_all(CONTENT_ENCODING).iter().any(|v| {
+        let v = v.as_bytes();
+        !v.is_empty() && !v.eq_ignore_ascii_case(b"identity")
+    })
+}
+
+fn encoded_placeholder(headers: &HeaderMap, len: usize) -> Vec<u8> {
+    let enc = headers
+        .get(CONTENT_ENCODING)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    // Only a token-like encoding name is echoed.
+    let enc: String = enc
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ',')
+        .take(32)
+        .collect();
+    format!("[ENCODED_BODY {enc} {len} bytes]").into_bytes()
+}
