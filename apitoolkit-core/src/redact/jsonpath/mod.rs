@@ -1,31 +1,190 @@
-//! PLACEHOLDER owned by the redactor work: replaced by the compiled executor.
-use std::borrow::Cow;
+//! The compiled JSONPath body redactor (SPEC §4).
+//!
+//! # Design
+//!
+//! * **Compile once** (`parse.rs`): [`Redactor::new`] applies the two APItoolkit
+//!   leniencies (a missing leading `$`, and `-` inside dot-notation names) as a textual
+//!   rewrite, parses with jsonpath-rust's RFC 9535 parser, and compiles the AST into a
+//!   [`Program`](program::Program): an NFA over segments shared by all paths
+//!   (`program.rs`). Paths with filter selectors keep their AST.
+//! * **One pass over the bytes** (`splice.rs`): [`Redactor::redact`] scans the body once,
+//!   iteratively, tracking for every open container the set of live NFA states; a value
+//!   no path can reach is skipped by a fast validating skipper, a matched value is
+//!   skipped and its byte span recorded. The output splices the JSON string
+//!   `"[CLIENT_REDACTED]"` over those spans; every other byte (whitespace, key order,
+//!   number text, escapes) is copied unchanged. No `Value` is built.
+//! * **DOM fallback** (`dom.rs`): filter selectors, negative indices and slices with a
+//!   negative bound or step need more than a forward pass. When one is configured,
+//!   `redact` parses the body with serde_json, finds the matched nodes on the DOM, then
+//!   runs the same byte scanner with the DOM as its guide, so the output still keeps
+//!   every unredacted byte. serde_json's recursion limit (128) applies on that path: a
+//!   deeper body becomes the unparseable placeholder.
+//! * **Fail closed**: with paths configured, a body that is not JSON (bad syntax,
+//!   truncation, trailing garbage, invalid UTF-8, lone surrogate escapes) becomes
+//!   `[UNPARSEABLE_BODY n bytes]`. The empty body stays empty.
+//!
+//! A matched node is replaced as a whole, whatever its type; nested matches (`$..*`,
+//! or `$.a` with `$.a.b`) replace the outermost node once.
 
+mod dom;
+mod parse;
+mod program;
+mod splice;
+mod typecheck;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use self::program::Program;
+use super::REDACTED;
 use crate::ConfigError;
 
-/// Compiled JSONPath body redactor.
+/// The bytes that replace a body of `len` bytes that is not JSON (or cannot be
+/// processed) while redaction paths are configured: `[UNPARSEABLE_BODY n bytes]`.
+/// Shared by every body kind so the text is the same everywhere.
+pub fn unparseable_placeholder(len: usize) -> Vec<u8> {
+    format!("[UNPARSEABLE_BODY {len} bytes]").into_bytes()
+}
+
+/// A compiled set of JSONPath redaction paths, applied to request and response bodies.
+///
+/// Cheap to clone (the compiled program is shared) and `Send + Sync`. The default value
+/// has no paths and leaves every body untouched.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
     paths: Vec<String>,
+    program: Program,
 }
 
 impl Redactor {
-    /// Parses and compiles the paths.
+    /// Parses and compiles `paths` (RFC 9535 JSONPath, plus the two leniencies: a
+    /// missing leading `$` and `-` inside dot-notation names).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidPath`] for the first path that does not parse, with the
+    /// character position in the path as written.
     pub fn new<I, S>(paths: I) -> Result<Redactor, ConfigError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Ok(Redactor { paths: paths.into_iter().map(|p| p.as_ref().to_owned()).collect() })
+        let mut inner = Inner::default();
+        for path in paths {
+            let path = path.as_ref();
+            parse::compile_into(&mut inner.program, path)?;
+            inner.paths.push(path.to_owned());
+        }
+        Ok(Redactor {
+            inner: Arc::new(inner),
+        })
     }
+
     /// True when no path is configured.
     pub fn is_empty(&self) -> bool {
-        self.paths.is_empty()
+        self.inner.paths.is_empty()
     }
-    /// Redacts a JSON body; fails closed on non-JSON.
+
+    /// The configured paths, as the user wrote them.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.inner.paths.iter().map(String::as_str)
+    }
+
+    /// Redacts a JSON body.
+    ///
+    /// Returns the input borrowed when no path is configured (even if it is not JSON),
+    /// when it is empty, or when nothing matched. Otherwise every matched value is
+    /// replaced by the JSON string `"[CLIENT_REDACTED]"` and all other bytes are kept.
+    /// A body that is not JSON becomes [`unparseable_placeholder`].
     pub fn redact<'a>(&self, body: &'a [u8]) -> Cow<'a, [u8]> {
-        Cow::Borrowed(body)
+        if self.is_empty() || body.is_empty() {
+            return Cow::Borrowed(body);
+        }
+        let program = &self.inner.program;
+        let spans = if std::str::from_utf8(body).is_err() {
+            Err(splice::Invalid)
+        } else if program.streamable() {
+            splice::scan(body, &mut splice::NfaCursor::new(program))
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(doc) => {
+                    let set = dom::match_set(program, &doc);
+                    if set.is_empty() {
+                        return Cow::Borrowed(body);
+                    }
+                    splice::scan(body, &mut dom::DomCursor::new(&doc, &set))
+                }
+                Err(_) => Err(splice::Invalid),
+            }
+        };
+        let Ok(spans) = spans else {
+            return Cow::Owned(unparseable_placeholder(body.len()));
+        };
+        if spans.is_empty() {
+            return Cow::Borrowed(body);
+        }
+        let removed: usize = spans.iter().map(|s| s.len()).sum();
+        let mut out = Vec::with_capacity(body.len() - removed + spans.len() * (REDACTED.len() + 2));
+        let mut at = 0;
+        for span in spans {
+            out.extend_from_slice(&body[at..span.start]);
+            out.push(b'"');
+            out.extend_from_slice(REDACTED.as_bytes());
+            out.push(b'"');
+            at = span.end;
+        }
+        out.extend_from_slice(&body[at..]);
+        Cow::Owned(out)
     }
-    /// Redacts a parsed document in place.
-    pub fn redact_value(&self, _value: &mut serde_json::Value) {}
+
+    /// Redacts a parsed document in place, with the same matching as [`Redactor::redact`].
+    ///
+    /// With a filter path configured, a hand-built document nested deeper than 128
+    /// levels (which serde_json would never parse) is replaced as a whole, failing closed.
+    pub fn redact_value(&self, value: &mut serde_json::Value) {
+        if self.is_empty() {
+            return;
+        }
+        let program = &self.inner.program;
+        if !program.filters.is_empty() && dom::depth(value) > dom::MAX_FILTER_DEPTH {
+            dom::dispose(std::mem::replace(
+                value,
+                serde_json::Value::String(REDACTED.to_owned()),
+            ));
+            return;
+        }
+        let set = dom::match_set(program, value);
+        if !set.is_empty() {
+            dom::apply(value, &set);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn redact_redactor_is_send_sync() {
+        assert_send_sync::<Redactor>();
+        assert_eq!(unparseable_placeholder(3), b"[UNPARSEABLE_BODY 3 bytes]");
+    }
+
+    #[test]
+    fn redact_basic_splice() {
+        let r = Redactor::new(["$.a", "b.c", "$..d"]).unwrap();
+        let out = r.redact(br#"{"a": [1, 2], "b": {"c": 1, "e": {"d": 2}}, "x": 1.0e10}"#);
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"a": "[CLIENT_REDACTED]", "b": {"c": "[CLIENT_REDACTED]", "e": {"d": "[CLIENT_REDACTED]"}}, "x": 1.0e10}"#
+        );
+        assert_eq!(&*r.redact(b"{\"a\":"), b"[UNPARSEABLE_BODY 5 bytes]");
+    }
 }

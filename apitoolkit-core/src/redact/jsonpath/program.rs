@@ -1,0 +1,213 @@
+//! The compiled form of the configured paths: an NFA over segments.
+//!
+//! Every path made of name, index, slice, wildcard and union selectors (plain or
+//! descendant segments) is flattened into a run of [`Seg`]s in one shared table. A
+//! *state* is the index of the segment that still has to be applied to the children of
+//! the current node. Stepping from a node to one of its children ([`Program::step`])
+//! maps the parent's state set to the child's state set:
+//!
+//! * a selector of segment `s` that selects the child moves it to `s + 1`, or reports a
+//!   match when `s` is the last segment of its path;
+//! * a descendant segment also keeps `s` alive in the child, so it applies at every depth.
+//!
+//! Paths containing a filter selector are kept as jsonpath-rust ASTs and evaluated on a
+//! DOM (see `dom.rs`).
+
+use std::ops::Range;
+
+use jsonpath_rust::parser::model::JpQuery;
+
+/// One compiled selector (filters are never compiled into the NFA).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Sel {
+    /// `.name` / `['name']`: the decoded member name.
+    Name(Box<str>),
+    /// `[i]`; negative indices count from the end of the array.
+    Index(i64),
+    /// `[start:end:step]` with RFC 9535 semantics.
+    Slice(Option<i64>, Option<i64>, i64),
+    /// `*` / `[*]`.
+    Wildcard,
+}
+
+/// One segment: a union of selectors, possibly applied at every depth.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Seg {
+    /// `..` segment.
+    pub(crate) descendant: bool,
+    /// The union of selectors.
+    pub(crate) sels: Vec<Sel>,
+    /// Whether this is the last segment of its path.
+    pub(crate) last: bool,
+}
+
+/// A child of the current node, as seen by [`Program::step`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Child<'k> {
+    /// An object member with its decoded name.
+    Key(&'k [u8]),
+    /// An array element: index and, when known, the array length.
+    Index(usize, Option<usize>),
+}
+
+/// All configured paths, compiled.
+#[derive(Debug, Default)]
+pub(crate) struct Program {
+    /// Shared segment table; states index into it.
+    pub(crate) segs: Vec<Seg>,
+    /// The initial state of every compiled path with at least one segment.
+    pub(crate) roots: Vec<u32>,
+    /// A path `$` (no segment) is configured: the whole document matches.
+    pub(crate) root_match: bool,
+    /// Paths with filter selectors, evaluated by jsonpath-rust on a DOM.
+    pub(crate) filters: Vec<JpQuery>,
+    /// Some selector needs the array length (negative index or negative slice bound/step).
+    pub(crate) needs_len: bool,
+}
+
+impl Program {
+    /// Adds a compiled path (a list of `(descendant, selectors)` segments).
+    pub(crate) fn push_path(&mut self, segs: Vec<(bool, Vec<Sel>)>) {
+        if segs.is_empty() {
+            self.root_match = true;
+            return;
+        }
+        self.needs_len |= segs.iter().flat_map(|(_, s)| s).any(Sel::needs_len);
+        self.roots.push(self.segs.len() as u32);
+        let n = segs.len();
+        for (i, (descendant, sels)) in segs.into_iter().enumerate() {
+            self.segs.push(Seg {
+                descendant,
+                sels,
+                last: i + 1 == n,
+            });
+        }
+    }
+
+    /// True when the byte scanner can evaluate every path in one forward pass.
+    pub(crate) fn streamable(&self) -> bool {
+        self.filters.is_empty() && !self.needs_len
+    }
+
+    /// Pushes onto `arena` the (deduplicated) states of `child`, given its parent's
+    /// states `arena[from]` (which must end at or before `arena.len()`). Returns `true`
+    /// when the child is matched by some path; the pushed states are then incomplete.
+    #[inline]
+    pub(crate) fn step(&self, arena: &mut Vec<u32>, from: Range<usize>, child: Child<'_>) -> bool {
+        let base = arena.len();
+        let out = arena;
+        for k in from {
+            let id = out[k];
+            let seg = &self.segs[id as usize];
+            for sel in &seg.sels {
+                if sel.selects(child) {
+                    if seg.last {
+                        return true;
+                    }
+                    push_unique(out, base, id + 1);
+                }
+            }
+            if seg.descendant {
+                push_unique(out, base, id);
+            }
+        }
+        false
+    }
+}
+
+#[inline]
+fn push_unique(out: &mut Vec<u32>, base: usize, id: u32) {
+    if !out[base..].contains(&id) {
+        out.push(id);
+    }
+}
+
+impl Sel {
+    /// Whether the selector needs the array length to decide (not streamable).
+    fn needs_len(&self) -> bool {
+        match *self {
+            Sel::Index(i) => i < 0,
+            Sel::Slice(start, end, step) => {
+                step < 0 || start.is_some_and(|s| s < 0) || end.is_some_and(|e| e < 0)
+            }
+            Sel::Name(_) | Sel::Wildcard => false,
+        }
+    }
+
+    /// Whether this selector selects `child`. For array elements without a known length
+    /// the selector must not need it (see [`Program::streamable`]).
+    #[inline]
+    fn selects(&self, child: Child<'_>) -> bool {
+        match (self, child) {
+            (Sel::Wildcard, _) => true,
+            (Sel::Name(n), Child::Key(k)) => n.as_bytes() == k,
+            (Sel::Index(i), Child::Index(idx, len)) => {
+                let idx = idx as i64;
+                if *i >= 0 {
+                    *i == idx
+                } else {
+                    len.is_some_and(|len| len as i64 + *i == idx)
+                }
+            }
+            (Sel::Slice(start, end, step), Child::Index(idx, len)) => {
+                slice_contains(*start, *end, *step, idx as i64, len.map(|l| l as i64))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// RFC 9535 §2.3.4.2 slice membership of index `i` (with `0 <= i < len`).
+fn slice_contains(
+    start: Option<i64>,
+    end: Option<i64>,
+    step: i64,
+    i: i64,
+    len: Option<i64>,
+) -> bool {
+    if step == 0 {
+        return false;
+    }
+    let Some(len) = len else {
+        // Streaming: non-negative bounds, positive step (checked at compile time).
+        let lower = start.unwrap_or(0);
+        return i >= lower && end.is_none_or(|e| i < e) && (i - lower) % step == 0;
+    };
+    let norm = |v: i64| if v >= 0 { v } else { len.saturating_add(v) };
+    if step > 0 {
+        let lower = norm(start.unwrap_or(0)).clamp(0, len);
+        let upper = norm(end.unwrap_or(len)).clamp(0, len);
+        i >= lower && i < upper && (i - lower) % step == 0
+    } else {
+        let upper = start.map_or(len - 1, norm).clamp(-1, len - 1);
+        let lower = end.map_or(-1, norm).clamp(-1, len - 1);
+        i > lower && i <= upper && (upper - i) % step.saturating_neg() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(start: Option<i64>, end: Option<i64>, step: i64, len: i64) -> Vec<i64> {
+        (0..len)
+            .filter(|&i| slice_contains(start, end, step, i, Some(len)))
+            .collect()
+    }
+
+    #[test]
+    fn redact_slice_semantics() {
+        assert_eq!(sel(Some(1), Some(3), 1, 5), vec![1, 2]);
+        assert_eq!(sel(None, None, 2, 5), vec![0, 2, 4]);
+        assert_eq!(sel(None, None, -1, 3), vec![0, 1, 2]);
+        assert_eq!(sel(Some(-1), None, 1, 3), vec![2]);
+        assert_eq!(sel(Some(3), Some(0), -2, 5), vec![1, 3]);
+        assert_eq!(sel(None, None, 0, 3), Vec::<i64>::new());
+        assert_eq!(
+            sel(Some(i64::MIN), Some(i64::MAX), i64::MIN, 3),
+            Vec::<i64>::new()
+        );
+        assert!(slice_contains(Some(1), None, 2, 3, None));
+        assert!(!slice_contains(Some(1), Some(3), 2, 3, None));
+    }
+}
