@@ -9,9 +9,11 @@ pub mod config;
 mod error;
 mod error_record;
 pub mod exchange;
+mod export;
 pub mod payload;
 pub mod record;
 pub mod redact;
+pub mod shipper;
 
 pub use capture::BodyCapture;
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
@@ -19,3 +21,4 @@ pub use error::ConfigError;
 pub use exchange::{CapturedBody, Exchange};
 pub use payload::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
+pub use shipper::{Shipper, ShipperGuard, ShipperStats};

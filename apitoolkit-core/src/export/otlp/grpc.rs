@@ -1,0 +1,112 @@
+//! OTLP over gRPC: tonic `TraceServiceClient` on a lazily connected `Channel` (a dead
+//! collector is not a start-up error), TLS for `https`, gzip, `x-api-key` metadata.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use tonic::codec::CompressionEncoding;
+use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::Code;
+
+use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
+use crate::config::OtlpSettings;
+use crate::export::Attempt;
+use crate::ConfigError;
+
+pub(super) struct GrpcTransport {
+    client: TraceServiceClient<Channel>,
+    metadata: MetadataMap,
+}
+
+impl GrpcTransport {
+    /// Must run inside a tokio runtime context (`connect_lazy` spawns the channel's task).
+    pub(super) fn new(
+        settings: &OtlpSettings,
+        key: Option<&str>,
+        connect_timeout: Duration,
+    ) -> Result<GrpcTransport, ConfigError> {
+        let url = settings.endpoint.trim();
+        let mut endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| invalid_endpoint(url, e))?
+            .connect_timeout(connect_timeout);
+        if url.starts_with("https://") {
+            endpoint = endpoint
+                .tls_config(ClientTlsConfig::new().with_webpki_roots())
+                .map_err(|e| invalid_endpoint(url, e))?;
+        } else if !url.starts_with("http://") {
+            return Err(invalid_endpoint(url, "unsupported scheme"));
+        }
+        let channel = endpoint.connect_lazy();
+        let client = TraceServiceClient::new(channel)
+            .send_compressed(CompressionEncoding::Gzip)
+            .accept_compressed(CompressionEncoding::Gzip);
+
+        let mut metadata = MetadataMap::new();
+        for (name, value) in &settings.headers {
+            let k = AsciiMetadataKey::from_str(&name.to_ascii_lowercase())
+                .map_err(|_| invalid_header(name))?;
+            let v = AsciiMetadataValue::try_from(value.as_str()).map_err(|_| invalid_header(name))?;
+            metadata.insert(k, v);
+        }
+        if let Some(key) = key {
+            let mut v = AsciiMetadataValue::try_from(key).map_err(|_| invalid_key())?;
+            v.set_sensitive(true);
+            metadata.insert(API_KEY_HEADER, v);
+        }
+        Ok(GrpcTransport { client, metadata })
+    }
+
+    pub(super) async fn export(
+        &mut self,
+        request: ExportTraceServiceRequest,
+        timeout: Duration,
+    ) -> Attempt {
+        let mut req = tonic::Request::new(request);
+        *req.metadata_mut() = self.metadata.clone();
+        req.set_timeout(timeout);
+        match tokio::time::timeout(timeout, self.client.export(req)).await {
+            Err(_) => Attempt::Retryable {
+                after: None,
+                reason: format!("gRPC export timed out after {timeout:?}"),
+            },
+            Ok(Ok(_)) => Attempt::Done,
+            Ok(Err(status)) => classify(&status),
+        }
+    }
+}
+
+fn classify(status: &tonic::Status) -> Attempt {
+    let reason = format!("gRPC status {:?}: {}", status.code(), status.message());
+    match status.code() {
+        Code::Unavailable
+        | Code::ResourceExhausted
+        | Code::DeadlineExceeded
+        | Code::Aborted
+        | Code::Cancelled
+        | Code::OutOfRange
+        | Code::DataLoss
+        | Code::Unknown => Attempt::Retryable {
+            after: None,
+            reason,
+        },
+        _ => Attempt::Permanent(reason),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_codes() {
+        let r = |c| matches!(classify(&tonic::Status::new(c, "x")), Attempt::Retryable { .. });
+        assert!(r(Code::Unavailable));
+        assert!(r(Code::ResourceExhausted));
+        assert!(r(Code::DeadlineExceeded));
+        assert!(!r(Code::Unauthenticated));
+        assert!(!r(Code::InvalidArgument));
+    }
+}

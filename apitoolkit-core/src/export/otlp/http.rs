@@ -1,0 +1,139 @@
+//! OTLP over HTTP/protobuf: `POST {endpoint}/v1/traces`, gzip body, `x-api-key` header,
+//! through a hyper-util client with rustls (ring, webpki roots) for `https`.
+
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, Uri};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
+use crate::config::OtlpSettings;
+use crate::export::Attempt;
+use crate::shipper::retry::parse_retry_after;
+use crate::ConfigError;
+
+pub(super) struct HttpTransport {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+/// `{endpoint}/v1/traces` without doubling the slash.
+pub(super) fn traces_url(endpoint: &str) -> String {
+    format!("{}/v1/traces", endpoint.trim().trim_end_matches('/'))
+}
+
+impl HttpTransport {
+    pub(super) fn new(settings: &OtlpSettings, key: Option<&str>) -> Result<HttpTransport, ConfigError> {
+        let url = traces_url(&settings.endpoint);
+        let uri: Uri = url.parse().map_err(|e| invalid_endpoint(&settings.endpoint, e))?;
+        match uri.scheme_str() {
+            Some("http" | "https") if uri.host().is_some() => {}
+            _ => return Err(invalid_endpoint(&settings.endpoint, "not an absolute http(s) URL")),
+        }
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|e| invalid_endpoint(&settings.endpoint, e))?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        for (name, value) in &settings.headers {
+            let n = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|_| invalid_header(name))?;
+            let mut v = HeaderValue::from_str(value).map_err(|_| invalid_header(name))?;
+            v.set_sensitive(true);
+            headers.insert(n, v);
+        }
+        if let Some(key) = key {
+            let mut v = HeaderValue::from_str(key).map_err(|_| invalid_key())?;
+            v.set_sensitive(true);
+            headers.insert(API_KEY_HEADER, v);
+        }
+        Ok(HttpTransport {
+            client,
+            uri,
+            headers,
+        })
+    }
+
+    pub(super) async fn export(&mut self, body: Bytes, timeout: Duration) -> Attempt {
+        let mut req = Request::new(Full::new(body));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = self.uri.clone();
+        *req.headers_mut() = self.headers.clone();
+        let call = async {
+            let resp = self.client.request(req).await?;
+            let status = resp.status();
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+            // Read the body so the connection can be reused.
+            let _ = resp.into_body().collect().await;
+            Ok::<_, hyper_util::client::legacy::Error>((status, retry_after))
+        };
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Attempt::Retryable {
+                after: None,
+                reason: format!("HTTP export timed out after {timeout:?}"),
+            },
+            Ok(Err(e)) => Attempt::Retryable {
+                after: None,
+                reason: format!("HTTP transport error: {e}"),
+            },
+            Ok(Ok((status, after))) => classify(status, after),
+        }
+    }
+}
+
+fn classify(status: StatusCode, after: Option<Duration>) -> Attempt {
+    if status.is_success() {
+        Attempt::Done
+    } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        Attempt::Retryable {
+            after,
+            reason: format!("HTTP {status}"),
+        }
+    } else {
+        Attempt::Permanent(format!("HTTP {status}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_has_one_slash() {
+        assert_eq!(traces_url("http://h:4318"), "http://h:4318/v1/traces");
+        assert_eq!(traces_url("http://h:4318/"), "http://h:4318/v1/traces");
+        assert_eq!(traces_url("http://h/otlp/"), "http://h/otlp/v1/traces");
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(classify(StatusCode::OK, None), Attempt::Done);
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(1))),
+            Attempt::Retryable { after: Some(_), .. }
+        ));
+        assert!(matches!(classify(StatusCode::BAD_GATEWAY, None), Attempt::Retryable { .. }));
+        assert!(matches!(classify(StatusCode::BAD_REQUEST, None), Attempt::Permanent(_)));
+    }
+}

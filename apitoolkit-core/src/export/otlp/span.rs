@@ -1,0 +1,298 @@
+//! Record → OTLP span mapping (SPEC §3).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
+use uuid::Uuid;
+
+use crate::exchange::Exchange;
+use crate::payload::{MultiMap, RequestMessage};
+use crate::Config;
+
+/// Name of every span.
+pub(crate) const SPAN_NAME: &str = "monoscope.http";
+/// `telemetry.sdk.name`.
+pub(crate) const SDK_NAME: &str = "apitoolkit-rust";
+
+fn value(v: any_value::Value) -> Option<AnyValue> {
+    Some(AnyValue { value: Some(v) })
+}
+
+fn kv(key: impl Into<String>, v: any_value::Value) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: value(v),
+        ..Default::default()
+    }
+}
+
+fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
+    kv(key, any_value::Value::StringValue(v.into()))
+}
+
+fn array_kv<'a>(key: impl Into<String>, values: impl IntoIterator<Item = &'a String>) -> KeyValue {
+    let values = values
+        .into_iter()
+        .map(|s| AnyValue {
+            value: Some(any_value::Value::StringValue(s.clone())),
+        })
+        .collect();
+    kv(key, any_value::Value::ArrayValue(ArrayValue { values }))
+}
+
+/// The resource of every export, including the API key as `at-project-key`.
+pub(crate) fn resource(config: &Config) -> Resource {
+    let mut attributes = vec![str_kv("service.name", config.service_name())];
+    if let Some(v) = config.service_version() {
+        attributes.push(str_kv("service.version", v));
+    }
+    attributes.push(str_kv("telemetry.sdk.language", "rust"));
+    attributes.push(str_kv("telemetry.sdk.name", SDK_NAME));
+    attributes.push(str_kv("telemetry.sdk.version", env!("CARGO_PKG_VERSION")));
+    if let Some(key) = config.api_key() {
+        attributes.push(str_kv("at-project-key", key));
+    }
+    Resource {
+        attributes,
+        ..Default::default()
+    }
+}
+
+fn unix_nanos(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The 8 low bytes of a UUID: the span id of the record with that `msg_id`.
+pub(crate) fn span_id(id: &Uuid) -> Vec<u8> {
+    id.as_bytes()[8..16].to_vec()
+}
+
+fn headers(span: &mut Vec<KeyValue>, prefix: &str, map: &MultiMap) {
+    for (name, values) in map {
+        span.push(array_kv(format!("{prefix}{name}"), values));
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// One span for one record. Times come from the exchange (exact), everything else from
+/// the redacted message.
+pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
+    let start = unix_nanos(ex.started_at);
+    let end = start.saturating_add(u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX));
+    let trace_id = ex.parent_id.unwrap_or(ex.msg_id).as_bytes().to_vec();
+    let parent_span_id = ex.parent_id.as_ref().map(span_id).unwrap_or_default();
+    let kind = if msg.sdk_type.is_outgoing() {
+        span::SpanKind::Client
+    } else {
+        span::SpanKind::Server
+    };
+
+    let mut attributes = vec![
+        str_kv("net.host.name", msg.host.as_str()),
+        str_kv("http.route", msg.url_path.as_str()),
+        str_kv("http.target", msg.raw_url.as_str()),
+        str_kv("http.request.method", msg.method.as_str()),
+        kv(
+            "http.response.status_code",
+            any_value::Value::IntValue(i64::from(msg.status_code)),
+        ),
+        str_kv("http.request.query_params", json(&msg.query_params)),
+        str_kv("http.request.path_params", json(&msg.path_params)),
+        str_kv("http.request.body", msg.request_body.as_str()),
+        str_kv("http.response.body", msg.response_body.as_str()),
+    ];
+    headers(&mut attributes, "http.request.header.", &msg.request_headers);
+    headers(&mut attributes, "http.response.header.", &msg.response_headers);
+    attributes.extend([
+        str_kv("apitoolkit.msg_id", msg.msg_id.as_str()),
+        str_kv(
+            "apitoolkit.parent_id",
+            msg.parent_id.clone().unwrap_or_default(),
+        ),
+        str_kv("apitoolkit.sdk_type", msg.sdk_type.as_str()),
+        str_kv(
+            "apitoolkit.service_version",
+            msg.service_version.clone().unwrap_or_default(),
+        ),
+        array_kv("apitoolkit.tags", &msg.tags),
+        str_kv("apitoolkit.errors", json(&msg.errors)),
+    ]);
+    if !msg.project_id.is_empty() {
+        attributes.push(str_kv("apitoolkit.project_id", msg.project_id.as_str()));
+    }
+
+    let events = msg
+        .errors
+        .iter()
+        .map(|e| span::Event {
+            time_unix_nano: parse_time(&e.when).unwrap_or(end),
+            name: "exception".into(),
+            attributes: vec![
+                str_kv("exception.type", e.error_type.as_str()),
+                str_kv("exception.message", e.message.as_str()),
+                str_kv("exception.stacktrace", e.stack_trace.as_str()),
+            ],
+            ..Default::default()
+        })
+        .collect();
+
+    let failed = msg.status_code >= 500 || !msg.errors.is_empty();
+    let status = if failed {
+        Status {
+            code: status::StatusCode::Error as i32,
+            message: match msg.errors.first() {
+                Some(e) => e.message.clone(),
+                None => format!("HTTP {}", msg.status_code),
+            },
+        }
+    } else {
+        Status {
+            code: status::StatusCode::Unset as i32,
+            message: String::new(),
+        }
+    };
+
+    Span {
+        trace_id,
+        span_id: span_id(&ex.msg_id),
+        parent_span_id,
+        name: SPAN_NAME.into(),
+        kind: kind as i32,
+        start_time_unix_nano: start,
+        end_time_unix_nano: end,
+        attributes,
+        events,
+        status: Some(status),
+        ..Default::default()
+    }
+}
+
+fn parse_time(s: &str) -> Option<u64> {
+    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+    let nanos = t.unix_timestamp_nanos();
+    u64::try_from(nanos).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::{ErrorEntry, SdkType};
+    use crate::record::build_message;
+    use http::{Method, Uri, Version};
+    use std::time::Duration;
+
+    fn nanos(d: Duration) -> u64 {
+        u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn config() -> Config {
+        Config::builder()
+            .api_key("k-123")
+            .service_name("svc")
+            .service_version("v9")
+            .tags(["env:test"])
+            .build_with_env(|_| None)
+            .expect("config")
+    }
+
+    fn attr<'a>(s: &'a Span, key: &str) -> Option<&'a any_value::Value> {
+        s.attributes
+            .iter()
+            .find(|kv| kv.key == key)
+            .and_then(|kv| kv.value.as_ref())
+            .and_then(|v| v.value.as_ref())
+    }
+
+    #[test]
+    fn incoming_and_outgoing_spans_share_a_trace() {
+        let config = config();
+        let mut inc = Exchange::new(
+            SdkType::RustAxum,
+            Method::POST,
+            Uri::from_static("/users/42?x=1"),
+            Version::HTTP_11,
+        );
+        inc.status = 500;
+        inc.duration = Duration::from_millis(3);
+        inc.errors.push(ErrorEntry {
+            when: "2026-06-19T10:15:30.5Z".into(),
+            error_type: "E".into(),
+            root_error_type: "R".into(),
+            message: "boom".into(),
+            root_error_message: "root".into(),
+            stack_trace: "st".into(),
+        });
+        let mut out = Exchange::new(
+            SdkType::RustOutgoing,
+            Method::GET,
+            Uri::from_static("http://up.example/a"),
+            Version::HTTP_11,
+        );
+        out.parent_id = Some(inc.msg_id);
+        out.status = 200;
+
+        let s_in = span(&inc, &build_message(&inc, &config));
+        let s_out = span(&out, &build_message(&out, &config));
+        assert_eq!(s_in.trace_id, inc.msg_id.as_bytes().to_vec());
+        assert_eq!(s_out.trace_id, s_in.trace_id);
+        assert_eq!(s_out.parent_span_id, s_in.span_id);
+        assert!(s_in.parent_span_id.is_empty());
+        assert_eq!(s_in.span_id.len(), 8);
+        assert_eq!(s_in.kind, span::SpanKind::Server as i32);
+        assert_eq!(s_out.kind, span::SpanKind::Client as i32);
+        assert_eq!(
+            s_in.end_time_unix_nano - s_in.start_time_unix_nano,
+            nanos(Duration::from_millis(3))
+        );
+        assert_eq!(
+            s_in.status.as_ref().map(|s| s.code),
+            Some(status::StatusCode::Error as i32)
+        );
+        assert_eq!(
+            s_out.status.as_ref().map(|s| s.code),
+            Some(status::StatusCode::Unset as i32)
+        );
+        assert_eq!(s_in.events.len(), 1);
+        assert_eq!(s_in.events[0].name, "exception");
+        assert_eq!(
+            s_in.events[0].time_unix_nano,
+            parse_time("2026-06-19T10:15:30.5Z").unwrap_or_default()
+        );
+        assert_eq!(
+            attr(&s_in, "http.response.status_code"),
+            Some(&any_value::Value::IntValue(500))
+        );
+        assert_eq!(
+            attr(&s_out, "apitoolkit.parent_id"),
+            Some(&any_value::Value::StringValue(inc.msg_id.to_string()))
+        );
+        assert_eq!(
+            attr(&s_in, "apitoolkit.parent_id"),
+            Some(&any_value::Value::StringValue(String::new()))
+        );
+    }
+
+    #[test]
+    fn resource_carries_the_key_and_sdk() {
+        let r = resource(&config());
+        let get = |k: &str| {
+            r.attributes
+                .iter()
+                .find(|kv| kv.key == k)
+                .and_then(|kv| kv.value.clone())
+                .and_then(|v| v.value)
+        };
+        let s = |v: &str| Some(any_value::Value::StringValue(v.into()));
+        assert_eq!(get("at-project-key"), s("k-123"));
+        assert_eq!(get("service.name"), s("svc"));
+        assert_eq!(get("service.version"), s("v9"));
+        assert_eq!(get("telemetry.sdk.language"), s("rust"));
+        assert_eq!(get("telemetry.sdk.name"), s("apitoolkit-rust"));
+    }
+}

@@ -1,0 +1,58 @@
+//! A guard that shuts the shipper down (flushing) when dropped.
+
+use std::time::Duration;
+
+use super::Shipper;
+
+/// Shuts the [`Shipper`] down, flushing what is queued, when dropped (like
+/// `tracing-appender`'s `WorkerGuard`).
+///
+/// Keep it alive for as long as records should be shipped, typically in a named binding in
+/// `main`:
+///
+/// ```no_run
+/// # fn main() -> Result<(), apitoolkit_core::ConfigError> {
+/// let shipper = apitoolkit_core::Shipper::start(apitoolkit_core::Config::from_env()?)?;
+/// let _guard = shipper.guard(); // NOT `let _ = shipper.guard();`
+/// // ... run the server ...
+/// # Ok(()) }
+/// ```
+///
+/// Beware of `let _ = shipper.guard();`: `_` is not a binding, so the guard is dropped
+/// on that very line and the shipper is shut down immediately; every later record is
+/// dropped (counted as `dropped_shutdown`). Bind it to a name such as `_guard`.
+#[must_use = "the shipper is shut down as soon as the guard is dropped"]
+#[derive(Debug)]
+pub struct ShipperGuard {
+    shipper: Shipper,
+    timeout: Duration,
+}
+
+impl ShipperGuard {
+    /// Default time allowed to the final flush.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    pub(crate) fn new(shipper: Shipper) -> ShipperGuard {
+        ShipperGuard {
+            shipper,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// Sets the time allowed to the final flush when the guard is dropped.
+    pub fn with_timeout(mut self, timeout: Duration) -> ShipperGuard {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The shipper this guard shuts down.
+    pub fn shipper(&self) -> &Shipper {
+        &self.shipper
+    }
+}
+
+impl Drop for ShipperGuard {
+    fn drop(&mut self) {
+        self.shipper.shutdown(self.timeout);
+    }
+}

@@ -1,0 +1,273 @@
+//! The background shipper (SPEC §8): a bounded queue filled from the request path, and a
+//! named worker thread that batches, redacts and exports records.
+//!
+//! * [`Shipper::enqueue`] never waits for the exporter: when the queue is full (items or
+//!   approximate bytes) the record is dropped and counted.
+//! * The worker thread (`apitoolkit-shipper`) runs its own current-thread tokio runtime,
+//!   so the shipper works under any host runtime, several of them (actix), or none.
+//! * Batches go out at `batch_max_records` records, `batch_max_bytes` bytes,
+//!   `batch_interval` after their first record, or on flush/shutdown. Failed exports are
+//!   retried with jittered exponential back-off (honouring `Retry-After`) up to
+//!   `max_attempts`, then counted lost.
+//! * [`Shipper::flush`] / [`Shipper::shutdown`] wait for everything enqueued before the
+//!   call to be exported or counted lost, up to a timeout; a pending deadline also cuts
+//!   retries short. Dropping the last handle shuts down with a 5 s timeout.
+//!
+//! Losses are logged with `tracing::warn!` once per burst; [`Shipper::stats`] has the
+//! counts. With `debug` on, every built (redacted) record is logged at `debug` level and
+//! lifecycle events at `info` level. The API key never appears in logs or `Debug` output.
+
+mod guard;
+mod queue;
+pub(crate) mod retry;
+mod stats;
+mod worker;
+
+use std::fmt;
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle, ThreadId};
+use std::time::{Duration, Instant};
+
+pub use guard::ShipperGuard;
+pub use stats::ShipperStats;
+
+use crate::export::Exporter;
+use crate::{Config, ConfigError, Exchange};
+use queue::Queue;
+
+/// Name of the worker thread.
+pub const THREAD_NAME: &str = "apitoolkit-shipper";
+
+/// Time allowed to the final flush when the last handle is dropped without a shutdown.
+const DROP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Extra time allowed to the worker to exit after the flush deadline of a shutdown.
+const EXIT_GRACE: Duration = Duration::from_millis(500);
+
+/// Handle to the background shipper. Cheap to clone (an `Arc`), `Send + Sync`.
+///
+/// ```
+/// use std::time::Duration;
+/// use apitoolkit_core::{Config, Shipper};
+///
+/// let config = Config::builder().on_batch(|batch| drop(batch)).build()?;
+/// let shipper = Shipper::start(config)?;
+/// // shipper.enqueue(exchange) from the request path...
+/// assert!(shipper.shutdown(Duration::from_secs(5)));
+/// # Ok::<(), apitoolkit_core::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Shipper {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    queue: Arc<Queue>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    worker_id: ThreadId,
+}
+
+impl fmt::Debug for Shipper {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shipper")
+            .field("export", self.inner.config.export())
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+fn start_error(what: &str, e: impl fmt::Display) -> ConfigError {
+    ConfigError::InvalidValue {
+        origin: "APITOOLKIT_EXPORT".into(),
+        value: what.into(),
+        expected: format!("an exporter that can start ({e})"),
+    }
+}
+
+impl Shipper {
+    /// Starts the worker thread (named `apitoolkit-shipper`) for this config's exporter.
+    ///
+    /// Fails when the exporter cannot be set up: a file that cannot be opened for
+    /// appending, a malformed OTLP endpoint or header. An unreachable collector is not an
+    /// error here (gRPC connects lazily); its failures are retried and counted.
+    pub fn start(config: Config) -> Result<Shipper, ConfigError> {
+        let queue = Arc::new(Queue::new(config.shipper()));
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), ConfigError>>(1);
+        let worker_queue = Arc::clone(&queue);
+        let worker_config = config.clone();
+        let handle = thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        worker_queue.worker_exited();
+                        let _ = ready_tx.send(Err(start_error("runtime", e)));
+                        return;
+                    }
+                };
+                let exporter = {
+                    let _context = rt.enter();
+                    Exporter::from_config(&worker_config)
+                };
+                match exporter {
+                    Ok(exporter) => {
+                        let _ = ready_tx.send(Ok(()));
+                        worker::run(worker_queue, worker_config, exporter, rt);
+                    }
+                    Err(e) => {
+                        worker_queue.worker_exited();
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })
+            .map_err(|e| start_error("thread", e))?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = handle.join();
+                return Err(e);
+            }
+            Err(e) => {
+                let _ = handle.join();
+                return Err(start_error("worker", e));
+            }
+        }
+        Ok(Shipper {
+            inner: Arc::new(Inner {
+                worker_id: handle.thread().id(),
+                config,
+                queue,
+                worker: Mutex::new(Some(handle)),
+            }),
+        })
+    }
+
+    /// The configuration the shipper was started with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Queues a record for export. Never blocks on the exporter and never panics: when
+    /// the queue is full (items or approximate bytes, see [`Exchange::approx_size`]), after
+    /// shutdown, or when the record alone exceeds the byte budget, it is dropped and
+    /// counted. Redaction happens later, on the worker.
+    pub fn enqueue(&self, exchange: Exchange) {
+        self.inner.queue.push(exchange);
+    }
+
+    /// Blocks until everything enqueued before the call is exported or counted lost, or
+    /// `timeout` passes; returns true if all was handled in time. When the timeout
+    /// passes, retries of those records are cut short and they are counted lost.
+    ///
+    /// Does not need (or use) the caller's async runtime: safe to call from inside a
+    /// tokio runtime of any flavour, from a `Drop`, or from a plain thread. It does block
+    /// the calling thread.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let deadline = deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
+        self.inner.queue.flush_until(deadline)
+    }
+
+    /// Flushes (see [`flush`](Self::flush)), then stops and joins the worker. Records
+    /// enqueued afterwards are dropped and counted as `dropped_shutdown`. Idempotent;
+    /// returns true if everything was handled and the worker stopped in time.
+    pub fn shutdown(&self, timeout: Duration) -> bool {
+        self.inner.shutdown(timeout)
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> ShipperStats {
+        self.inner.queue.counters.snapshot()
+    }
+
+    /// A guard that shuts the shipper down (flushing, 5 s timeout by default) when
+    /// dropped. Bind it to a name: `let _guard = shipper.guard();`, never `let _ = ...`.
+    pub fn guard(&self) -> ShipperGuard {
+        ShipperGuard::new(self.clone())
+    }
+}
+
+impl Inner {
+    fn shutdown(&self, timeout: Duration) -> bool {
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(86_400));
+        let first = self.queue.close();
+        if first && self.config.debug() {
+            tracing::info!("apitoolkit: shipper shutting down");
+        }
+        let flushed = self.queue.flush_until(deadline);
+        self.queue.stop();
+        if thread::current().id() == self.worker_id {
+            // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
+            return false;
+        }
+        let exited = self.queue.wait_exited(deadline + EXIT_GRACE);
+        let handle = self
+            .worker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            if exited {
+                let _ = handle.join();
+            } else {
+                tracing::warn!("apitoolkit: the shipper's worker did not stop in time; detaching it");
+            }
+        }
+        flushed && exited && self.queue.idle()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown(DROP_TIMEOUT);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::SdkType;
+    use http::{Method, Uri, Version};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handle_is_send_sync() {
+        assert_send_sync::<Shipper>();
+        assert_send_sync::<ShipperGuard>();
+    }
+
+    #[test]
+    fn flush_and_shutdown_deliver_everything() {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s2 = Arc::clone(&seen);
+        let config = Config::builder()
+            .on_batch(move |b| {
+                s2.fetch_add(b.len(), Ordering::SeqCst);
+            })
+            .build_with_env(|_| None)
+            .expect("config");
+        let shipper = Shipper::start(config).expect("start");
+        let ex = Exchange::new(SdkType::RustCustom, Method::GET, Uri::from_static("/"), Version::HTTP_11);
+        for _ in 0..10 {
+            shipper.enqueue(ex.clone());
+        }
+        assert!(shipper.flush(Duration::from_secs(10)));
+        assert_eq!(seen.load(Ordering::SeqCst), 10);
+        shipper.enqueue(ex.clone());
+        assert!(shipper.shutdown(Duration::from_secs(10)));
+        assert!(shipper.shutdown(Duration::from_secs(10)));
+        shipper.enqueue(ex);
+        let st = shipper.stats();
+        assert_eq!((st.enqueued, st.exported, st.dropped_shutdown), (12, 11, 1));
+    }
+}

@@ -1,0 +1,162 @@
+//! Retries of one batch: jittered exponential back-off, `Retry-After`, bounded attempts,
+//! and flush/shutdown deadlines that cut the waiting short.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::queue::Queue;
+use super::stats::Counters;
+use crate::config::ShipperSettings;
+use crate::export::{Attempt, Exporter, Payload};
+
+/// Exponential back-off: `initial`, doubling, capped at `max`, each delay jittered to a
+/// uniformly random value in `[delay/2, delay]` ("equal jitter").
+#[derive(Debug)]
+pub(crate) struct Backoff {
+    next: Duration,
+    max: Duration,
+    rng: u64,
+}
+
+impl Backoff {
+    pub(crate) fn new(initial: Duration, max: Duration) -> Backoff {
+        let seed = RandomState::new().build_hasher().finish() | 1;
+        Backoff {
+            next: initial.min(max),
+            max,
+            rng: seed,
+        }
+    }
+
+    /// The un-jittered delay of the next retry.
+    #[cfg(test)]
+    pub(crate) fn peek(&self) -> Duration {
+        self.next
+    }
+
+    /// The next (jittered) delay.
+    pub(crate) fn next_delay(&mut self) -> Duration {
+        let base = self.next;
+        self.next = base.saturating_mul(2).min(self.max);
+        // xorshift64
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let frac = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        base / 2 + base.mul_f64(frac / 2.0)
+    }
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date (relative to `now`).
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Outcome of delivering one batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    Exported,
+    Lost(String),
+}
+
+/// Sends one prepared batch, retrying as the settings allow.
+pub(crate) async fn deliver(
+    exporter: &mut Exporter,
+    payload: &Payload<'_>,
+    queue: &Queue,
+    settings: &ShipperSettings,
+    debug: bool,
+) -> Delivery {
+    let counters = &queue.counters;
+    let mut backoff = Backoff::new(settings.initial_backoff, settings.max_backoff);
+    let attempts = settings.max_attempts.max(1);
+    let mut attempt = 1;
+    loop {
+        let mut timeout = settings.export_timeout;
+        if let Some(deadline) = queue.deadline() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Delivery::Lost("flush or shutdown deadline passed".into());
+            }
+            timeout = timeout.min(left);
+        }
+        let (after, reason) = match exporter.export(payload, timeout).await {
+            Attempt::Done => return Delivery::Exported,
+            Attempt::Permanent(reason) => {
+                Counters::add(&counters.failed_exports, 1);
+                return Delivery::Lost(reason);
+            }
+            Attempt::Retryable { after, reason } => (after, reason),
+        };
+        Counters::add(&counters.failed_exports, 1);
+        if attempt >= attempts {
+            return Delivery::Lost(format!("{reason} (after {attempt} attempts)"));
+        }
+        let delay = match after {
+            Some(a) => a.min(settings.max_backoff),
+            None => backoff.next_delay(),
+        };
+        if debug {
+            tracing::debug!(attempt, ?delay, %reason, "apitoolkit: export failed, retrying");
+        }
+        Counters::add(&counters.retries, 1);
+        attempt += 1;
+        let until = Instant::now() + delay;
+        loop {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            let mut wait = until - now;
+            if let Some(deadline) = queue.deadline() {
+                if now >= deadline {
+                    return Delivery::Lost(format!("{reason} (flush or shutdown deadline passed)"));
+                }
+                wait = wait.min(deadline - now);
+            }
+            // Woken early by a flush or shutdown, to re-check the deadline.
+            let _ = tokio::time::timeout(wait, queue.wake.notified()).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(500));
+        let expected = [100u64, 200, 400, 500, 500];
+        for ms in expected {
+            assert_eq!(b.peek(), Duration::from_millis(ms));
+            let d = b.next_delay();
+            assert!(d >= Duration::from_millis(ms) / 2, "{d:?} < half of {ms} ms");
+            assert!(d <= Duration::from_millis(ms), "{d:?} > {ms} ms");
+        }
+    }
+
+    #[test]
+    fn initial_above_max_is_capped() {
+        let mut b = Backoff::new(Duration::from_secs(10), Duration::from_secs(1));
+        assert!(b.next_delay() <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+}

@@ -1,0 +1,85 @@
+//! The worker thread: takes batches from the queue, builds the redacted records, and
+//! exports them on its own current-thread tokio runtime.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use tokio::runtime::Runtime;
+
+use super::queue::{Batch, Queue};
+use super::retry::{deliver, Delivery};
+use super::stats::{Counters, Loss};
+use crate::export::Exporter;
+use crate::payload::RequestMessage;
+use crate::record::build_message;
+use crate::Config;
+
+/// Marks the worker gone when dropped, also when the thread unwinds.
+struct ExitGuard<'a>(&'a Queue);
+
+impl Drop for ExitGuard<'_> {
+    fn drop(&mut self) {
+        self.0.worker_exited();
+    }
+}
+
+/// The thread body after a successful start.
+pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt: Runtime) {
+    let _exit = ExitGuard(&queue);
+    if config.debug() {
+        tracing::info!(export = ?config.export(), "apitoolkit: shipper started");
+    }
+    while let Some(batch) = queue.next_batch() {
+        let n = batch.exchanges.len();
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            process(&queue, &config, &mut exporter, &rt, &batch)
+        }));
+        match result {
+            Ok(Delivery::Exported) => Counters::add(&queue.counters.exported, n as u64),
+            Ok(Delivery::Lost(reason)) => {
+                if config.debug() {
+                    tracing::info!(records = n, %reason, "apitoolkit: batch lost");
+                }
+                queue.counters.lose(Loss::ExportFailed, n as u64);
+            }
+            Err(_) => {
+                Counters::add(&queue.counters.failed_exports, 1);
+                queue.counters.lose(Loss::ExportFailed, n as u64);
+            }
+        }
+        queue.mark_handled(n);
+    }
+    if config.debug() {
+        tracing::info!(stats = ?queue.counters.snapshot(), "apitoolkit: shipper stopped");
+    }
+}
+
+fn process(
+    queue: &Queue,
+    config: &Config,
+    exporter: &mut Exporter,
+    rt: &Runtime,
+    batch: &Batch,
+) -> Delivery {
+    let messages: Vec<RequestMessage> = batch
+        .exchanges
+        .iter()
+        .map(|ex| build_message(ex, config))
+        .collect();
+    if config.debug() {
+        for m in &messages {
+            match serde_json::to_string(m) {
+                Ok(json) => tracing::debug!(payload = %json, "apitoolkit: record"),
+                Err(e) => tracing::debug!(error = %e, "apitoolkit: record not serialisable"),
+            }
+        }
+    }
+    let payload = exporter.prepare(&batch.exchanges, &messages);
+    rt.block_on(deliver(
+        exporter,
+        &payload,
+        queue,
+        config.shipper(),
+        config.debug(),
+    ))
+}
