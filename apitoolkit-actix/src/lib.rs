@@ -1,1 +1,118 @@
-//! APItoolkit actix integration (built by its own issue).
+//! APItoolkit for actix-web.
+//!
+//! Wrap the app in [`APIToolkit`] and every request/response exchange is recorded (route
+//! template, params, headers, bodies, status, latency, errors), redacted, and shipped to
+//! APItoolkit in the background:
+//!
+//! ```
+//! use actix_web::{test, web, App, HttpResponse};
+//! use apitoolkit_actix::{APIToolkit, Observer};
+//! use apitoolkit_core::{testing::CapturedRecords, Config};
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In production: `APIToolkit::from_env()?` (reads APITOOLKIT_KEY and friends).
+//! let captured = CapturedRecords::new();
+//! let config = Config::builder()
+//!     .redact_response_body(["$.token"])
+//!     .export(captured.export())
+//!     .build()?;
+//! let apitoolkit = APIToolkit::new(config)?;
+//! let shipper = apitoolkit.shipper().expect("enabled").clone();
+//!
+//! async fn hello(observer: Observer) -> HttpResponse {
+//!     let _ = observer.msg_id();
+//!     HttpResponse::Ok().body(r#"{"greeting":"hi","token":"s3cret"}"#)
+//! }
+//! let app = test::init_service(
+//!     App::new()
+//!         .wrap(apitoolkit.clone())
+//!         .route("/hello/{name}", web::get().to(hello)),
+//! )
+//! .await;
+//!
+//! let req = test::TestRequest::get().uri("/hello/ann?x=1").to_request();
+//! let body = test::call_and_read_body(&app, req).await; // the client sees the real body
+//! assert!(body.ends_with(br#""token":"s3cret"}"#));
+//!
+//! shipper.flush(std::time::Duration::from_secs(5));
+//! let record = &captured.records()[0];
+//! assert_eq!(record.url_path, "/hello/{name}");
+//! assert_eq!(record.path_params["name"], "ann");
+//! assert!(record.response_body.len() > 0); // base64 of the redacted body
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is recorded, and when
+//! - `url_path` is actix's route pattern for the request path (scopes included:
+//!   `/parent/{slug}/test`), as [`HttpRequest::match_pattern`](actix_web::HttpRequest::match_pattern)
+//!   gives it; `path_params` are derived from it. Requests no route matched are
+//!   recorded with `url_path` `""`. Apply the middleware with `App::wrap` (or
+//!   `Scope::wrap`; then only that scope is recorded).
+//! - Bodies are copied while they stream, up to `max_body_bytes`; the handler and the
+//!   client see exactly the original bytes, `Content-Length` and timing (the request
+//!   payload is wrapped, never buffered). Over the cap, a placeholder is shipped instead
+//!   of the body. A request body the handler never reads is recorded as what was read.
+//! - The record is finished when the response body ends or is dropped (client gone,
+//!   stream cancelled), with the duration to that point, and enqueued without blocking.
+//!   Redaction, base64 and serialisation run on the shipper thread.
+//! - A handler returning `Err(actix_web::Error)` whose response is a 5xx is recorded
+//!   with that error (`message` from `Display`; the root cause by walking `source()`
+//!   when the error is a boxed `std::error::Error`, `io::Error` or one of actix's own
+//!   error types). Use [`report_error`] / [`Observer::report_error`] for any other error.
+//! - A panic in a handler is recorded (status 500, an error entry) and then resumed
+//!   unchanged, so actix's own handling applies (the connection is closed).
+//!
+//! # Workers and shutdown
+//! actix runs one single-threaded runtime per worker; the middleware's service lives on
+//! its worker, while the shipper (its own thread) is shared by all of them. Build the
+//! [`APIToolkit`] once, outside `HttpServer::new`, and clone it into the factory.
+//! Records are exported in batches: after the server stops gracefully (it does on
+//! SIGINT/SIGTERM, or [`ServerHandle::stop(true)`](actix_web::dev::ServerHandle::stop)),
+//! flush what is queued:
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpServer};
+//! use apitoolkit_actix::APIToolkit;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let apitoolkit = APIToolkit::from_env()?;
+//! let factory = {
+//!     let apitoolkit = apitoolkit.clone();
+//!     move || {
+//!         App::new()
+//!             .wrap(apitoolkit.clone())
+//!             .route("/", web::get().to(|| async { "hi" }))
+//!     }
+//! };
+//! HttpServer::new(factory).bind(("127.0.0.1", 8080))?.run().await?;
+//! if let Some(shipper) = apitoolkit.shipper() {
+//!     shipper.shutdown(std::time::Duration::from_secs(5)); // flushes, then stops
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Features
+//! - `client` (default): [`observe_request`] / [`Observer::observe_request`], a reqwest
+//!   client whose calls are recorded as outgoing records linked to the request.
+
+mod body;
+mod convert;
+mod error;
+mod future;
+mod handler;
+mod payload;
+mod service;
+mod transform;
+
+pub use body::ResponseBody;
+pub use future::ResponseFuture;
+#[cfg(feature = "client")]
+pub use handler::observe_request;
+pub use handler::{report_error, Observer};
+pub use service::APIToolkitMiddleware;
+pub use transform::APIToolkit;
+
+pub use apitoolkit_core::{Config, ConfigError, Shipper};

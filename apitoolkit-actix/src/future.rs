@@ -1,0 +1,88 @@
+//! [`ResponseFuture`]: waits for the inner service's response, catches a handler panic.
+
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use apitoolkit_core::InFlight;
+use pin_project_lite::pin_project;
+
+use crate::body::ResponseBody;
+use crate::convert;
+use crate::error::entry;
+
+pin_project! {
+    /// Response future of [`APIToolkitMiddleware`](crate::APIToolkitMiddleware).
+    #[derive(Debug)]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        inflight: Option<InFlight>,
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(crate) fn new(inner: F, inflight: Option<InFlight>) -> Self {
+        ResponseFuture { inner, inflight }
+    }
+}
+
+impl<F, B> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+    B: MessageBody,
+{
+    type Output = Result<ServiceResponse<ResponseBody<B>>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let inner = this.inner;
+        let polled = match this.inflight {
+            None => inner.poll(cx),
+            Some(inflight) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(p) => p,
+                Err(payload) => {
+                    inflight.record_panic(&*payload);
+                    inflight.finish();
+                    resume_unwind(payload)
+                }
+            },
+        };
+        let result = match polled {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        let mut inflight = this.inflight.take();
+        Poll::Ready(match result {
+            Ok(res) => {
+                if let Some(inflight) = inflight.as_mut() {
+                    inflight.set_response(res.status().as_u16(), convert::headers(res.headers()));
+                    if res.status().is_server_error() {
+                        if let Some(err) = res.response().error() {
+                            inflight.context().report_entry(entry(err));
+                        }
+                    }
+                }
+                Ok(res.map_body(|_, body| ResponseBody::new(body, inflight)))
+            }
+            Err(err) => {
+                // actix turns this error into `err.error_response()` for the client.
+                if let Some(mut inflight) = inflight {
+                    let res = err.error_response();
+                    inflight.set_response(res.status().as_u16(), convert::headers(res.headers()));
+                    if res.status().is_server_error() {
+                        inflight.context().report_entry(entry(&err));
+                    }
+                    if let Ok(bytes) = res.into_body().try_into_bytes() {
+                        inflight.capture_response_chunk(&bytes);
+                    }
+                    inflight.finish();
+                }
+                Err(err)
+            }
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! [`APIToolkitMiddleware`]: starts the record of each request and tees both bodies.
+
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use apitoolkit_core::{Exchange, InFlight, RequestContext, SdkType, Shipper};
+
+use crate::body::ResponseBody;
+use crate::future::ResponseFuture;
+use crate::{convert, payload};
+
+/// The service produced by the [`APIToolkit`](crate::APIToolkit) transform. Like every
+/// actix service it lives on one worker thread (`!Send`); it shares the
+/// (`Send + Sync`) shipper with the other workers.
+pub struct APIToolkitMiddleware<S> {
+    service: Rc<S>,
+    shipper: Option<Shipper>,
+}
+
+impl<S> APIToolkitMiddleware<S> {
+    pub(crate) fn new(service: S, shipper: Option<Shipper>) -> Self {
+        APIToolkitMiddleware {
+            service: Rc::new(service),
+            shipper,
+        }
+    }
+}
+
+impl<S> fmt::Debug for APIToolkitMiddleware<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("APIToolkitMiddleware")
+            .field("enabled", &self.shipper.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for APIToolkitMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<ResponseBody<B>>;
+    type Error = actix_web::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let Some(shipper) = &self.shipper else {
+            return ResponseFuture::new(self.service.call(req), None);
+        };
+        let ctx = RequestContext::new(shipper.clone());
+        let mut exchange = Exchange::with_id(
+            ctx.msg_id(),
+            SdkType::RustActix,
+            convert::method(req.method()),
+            convert::uri(req.uri()),
+            convert::version(req.version()),
+        );
+        // The request is not routed yet (and must not be cloned: routing needs it
+        // unshared), so the template comes from the app's resource map, which is what
+        // `HttpRequest::match_pattern` consults. Path params are derived from it.
+        exchange.route = req.match_pattern();
+        exchange.request_headers = convert::headers(req.headers());
+        req.extensions_mut().insert(ctx.clone());
+        if shipper.config().capture_request_body() {
+            let tee = payload::tee(req.take_payload(), ctx.clone());
+            req.set_payload(tee);
+        }
+        let mut inflight = InFlight::new(ctx, exchange);
+
+        match catch_unwind(AssertUnwindSafe(|| self.service.call(req))) {
+            Ok(future) => ResponseFuture::new(future, Some(inflight)),
+            Err(panic) => {
+                inflight.record_panic(&*panic);
+                inflight.finish();
+                resume_unwind(panic)
+            }
+        }
+    }
+}
