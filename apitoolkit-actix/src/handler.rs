@@ -7,6 +7,8 @@ use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
+#[cfg(feature = "client")]
+use apitoolkit_client::ClientWithMiddleware;
 use apitoolkit_core::context::warn_outside_request;
 use apitoolkit_core::exchange::Uuid;
 use apitoolkit_core::RequestContext;
@@ -49,15 +51,19 @@ impl Observer {
         }
     }
 
-    /// A reqwest client whose calls are recorded as outgoing records with `parent_id` =
-    /// this request's `msg_id`. Outside the middleware: a plain client (logged once).
+    /// A reqwest client (a [`ClientWithMiddleware`], the type of `reqwest_middleware`)
+    /// whose calls are recorded as outgoing records with `parent_id` = this request's
+    /// `msg_id`; a call that fails without a response is recorded with status 503 and its
+    /// error is also attached to this request's record. Make one per request (it is cheap:
+    /// the connection pool is shared). Outside the middleware: a plain client (logged
+    /// once). Needs the `client` feature (default).
     #[cfg(feature = "client")]
-    pub fn observe_request(&self) -> reqwest_middleware::ClientWithMiddleware {
+    pub fn observe_request(&self) -> ClientWithMiddleware {
         match &self.ctx {
             Some(ctx) => apitoolkit_client::observe_request(ctx),
             None => {
                 warn_outside_request("observe_request");
-                reqwest_middleware::ClientWithMiddleware::from(reqwest::Client::new())
+                ClientWithMiddleware::from(apitoolkit_client::default_client().clone())
             }
         }
     }
@@ -92,6 +98,6 @@ pub fn report_error<E: Error + ?Sized>(req: &HttpRequest, err: &E) {
 /// records linked to it (`parent_id`). Outside the middleware: a plain client (logged
 /// once).
 #[cfg(feature = "client")]
-pub fn observe_request(req: &HttpRequest) -> reqwest_middleware::ClientWithMiddleware {
+pub fn observe_request(req: &HttpRequest) -> ClientWithMiddleware {
     Observer::from_request(req).observe_request()
 }
