@@ -1,1 +1,85 @@
-//! APItoolkit axum integration (built by its own issue).
+//! APItoolkit for axum (and any tower stack over `http` types: hyper, tonic, ...).
+//!
+//! Add one layer and every request/response exchange is recorded (route template,
+//! params, headers, bodies, status, latency, errors), redacted, and shipped to
+//! APItoolkit in the background:
+//!
+//! ```
+//! use apitoolkit_axum::{APIToolkitLayer, Observer};
+//! use apitoolkit_core::{testing::CapturedRecords, Config};
+//! use axum::{routing::get, Router};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // In production: `APIToolkitLayer::from_env()?` (reads APITOOLKIT_KEY and friends).
+//! let captured = CapturedRecords::new();
+//! let config = Config::builder()
+//!     .redact_response_body(["$.token"])
+//!     .export(captured.export())
+//!     .build()?;
+//! let layer = APIToolkitLayer::new(config)?;
+//! let shipper = layer.shipper().expect("enabled").clone();
+//!
+//! async fn hello(observer: Observer) -> &'static str {
+//!     let _ = observer.msg_id();
+//!     r#"{"greeting":"hi","token":"s3cret"}"#
+//! }
+//! let app = Router::new().route("/hello/{name}", get(hello)).layer(layer);
+//!
+//! let res = app
+//!     .oneshot(http::Request::get("/hello/ann?x=1").body(axum::body::Body::empty())?)
+//!     .await?;
+//! let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?; // the client sees the real body
+//! assert!(body.ends_with(br#""token":"s3cret"}"#));
+//!
+//! shipper.flush(std::time::Duration::from_secs(5));
+//! let record = &captured.records()[0];
+//! assert_eq!(record.url_path, "/hello/{name}");
+//! assert_eq!(record.path_params["name"], "ann");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is recorded, and when
+//! - `url_path` is axum's [`MatchedPath`](axum::extract::MatchedPath) (nested routers give
+//!   the full template), so apply the layer with `Router::layer`; requests no route
+//!   matched are recorded with `url_path` `""`.
+//! - Bodies are copied while they stream, up to `max_body_bytes`; the handler and the
+//!   client see exactly the original bytes and timing. Over the cap, a placeholder is
+//!   shipped instead of the body.
+//! - The record is finished when the response body ends or is dropped (client gone,
+//!   stream cancelled), with the duration to that point, and enqueued without blocking.
+//!   Redaction, base64 and serialisation run on the shipper thread.
+//! - A panic in the inner service is recorded (status 500, an error entry) and then
+//!   resumed unchanged, so the app's own panic handling still applies.
+//!
+//! # Shutdown
+//! Records are exported in batches. On graceful shutdown, flush what is queued:
+//!
+//! ```no_run
+//! # async fn run(app: axum::Router, layer: apitoolkit_axum::APIToolkitLayer) -> std::io::Result<()> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app)
+//!     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+//!     .await?;
+//! if let Some(shipper) = layer.shipper() {
+//!     shipper.shutdown(std::time::Duration::from_secs(5)); // flushes, then stops
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod body;
+mod future;
+mod layer;
+mod observer;
+mod service;
+
+pub use body::{RequestBody, ResponseBody};
+pub use future::ResponseFuture;
+pub use layer::APIToolkitLayer;
+pub use observer::{report_error, Observer};
+pub use service::APIToolkitService;
+
+pub use apitoolkit_core::{Config, ConfigError, Shipper};

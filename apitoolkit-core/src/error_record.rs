@@ -52,6 +52,21 @@ impl ErrorEntry {
         }
     }
 
+    /// An entry from a type name and a message alone (for errors that are not
+    /// `std::error::Error` values, such as a service error known only by its `Display`).
+    pub fn from_message(error_type: impl Into<String>, message: impl Into<String>) -> ErrorEntry {
+        let error_type = error_type.into();
+        let message = message.into();
+        ErrorEntry {
+            when: rfc3339(time::OffsetDateTime::now_utc()),
+            root_error_type: error_type.clone(),
+            error_type,
+            root_error_message: message.clone(),
+            message,
+            stack_trace: String::new(),
+        }
+    }
+
     /// Builds an entry from a panic payload (as given by `catch_unwind`), with the
     /// backtrace text when one was captured by the caller.
     pub fn from_panic(payload: &(dyn Any + Send), backtrace: Option<String>) -> ErrorEntry {
@@ -133,7 +148,9 @@ mod tests {
 
     #[test]
     fn two_level_chain_gives_outer_and_root() {
-        let err = WrapperError { inner: ExampleError };
+        let err = WrapperError {
+            inner: ExampleError,
+        };
         let e = ErrorEntry::from_error(&err);
         assert_eq!(e.message, "wrapper from err2: Example Error value");
         assert_eq!(e.root_error_message, "Example Error value");

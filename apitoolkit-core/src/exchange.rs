@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Uri, Version};
-use uuid::Uuid;
+pub use uuid::Uuid;
 
 use crate::payload::{ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
@@ -81,9 +81,20 @@ pub struct Exchange {
 impl Exchange {
     /// A new exchange with empty captures, a fresh `msg_id` and the start time now.
     pub fn new(sdk_type: SdkType, method: Method, uri: Uri, version: Version) -> Exchange {
+        Exchange::with_id(Uuid::new_v4(), sdk_type, method, uri, version)
+    }
+
+    /// As [`new`](Self::new) with a given `msg_id` (the one of a [`RequestContext`](crate::RequestContext)).
+    pub fn with_id(
+        msg_id: Uuid,
+        sdk_type: SdkType,
+        method: Method,
+        uri: Uri,
+        version: Version,
+    ) -> Exchange {
         Exchange {
             sdk_type,
-            msg_id: Uuid::new_v4(),
+            msg_id,
             parent_id: None,
             started_at: SystemTime::now(),
             duration: Duration::ZERO,

@@ -6,19 +6,26 @@
 
 pub mod capture;
 pub mod config;
+pub mod context;
 mod error;
 mod error_record;
 pub mod exchange;
 mod export;
+pub mod inflight;
 pub mod payload;
 pub mod record;
 pub mod redact;
+pub mod route;
 pub mod shipper;
 
 pub use capture::BodyCapture;
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
+pub use context::RequestContext;
 pub use error::ConfigError;
 pub use exchange::{CapturedBody, Exchange};
+pub use inflight::InFlight;
 pub use payload::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
 pub use shipper::{Shipper, ShipperGuard, ShipperStats};
+#[cfg(feature = "test-util")]
+pub mod testing;

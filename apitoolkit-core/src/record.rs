@@ -1,5 +1,7 @@
 //! Turning a captured [`Exchange`] into the [`RequestMessage`] that is shipped: redaction,
-//! base64 and the derived fields. Runs on the shipper's thread, never in a request.
+//! base64 and the derived fields (`host`, `raw_url`, `query_params`, and `path_params`
+//! from the route template when the adapter did not give them). Runs on the shipper's
+//! thread, never in a request.
 
 use base64::Engine as _;
 use http::header::{HOST, REFERER};
@@ -8,6 +10,7 @@ use http::Version;
 use crate::exchange::Exchange;
 use crate::payload::{rfc3339, RequestMessage};
 use crate::redact::{redact_body, redact_headers, redact_query};
+use crate::route::path_params;
 use crate::Config;
 
 /// Builds the redacted record of an exchange. Uses the exchange's own redaction rules
@@ -37,8 +40,11 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
     };
     let b64 = base64::engine::general_purpose::STANDARD;
     let request_body = redact_body(&ex.request_body, &ex.request_headers, rules.request_body());
-    let response_body =
-        redact_body(&ex.response_body, &ex.response_headers, rules.response_body());
+    let response_body = redact_body(
+        &ex.response_body,
+        &ex.response_headers,
+        rules.response_body(),
+    );
     RequestMessage {
         timestamp: rfc3339(ex.started_at.into()),
         duration: u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX),
@@ -46,7 +52,10 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         method: ex.method.as_str().to_ascii_uppercase(),
         url_path: ex.route.clone().unwrap_or_default(),
         raw_url,
-        path_params: ex.path_params.iter().cloned().collect(),
+        path_params: match (&ex.route, ex.path_params.is_empty()) {
+            (Some(route), true) => path_params(route, path).into_iter().collect(),
+            _ => ex.path_params.iter().cloned().collect(),
+        },
         query_params,
         proto_major,
         proto_minor,

@@ -1,0 +1,106 @@
+//! [`RequestContext`]: what handlers reach while a request is being served: the record's
+//! `msg_id` (the parent of outgoing calls), the errors reported for it, and the copy of
+//! the request body taken as the handler reads it.
+
+use std::error::Error;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use uuid::Uuid;
+
+use crate::capture::BodyCapture;
+use crate::exchange::CapturedBody;
+use crate::payload::ErrorEntry;
+use crate::shipper::Shipper;
+
+/// The in-flight record of one incoming request. Adapters put a clone in the request's
+/// extensions; cloning is one reference count.
+#[derive(Clone)]
+pub struct RequestContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    msg_id: Uuid,
+    shipper: Shipper,
+    errors: Mutex<Vec<ErrorEntry>>,
+    request_body: Mutex<BodyCapture>,
+}
+
+impl RequestContext {
+    /// A context with a fresh `msg_id`, capturing the request body per the shipper's
+    /// configuration.
+    pub fn new(shipper: Shipper) -> RequestContext {
+        let config = shipper.config();
+        let capture = BodyCapture::new(config.max_body_bytes(), config.capture_request_body());
+        RequestContext {
+            inner: Arc::new(Inner {
+                msg_id: Uuid::new_v4(),
+                shipper,
+                errors: Mutex::new(Vec::new()),
+                request_body: Mutex::new(capture),
+            }),
+        }
+    }
+
+    /// The `msg_id` of the record being built (the `parent_id` of outgoing calls).
+    pub fn msg_id(&self) -> Uuid {
+        self.inner.msg_id
+    }
+
+    /// The shipper the record will be sent to.
+    pub fn shipper(&self) -> &Shipper {
+        &self.inner.shipper
+    }
+
+    /// Attaches an error to this request's record (type names, messages, root cause).
+    pub fn report_error<E: Error + ?Sized>(&self, err: &E) {
+        self.report_entry(ErrorEntry::from_error(err));
+    }
+
+    /// Attaches a ready-made error entry to this request's record.
+    pub fn report_entry(&self, entry: ErrorEntry) {
+        lock(&self.inner.errors).push(entry);
+    }
+
+    /// Copies a chunk of the request body as the handler reads it.
+    #[inline]
+    pub fn capture_request_chunk(&self, chunk: &[u8]) {
+        lock(&self.inner.request_body).push(chunk);
+    }
+
+    /// Takes the errors reported so far (called once, when the record is finished).
+    pub fn take_errors(&self) -> Vec<ErrorEntry> {
+        std::mem::take(&mut *lock(&self.inner.errors))
+    }
+
+    /// Takes the request body captured so far (called once, when the record is finished).
+    pub fn take_request_body(&self) -> CapturedBody {
+        lock(&self.inner.request_body).take()
+    }
+}
+
+impl fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("msg_id", &self.inner.msg_id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Logs, once per process, that `what` was called outside a monitored request, and
+/// does nothing else (SPEC §7).
+pub fn warn_outside_request(what: &str) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "apitoolkit: {what} called outside a request monitored by the APItoolkit \
+             middleware; ignored (this warning is shown once)"
+        );
+    }
+}
