@@ -26,7 +26,11 @@ impl BodyCapture {
         BodyCapture {
             buf: BytesMut::new(),
             cap,
-            state: if enabled { State::Capturing } else { State::Off },
+            state: if enabled {
+                State::Capturing
+            } else {
+                State::Off
+            },
         }
     }
 
@@ -65,7 +69,10 @@ mod tests {
         let mut c = BodyCapture::new(10, true);
         c.push(b"hello ");
         c.push(b"word");
-        assert_eq!(c.take(), CapturedBody::Complete(Bytes::from_static(b"hello word")));
+        assert_eq!(
+            c.take(),
+            CapturedBody::Complete(Bytes::from_static(b"hello word"))
+        );
     }
 
     #[test]

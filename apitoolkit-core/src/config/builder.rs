@@ -195,7 +195,11 @@ impl ConfigBuilder {
 
         let redaction = RedactionRules::builder()
             .default_headers(self.default_redacted_headers.unwrap_or(true))
-            .headers(list_var(self.redact_headers, "APITOOLKIT_REDACT_HEADERS", true)?)
+            .headers(list_var(
+                self.redact_headers,
+                "APITOOLKIT_REDACT_HEADERS",
+                true,
+            )?)
             .query_params(list_var(
                 self.redact_query_params,
                 "APITOOLKIT_REDACT_QUERY_PARAMS",
@@ -214,8 +218,11 @@ impl ConfigBuilder {
             .origins("APITOOLKIT_REDACT_REQ_BODY", "APITOOLKIT_REDACT_RES_BODY")
             .build()?;
 
-        let capture_request_body =
-            bool_var(self.capture_request_body, "APITOOLKIT_CAPTURE_REQUEST_BODY", true)?;
+        let capture_request_body = bool_var(
+            self.capture_request_body,
+            "APITOOLKIT_CAPTURE_REQUEST_BODY",
+            true,
+        )?;
         let capture_response_body = bool_var(
             self.capture_response_body,
             "APITOOLKIT_CAPTURE_RESPONSE_BODY",
@@ -223,9 +230,10 @@ impl ConfigBuilder {
         )?;
         let max_body_bytes = match self.max_body_bytes {
             Some(v) => v,
-            None => lookup(env, "APITOOLKIT_MAX_BODY_BYTES").map_or(Ok(DEFAULT_MAX_BODY_BYTES), |v| {
-                parse_usize("APITOOLKIT_MAX_BODY_BYTES", &v)
-            })?,
+            None => lookup(env, "APITOOLKIT_MAX_BODY_BYTES")
+                .map_or(Ok(DEFAULT_MAX_BODY_BYTES), |v| {
+                    parse_usize("APITOOLKIT_MAX_BODY_BYTES", &v)
+                })?,
         };
         let disabled = bool_var(self.disabled, "APITOOLKIT_DISABLED", false)?;
 

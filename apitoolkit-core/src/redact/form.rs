@@ -23,7 +23,11 @@ pub(super) fn push_field(map: &mut Map<String, Value>, name: String, value: Valu
 pub(super) fn redact_form(bytes: &[u8], redactor: &Redactor) -> Vec<u8> {
     let mut map = Map::new();
     for (name, value) in form_urlencoded::parse(bytes) {
-        push_field(&mut map, name.into_owned(), Value::String(value.into_owned()));
+        push_field(
+            &mut map,
+            name.into_owned(),
+            Value::String(value.into_owned()),
+        );
     }
     let mut doc = Value::Object(map);
     redactor.redact_value(&mut doc);

@@ -22,8 +22,7 @@ pub use headers::redact_headers;
 pub use jsonpath::{unparseable_placeholder, Redactor};
 pub use query::redact_query;
 pub use rules::{
-    RedactionRules, RedactionRulesBuilder, DEFAULT_REDACTED_HEADERS,
-    DEFAULT_REDACTED_QUERY_PARAMS,
+    RedactionRules, RedactionRulesBuilder, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY_PARAMS,
 };
 
 /// The replacement written over every redacted value.

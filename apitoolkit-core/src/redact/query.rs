@@ -57,9 +57,15 @@ mod tests {
 
     #[test]
     fn masks_default_and_configured_params_in_map_and_raw_text() {
-        let rules = RedactionRules::builder().query_params(["Session"]).build().unwrap();
+        let rules = RedactionRules::builder()
+            .query_params(["Session"])
+            .build()
+            .unwrap();
         let (map, raw) = redact_query("a=1&TOKEN=abc&a=2&session=x%20y&flag", &rules);
-        assert_eq!(raw, "a=1&TOKEN=[CLIENT_REDACTED]&a=2&session=[CLIENT_REDACTED]&flag");
+        assert_eq!(
+            raw,
+            "a=1&TOKEN=[CLIENT_REDACTED]&a=2&session=[CLIENT_REDACTED]&flag"
+        );
         assert_eq!(map["a"], ["1", "2"]);
         assert_eq!(map["TOKEN"], [REDACTED]);
         assert_eq!(map["session"], [REDACTED]);

@@ -41,7 +41,10 @@ impl Default for RedactionRules {
     /// The secure defaults: default header and query lists, no body paths.
     fn default() -> Self {
         RedactionRules {
-            headers: DEFAULT_REDACTED_HEADERS.iter().map(|s| (*s).to_owned()).collect(),
+            headers: DEFAULT_REDACTED_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             query_params: DEFAULT_REDACTED_QUERY_PARAMS
                 .iter()
                 .map(|s| (*s).to_owned())
@@ -72,7 +75,9 @@ impl RedactionRules {
 
     /// Whether a query parameter's values are masked (name compared case-insensitively).
     pub fn is_query_param_redacted(&self, name: &str) -> bool {
-        self.query_params.iter().any(|q| q.eq_ignore_ascii_case(name))
+        self.query_params
+            .iter()
+            .any(|q| q.eq_ignore_ascii_case(name))
     }
 
     /// The compiled request-body paths.
@@ -91,8 +96,14 @@ impl fmt::Debug for RedactionRules {
         f.debug_struct("RedactionRules")
             .field("headers", &self.headers)
             .field("query_params", &self.query_params)
-            .field("request_body", &self.request_body.paths().collect::<Vec<_>>())
-            .field("response_body", &self.response_body.paths().collect::<Vec<_>>())
+            .field(
+                "request_body",
+                &self.request_body.paths().collect::<Vec<_>>(),
+            )
+            .field(
+                "response_body",
+                &self.response_body.paths().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -161,7 +172,10 @@ impl RedactionRulesBuilder {
     /// list, the path and the position.
     pub fn build(self) -> Result<RedactionRules, ConfigError> {
         let mut headers: Vec<String> = if self.default_headers {
-            DEFAULT_REDACTED_HEADERS.iter().map(|s| (*s).to_owned()).collect()
+            DEFAULT_REDACTED_HEADERS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
         } else {
             Vec::new()
         };
@@ -172,7 +186,11 @@ impl RedactionRulesBuilder {
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
-        query_params.extend(self.query_params.iter().map(|q| q.trim().to_ascii_lowercase()));
+        query_params.extend(
+            self.query_params
+                .iter()
+                .map(|q| q.trim().to_ascii_lowercase()),
+        );
         query_params.sort();
         query_params.dedup();
         Ok(RedactionRules {
