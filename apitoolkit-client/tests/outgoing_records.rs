@@ -32,7 +32,14 @@ async fn target() -> SocketAddr {
     let app = Router::new()
         .route("/todos/{id}", get(todo).post(todo))
         .route("/echo", post(echo))
-        .route("/big", get(big));
+        .route("/big", get(big))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -309,4 +316,19 @@ async fn a_streaming_request_body_is_recorded_as_not_captured() {
     let r = one_record(&captured);
     assert_eq!(body_bytes(&r.request_body), b"[BODY_NOT_CAPTURED]");
     assert_eq!(body_json(&r.response_body), json!({"streamed":true}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_cancelled_before_its_response_is_recorded_as_503_cancelled() {
+    let addr = target().await;
+    let (captured, shipper) = shipper(|b| b);
+    let client = OutgoingClient::builder(shipper).build();
+    let call = client.get(format!("http://{addr}/slow")).send();
+    let timed_out = tokio::time::timeout(Duration::from_millis(100), call).await;
+    assert!(timed_out.is_err(), "the caller gave up first");
+    let r = one_record(&captured);
+    assert_eq!(r.status_code, 503);
+    assert_eq!(r.raw_url, "/slow");
+    assert_eq!(r.errors.len(), 1, "{:#?}", r.errors);
+    assert_eq!(r.errors[0].error_type, "Cancelled");
 }
