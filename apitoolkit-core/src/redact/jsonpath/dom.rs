@@ -45,7 +45,7 @@ pub(crate) fn match_set(program: &Program, root: &Value) -> HashSet<usize> {
             let mut visit = |child: Child<'_>, v| {
                 arena.clear();
                 arena.extend_from_slice(&states);
-                if program.step(&mut arena, 0..states.len(), child) {
+                if program.step(&mut arena, 0..states.len(), child, is_container(v)) {
                     set.insert(addr(v));
                 } else if arena.len() > states.len() && is_container(v) {
                     stack.push((v, arena[states.len()..].to_vec()));
@@ -160,7 +160,7 @@ impl<'v> Cursor for DomCursor<'v> {
         self.step(Some(self.root))
     }
 
-    fn child(&mut self, parent: &'v Value, child: ChildRef<'_>) -> Step<&'v Value> {
+    fn child(&mut self, parent: &'v Value, child: ChildRef<'_>, _: bool) -> Step<&'v Value> {
         let v = match (parent, child) {
             (Value::Array(a), ChildRef::Index(i)) => a.get(i),
             (Value::Object(m), ChildRef::Key(raw, false)) => {

@@ -27,6 +27,7 @@
 //! or `$.a` with `$.a.b`) replace the outermost node once.
 
 mod dom;
+mod lex;
 mod parse;
 mod program;
 mod splice;
@@ -107,7 +108,7 @@ impl Redactor {
         }
         let program = &self.inner.program;
         let spans = if std::str::from_utf8(body).is_err() {
-            Err(splice::Invalid)
+            Err(lex::Invalid)
         } else if program.streamable() {
             splice::scan(body, &mut splice::NfaCursor::new(program))
         } else {
@@ -119,7 +120,7 @@ impl Redactor {
                     }
                     splice::scan(body, &mut dom::DomCursor::new(&doc, &set))
                 }
-                Err(_) => Err(splice::Invalid),
+                Err(_) => Err(lex::Invalid),
             }
         };
         let Ok(spans) = spans else {

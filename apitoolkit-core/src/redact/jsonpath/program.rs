@@ -63,6 +63,24 @@ pub(crate) struct Program {
     pub(crate) filters: Vec<JpQuery>,
     /// Some selector needs the array length (negative index or negative slice bound/step).
     pub(crate) needs_len: bool,
+    /// Bloom filter over every name selector (see [`name_hash`]).
+    name_filter: [u64; 4],
+}
+
+/// Flag of a state set: every state is a descendant segment (the set passes unchanged
+/// to any child no selector selects).
+pub(crate) const ALL_DESC: u8 = 1;
+/// Flag of a state set: no wildcard, so only a name selector can select a member.
+pub(crate) const KEYS_INERT: u8 = 2;
+/// Flag of a state set: no wildcard, index or slice, so no element can be selected.
+pub(crate) const INDEX_INERT: u8 = 4;
+
+/// A one-byte hash of a member name for [`Program::maybe_name`].
+#[inline]
+fn name_hash(k: &[u8]) -> u8 {
+    let first = k.first().copied().unwrap_or(0);
+    let last = k.last().copied().unwrap_or(0);
+    (k.len() as u8).wrapping_mul(37) ^ first.wrapping_mul(7) ^ last.rotate_left(3)
 }
 
 impl Program {
@@ -75,6 +93,13 @@ impl Program {
         self.needs_len |= segs.iter().flat_map(|(_, s)| s).any(Sel::needs_len);
         self.roots.push(self.segs.len() as u32);
         let n = segs.len();
+        for name in segs.iter().flat_map(|(_, s)| s).filter_map(|s| match s {
+            Sel::Name(n) => Some(n),
+            _ => None,
+        }) {
+            let h = name_hash(name.as_bytes());
+            self.name_filter[usize::from(h >> 6)] |= 1 << (h & 63);
+        }
         for (i, (descendant, sels)) in segs.into_iter().enumerate() {
             self.segs.push(Seg {
                 descendant,
@@ -89,11 +114,44 @@ impl Program {
         self.filters.is_empty() && !self.needs_len
     }
 
+    /// False when no name selector of any path can be `key` (a cheap filter).
+    #[inline]
+    pub(crate) fn maybe_name(&self, key: &[u8]) -> bool {
+        let h = name_hash(key);
+        self.name_filter[usize::from(h >> 6)] & (1 << (h & 63)) != 0
+    }
+
+    /// The flags ([`ALL_DESC`], [`KEYS_INERT`], [`INDEX_INERT`]) of a state set.
+    pub(crate) fn flags(&self, states: &[u32]) -> u8 {
+        let mut flags = ALL_DESC | KEYS_INERT | INDEX_INERT;
+        for &id in states {
+            let seg = &self.segs[id as usize];
+            if !seg.descendant {
+                flags &= !ALL_DESC;
+            }
+            for sel in &seg.sels {
+                match sel {
+                    Sel::Wildcard => flags &= !(KEYS_INERT | INDEX_INERT),
+                    Sel::Index(_) | Sel::Slice(..) => flags &= !INDEX_INERT,
+                    Sel::Name(_) => {}
+                }
+            }
+        }
+        flags
+    }
+
     /// Pushes onto `arena` the (deduplicated) states of `child`, given its parent's
     /// states `arena[from]` (which must end at or before `arena.len()`). Returns `true`
     /// when the child is matched by some path; the pushed states are then incomplete.
+    /// With `want_states` false (a scalar child) nothing is pushed.
     #[inline]
-    pub(crate) fn step(&self, arena: &mut Vec<u32>, from: Range<usize>, child: Child<'_>) -> bool {
+    pub(crate) fn step(
+        &self,
+        arena: &mut Vec<u32>,
+        from: Range<usize>,
+        child: Child<'_>,
+        want_states: bool,
+    ) -> bool {
         let base = arena.len();
         let out = arena;
         for k in from {
@@ -104,10 +162,12 @@ impl Program {
                     if seg.last {
                         return true;
                     }
-                    push_unique(out, base, id + 1);
+                    if want_states {
+                        push_unique(out, base, id + 1);
+                    }
                 }
             }
-            if seg.descendant {
+            if seg.descendant && want_states {
                 push_unique(out, base, id);
             }
         }
@@ -140,7 +200,7 @@ impl Sel {
     fn selects(&self, child: Child<'_>) -> bool {
         match (self, child) {
             (Sel::Wildcard, _) => true,
-            (Sel::Name(n), Child::Key(k)) => n.as_bytes() == k,
+            (Sel::Name(n), Child::Key(k)) => eq_short(n.as_bytes(), k),
             (Sel::Index(i), Child::Index(idx, len)) => {
                 let idx = idx as i64;
                 if *i >= 0 {
@@ -155,6 +215,12 @@ impl Sel {
             _ => false,
         }
     }
+}
+
+/// Byte equality without a `memcmp` call (names are short).
+#[inline]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// RFC 9535 §2.3.4.2 slice membership of index `i` (with `0 <= i < len`).

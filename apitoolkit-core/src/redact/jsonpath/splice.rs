@@ -13,13 +13,8 @@
 
 use std::ops::Range;
 
-use super::program::{Child, Program};
-
-/// The input is not JSON.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Invalid;
-
-type Res<T> = Result<T, Invalid>;
+use super::lex::{skip_string, skip_value, skip_ws, Invalid, Res};
+use super::program::{Child, Program, ALL_DESC, INDEX_INERT, KEYS_INERT};
 
 /// What to do with a value.
 #[derive(Debug, Clone, Copy)]
@@ -47,8 +42,14 @@ pub(crate) trait Cursor {
     type Node: Copy;
     /// The step for the document root.
     fn root(&mut self) -> Step<Self::Node>;
-    /// The step for a child of `parent`.
-    fn child(&mut self, parent: Self::Node, child: ChildRef<'_>) -> Step<Self::Node>;
+    /// The step for a child of `parent`; `container` tells whether the child's value
+    /// is an object or array (a scalar only needs to know whether it matches).
+    fn child(
+        &mut self,
+        parent: Self::Node,
+        child: ChildRef<'_>,
+        container: bool,
+    ) -> Step<Self::Node>;
 }
 
 /// Decodes a member name that contains escapes (rare).
@@ -65,6 +66,8 @@ pub(crate) fn decode_key(raw: &[u8]) -> Option<String> {
 pub(crate) struct NfaCursor<'p> {
     program: &'p Program,
     arena: Vec<u32>,
+    /// Flags of recently built state sets (the same few sets recur all the time).
+    flag_cache: Vec<(Box<[u32]>, u8)>,
 }
 
 impl<'p> NfaCursor<'p> {
@@ -72,30 +75,77 @@ impl<'p> NfaCursor<'p> {
         NfaCursor {
             program,
             arena: Vec::with_capacity(64),
+            flag_cache: Vec::new(),
         }
     }
 }
 
-impl Cursor for NfaCursor<'_> {
-    type Node = (u32, u32);
+impl NfaCursor<'_> {
+    /// Pushes the states of `arena[from]` that survive into any child (descendants).
+    fn push_descendants(&mut self, from: Range<usize>) -> Step<NfaNode> {
+        let start = self.arena.len();
+        for k in from {
+            let id = self.arena[k];
+            if self.program.segs[id as usize].descendant {
+                self.arena.push(id);
+            }
+        }
+        self.finish(start)
+    }
 
-    fn root(&mut self) -> Step<(u32, u32)> {
+    fn finish(&mut self, start: usize) -> Step<NfaNode> {
+        if self.arena.len() == start {
+            return Step::Skip;
+        }
+        let set = &self.arena[start..];
+        let flags = match self.flag_cache.iter().find(|(s, _)| **s == *set) {
+            Some(&(_, flags)) => flags,
+            None => {
+                let flags = self.program.flags(set);
+                if self.flag_cache.len() == 16 {
+                    self.flag_cache.pop();
+                }
+                self.flag_cache.insert(0, (set.into(), flags));
+                flags
+            }
+        };
+        Step::Enter((start as u32, self.arena.len() as u32, flags))
+    }
+}
+
+/// A state set: `arena[start..end]` and its flags.
+type NfaNode = (u32, u32, u8);
+
+impl Cursor for NfaCursor<'_> {
+    type Node = NfaNode;
+
+    fn root(&mut self) -> Step<NfaNode> {
         if self.program.root_match {
             return Step::Match;
         }
         self.arena.clear();
         self.arena.extend_from_slice(&self.program.roots);
-        if self.arena.is_empty() {
-            Step::Skip
-        } else {
-            Step::Enter((0, self.arena.len() as u32))
-        }
+        self.finish(0)
     }
 
-    #[inline]
-    fn child(&mut self, parent: (u32, u32), child: ChildRef<'_>) -> Step<(u32, u32)> {
-        self.arena.truncate(parent.1 as usize);
-        let from = parent.0 as usize..parent.1 as usize;
+    #[inline(always)]
+    fn child(&mut self, parent: NfaNode, child: ChildRef<'_>, container: bool) -> Step<NfaNode> {
+        let (start, end, flags) = parent;
+        let inert = match child {
+            ChildRef::Index(_) => flags & INDEX_INERT != 0,
+            ChildRef::Key(raw, false) => flags & KEYS_INERT != 0 && !self.program.maybe_name(raw),
+            ChildRef::Key(_, true) => false,
+        };
+        let from = start as usize..end as usize;
+        self.arena.truncate(end as usize);
+        if inert {
+            // No selector can select this child: only descendant states survive.
+            return match (container, flags & ALL_DESC != 0) {
+                (false, _) => Step::Skip,
+                (true, true) => Step::Enter(parent),
+                (true, false) => self.push_descendants(from),
+            };
+        }
         let decoded;
         let child = match child {
             ChildRef::Index(i) => Child::Index(i, None),
@@ -105,14 +155,13 @@ impl Cursor for NfaCursor<'_> {
                 Child::Key(decoded.as_bytes())
             }
         };
-        if self.program.step(&mut self.arena, from, child) {
+        if self.program.step(&mut self.arena, from, child, container) {
             return Step::Match;
         }
-        let end = self.arena.len() as u32;
-        if end == parent.1 {
-            Step::Skip
+        if container {
+            self.finish(end as usize)
         } else {
-            Step::Enter((parent.1, end))
+            Step::Skip
         }
     }
 }
@@ -163,7 +212,7 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
                         object: false,
                         index: 0,
                     });
-                    step = cursor.child(node, ChildRef::Index(0));
+                    step = cursor.child(node, ChildRef::Index(0), is_container(b, i));
                     continue;
                 }
             }
@@ -186,7 +235,8 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
                         (step, i) = member(b, i, cursor, top.node)?;
                     } else {
                         top.index += 1;
-                        step = cursor.child(top.node, ChildRef::Index(top.index));
+                        step =
+                            cursor.child(top.node, ChildRef::Index(top.index), is_container(b, i));
                     }
                     break;
                 }
@@ -202,6 +252,11 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
             }
         }
     }
+}
+
+#[inline]
+fn is_container(b: &[u8], i: usize) -> bool {
+    matches!(b.get(i), Some(b'{' | b'['))
 }
 
 /// Reads `"key" :` at `i`; returns the child's step and the start of its value.
@@ -220,248 +275,11 @@ fn member<C: Cursor>(
     if b.get(j) != Some(&b':') {
         return Err(Invalid);
     }
-    let step = cursor.child(node, ChildRef::Key(&b[i + 1..end - 1], escaped));
-    Ok((step, skip_ws(b, j + 1)))
-}
-
-#[inline]
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
-        i += 1;
-    }
-    i
-}
-
-/// Skips `"key" : ` inside [`skip_value`].
-#[inline]
-fn skip_key(b: &[u8], i: usize) -> Res<usize> {
-    if b.get(i) != Some(&b'"') {
-        return Err(Invalid);
-    }
-    let j = skip_ws(b, skip_string(b, i)?.0);
-    if b.get(j) != Some(&b':') {
-        return Err(Invalid);
-    }
-    Ok(skip_ws(b, j + 1))
-}
-
-/// Validates and skips the value starting at `i` (no leading whitespace); returns its
-/// end. `open` is scratch space (one bool per open container: `true` = object).
-pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<usize> {
-    open.clear();
-    loop {
-        match b.get(i) {
-            Some(b'{') => {
-                i = skip_ws(b, i + 1);
-                if b.get(i) == Some(&b'}') {
-                    i += 1;
-                } else {
-                    open.push(true);
-                    i = skip_key(b, i)?;
-                    continue;
-                }
-            }
-            Some(b'[') => {
-                i = skip_ws(b, i + 1);
-                if b.get(i) == Some(&b']') {
-                    i += 1;
-                } else {
-                    open.push(false);
-                    continue;
-                }
-            }
-            Some(b'"') => i = skip_string(b, i)?.0,
-            Some(b't') => i = skip_lit(b, i, b"true")?,
-            Some(b'f') => i = skip_lit(b, i, b"false")?,
-            Some(b'n') => i = skip_lit(b, i, b"null")?,
-            Some(b'-' | b'0'..=b'9') => i = skip_number(b, i)?,
-            _ => return Err(Invalid),
-        }
-        loop {
-            let Some(&object) = open.last() else {
-                return Ok(i);
-            };
-            i = skip_ws(b, i);
-            match b.get(i) {
-                Some(b',') => {
-                    i = skip_ws(b, i + 1);
-                    if object {
-                        i = skip_key(b, i)?;
-                    }
-                    break;
-                }
-                Some(b'}') if object => {
-                    i += 1;
-                    open.pop();
-                }
-                Some(b']') if !object => {
-                    i += 1;
-                    open.pop();
-                }
-                _ => return Err(Invalid),
-            }
-        }
-    }
-}
-
-fn skip_lit(b: &[u8], i: usize, lit: &[u8]) -> Res<usize> {
-    if b.get(i..i + lit.len()) == Some(lit) {
-        Ok(i + lit.len())
-    } else {
-        Err(Invalid)
-    }
-}
-
-fn skip_digits(b: &[u8], mut i: usize) -> usize {
-    while let Some(b'0'..=b'9') = b.get(i) {
-        i += 1;
-    }
-    i
-}
-
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
-fn skip_number(b: &[u8], mut i: usize) -> Res<usize> {
-    if b.get(i) == Some(&b'-') {
-        i += 1;
-    }
-    match b.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => i = skip_digits(b, i + 1),
-        _ => return Err(Invalid),
-    }
-    if b.get(i) == Some(&b'.') {
-        let j = skip_digits(b, i + 1);
-        if j == i + 1 {
-            return Err(Invalid);
-        }
-        i = j;
-    }
-    if let Some(b'e' | b'E') = b.get(i) {
-        i += 1;
-        if let Some(b'+' | b'-') = b.get(i) {
-            i += 1;
-        }
-        let j = skip_digits(b, i);
-        if j == i {
-            return Err(Invalid);
-        }
-        i = j;
-    }
-    Ok(i)
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of the word is `"`, `\` or a control character.
-#[inline]
-fn has_special(w: u64) -> bool {
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let ctrl = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    (zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | ctrl) != 0
-}
-
-fn hex4(b: &[u8], i: usize) -> Res<u32> {
-    let s = b.get(i..i + 4).ok_or(Invalid)?;
-    let mut v = 0;
-    for &c in s {
-        v = v * 16 + (c as char).to_digit(16).ok_or(Invalid)?;
-    }
-    Ok(v)
-}
-
-/// Validates and skips the string starting at the quote at `i`; returns the index after
-/// the closing quote and whether it contained escapes. Surrogate escapes must pair up
-/// (as serde_json requires when decoding to `String`).
-#[inline]
-pub(crate) fn skip_string(b: &[u8], i: usize) -> Res<(usize, bool)> {
-    let mut j = i + 1;
-    let mut escaped = false;
-    loop {
-        while let Some(chunk) = b.get(j..j + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().map_err(|_| Invalid)?);
-            if has_special(w) {
-                break;
-            }
-            j += 8;
-        }
-        match *b.get(j).ok_or(Invalid)? {
-            b'"' => return Ok((j + 1, escaped)),
-            b'\\' => {
-                escaped = true;
-                match *b.get(j + 1).ok_or(Invalid)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
-                    b'u' => {
-                        let n = hex4(b, j + 2)?;
-                        j += 6;
-                        if (0xDC00..=0xDFFF).contains(&n) {
-                            return Err(Invalid);
-                        }
-                        if (0xD800..=0xDBFF).contains(&n) {
-                            if b.get(j..j + 2) != Some(b"\\u") {
-                                return Err(Invalid);
-                            }
-                            if !(0xDC00..=0xDFFF).contains(&hex4(b, j + 2)?) {
-                                return Err(Invalid);
-                            }
-                            j += 6;
-                        }
-                    }
-                    _ => return Err(Invalid),
-                }
-            }
-            c if c < 0x20 => return Err(Invalid),
-            _ => j += 1,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn valid(s: &str) -> bool {
-        let b = s.as_bytes();
-        let i = skip_ws(b, 0);
-        skip_value(b, i, &mut Vec::new()).is_ok_and(|e| skip_ws(b, e) == b.len())
-    }
-
-    #[test]
-    fn redact_scanner_agrees_with_serde_json_on_validity() {
-        for s in [
-            "1",
-            "-0",
-            "1.5e+10",
-            "01",
-            "1.",
-            ".5",
-            "-",
-            "1e",
-            "[1,]",
-            "[,1]",
-            "{\"a\":1,}",
-            "{\"a\" 1}",
-            "{1:1}",
-            "\"\\u00e9\"",
-            "\"\\ud83d\\ude00\"",
-            "\"\\ud83d\"",
-            "\"\\ude00\"",
-            "\"\\x\"",
-            "\"a\u{1}\"",
-            "[[[]]]",
-            "[[[]]",
-            "{\"a\":[{\"b\":null}]}",
-            "tru",
-            "true",
-            "nul",
-            " [ 1 , 2 ] ",
-            "\"abcdefghijklmnop\\\"qr\"",
-            "[1]]",
-            "{}}",
-            "",
-        ] {
-            let expect = serde_json::from_str::<serde_json::Value>(s).is_ok();
-            assert_eq!(valid(s), expect, "{s:?}");
-        }
-    }
+    let j = skip_ws(b, j + 1);
+    let step = cursor.child(
+        node,
+        ChildRef::Key(&b[i + 1..end - 1], escaped),
+        is_container(b, j),
+    );
+    Ok((step, j))
 }
