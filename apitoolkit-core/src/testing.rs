@@ -47,8 +47,10 @@ impl CapturedRecords {
     /// A config builder exporting here, with a 10 ms batch interval so that records
     /// arrive promptly (other settings from the builder's setters, then the environment).
     pub fn config_builder(&self) -> ConfigBuilder {
-        let mut shipper = ShipperSettings::default();
-        shipper.batch_interval = Duration::from_millis(10);
+        let shipper = ShipperSettings {
+            batch_interval: Duration::from_millis(10),
+            ..ShipperSettings::default()
+        };
         Config::builder().export(self.export()).shipper(shipper)
     }
 
@@ -142,4 +144,33 @@ pub fn redacted_response_fixture() -> Value {
     acc["possible_account_types"] = r.clone();
     acc["possible_account_types2"] = Value::Array(vec![r.clone(), r.clone(), r]);
     v
+}
+
+/// The inner error of the "Errors" conformance case: `Example Error value`.
+#[derive(Debug)]
+pub struct ExampleError;
+
+impl std::fmt::Display for ExampleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Example Error value")
+    }
+}
+
+impl std::error::Error for ExampleError {}
+
+/// The outer error of the "Errors" conformance case:
+/// `wrapper from err2: Example Error value`, whose `source()` is [`ExampleError`].
+#[derive(Debug)]
+pub struct WrapperError(pub ExampleError);
+
+impl std::fmt::Display for WrapperError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "wrapper from err2: {}", self.0)
+    }
+}
+
+impl std::error::Error for WrapperError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
 }

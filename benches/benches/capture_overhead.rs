@@ -1,0 +1,95 @@
+//! Capture overhead, in process: the same axum app driven with
+//! `tower::ServiceExt::oneshot`, bare and with `APIToolkitLayer` (body capture on,
+//! 3 body paths, a callback exporter that discards batches).
+//!
+//! Run: `cargo bench -p apitoolkit-benches --bench capture_overhead`
+//!
+//! Latest numbers: see benches/README.md.
+
+use std::hint::black_box;
+
+use apitoolkit_axum::APIToolkitLayer;
+use apitoolkit_core::Config;
+use axum::body::Body;
+use axum::extract::Path;
+use axum::routing::post;
+use axum::{Json, Router};
+use criterion::{criterion_group, criterion_main, Criterion};
+use http::Request;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A ~1 KB JSON document.
+fn body_1k() -> String {
+    let items: Vec<Value> = (0..12)
+        .map(|i| {
+            serde_json::json!({"id": i, "name": format!("item-{i}"), "price": 9.99, "password": "hunter2"})
+        })
+        .collect();
+    let doc = serde_json::json!({"user": {"email": "ann@example.com", "token": "abc"}, "items": items});
+    serde_json::to_string(&doc).unwrap_or_default()
+}
+
+async fn echo(Path((_org, _id)): Path<(String, u64)>, Json(v): Json<Value>) -> Json<Value> {
+    Json(v)
+}
+
+fn app() -> Router {
+    Router::new().route("/orgs/{org}/users/{id}", post(echo))
+}
+
+fn layer() -> APIToolkitLayer {
+    let config = Config::builder()
+        .redact_request_body(["$.user.token", "$.items[*].password", "$..email"])
+        .on_batch(|batch| {
+            black_box(batch.len());
+        })
+        .build()
+        .unwrap_or_else(|e| panic!("config: {e}"));
+    APIToolkitLayer::new(config).unwrap_or_else(|e| panic!("layer: {e}"))
+}
+
+fn request(body: &str) -> Request<Body> {
+    Request::post("/orgs/acme/users/42?verbose=true")
+        .header("content-type", "application/json")
+        .header("authorization", "Bearer abc")
+        .header("user-agent", "bench")
+        .header("accept", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap_or_else(|e| panic!("request: {e}"))
+}
+
+async fn serve_one(app: Router, body: &str) -> usize {
+    let res = app.oneshot(request(body)).await.unwrap_or_else(|e| match e {});
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    bytes.len()
+}
+
+fn axum_overhead(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    let body = body_1k();
+    let bare = app();
+    let layer = layer();
+    let with = app().layer(layer.clone());
+
+    let mut group = c.benchmark_group("axum_json_echo_1k");
+    group.bench_function("bare", |b| {
+        b.iter(|| rt.block_on(serve_one(bare.clone(), &body)));
+    });
+    group.bench_function("with_layer", |b| {
+        b.iter(|| rt.block_on(serve_one(with.clone(), &body)));
+    });
+    group.finish();
+    if let Some(s) = layer.shipper() {
+        s.shutdown(std::time::Duration::from_secs(5));
+        eprintln!("shipper stats: {:?}", s.stats());
+    }
+}
+
+criterion_group!(benches, axum_overhead);
+criterion_main!(benches);
