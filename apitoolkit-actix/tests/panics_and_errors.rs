@@ -4,33 +4,11 @@
 mod support;
 
 use std::error::Error;
-use std::fmt;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use apitoolkit_actix::{report_error, Observer};
+use apitoolkit_core::testing::{ExampleError, WrapperError};
 use support::{client, serve_bare, TestApp};
-
-#[derive(Debug)]
-struct ExampleError;
-impl fmt::Display for ExampleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Example Error value")
-    }
-}
-impl Error for ExampleError {}
-
-#[derive(Debug)]
-struct WrapperError(ExampleError);
-impl fmt::Display for WrapperError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wrapper from err2: {}", self.0)
-    }
-}
-impl Error for WrapperError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
-}
 
 async fn failing(observer: Observer) -> HttpResponse {
     observer.report_error(&WrapperError(ExampleError));
