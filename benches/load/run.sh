@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Load test: each quickstart (axum, actix) in release mode, once without the SDK
+# (APITOOLKIT_DISABLED=true: same routes, no layer at all), once with it exporting JSON
+# Lines to a file, and once with it pointed at a dead OTLP collector. wrk drives a 1 KB
+# JSON POST and a GET at fixed concurrency and duration; the script prints requests/s
+# and p50/p99 latency side by side, with ratios to the no-SDK run.
+#
+# Usage: benches/load/run.sh [seconds-per-run] [connections]
+# Binds 127.0.0.1 only and stops by itself. Needs `wrk` (Debian: apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION="${1:-10}"
+CONNS="${2:-32}"
+PORT="${LOAD_PORT:-18080}"
+OUT="$(mktemp -d)"
+trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+
+if ! command -v wrk >/dev/null; then
+  echo "wrk is not installed: apt-get install wrk" >&2
+  exit 2
+fi
+
+FRAMEWORKS="${FRAMEWORKS:-axum actix}"
+for fw in $FRAMEWORKS; do
+  cargo build --release --locked -q -p "apitoolkit-$fw" --example quickstart
+done
+
+start_server() { # $1 framework, rest: env assignments
+  local fw="$1"; shift
+  env "$@" PORT="$PORT" APITOOLKIT_DEBUG=false "target/release/examples/quickstart-$fw" \
+    >"$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "server did not start:" >&2; cat "$OUT/server.log" >&2; exit 1
+}
+
+stop_server() {
+  kill -INT "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# Prints "rps p50_ms p99_ms" for one wrk run.
+measure() { # $1 = wrk args...
+  local log="$OUT/wrk.log"
+  wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" >"$log"
+  local rps p50 p99
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
+  p50=$(awk '$1=="50%" {print $2}' "$log")
+  p99=$(awk '$1=="99%" {print $2}' "$log")
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+}
+
+to_ms() { # wrk prints 1.23ms, 456.00us or 1.20s
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else { printf "%s", v } }'
+}
+
+# A port with nothing listening, for the dead-collector run.
+DEAD_PORT=$((PORT + 1))
+
+printf '%-6s %-14s %-5s %12s %9s %9s %8s %8s\n' fw mode load "req/s" "p50 ms" "p99 ms" "rps x" "p99 x"
+for fw in $FRAMEWORKS; do
+  declare -A base_rps=() base_p99=()
+  for mode in no-sdk sdk-jsonl sdk-collector-down; do
+    case "$mode" in
+      no-sdk) start_server "$fw" APITOOLKIT_DISABLED=true ;;
+      sdk-jsonl) start_server "$fw" APITOOLKIT_EXPORT="file:$OUT/records.jsonl" ;;
+      sdk-collector-down) start_server "$fw" APITOOLKIT_KEY=load-test \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$DEAD_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=grpc ;;
+    esac
+    for load in post get; do
+      if [ "$load" = post ]; then
+        read -r rps p50 p99 < <(measure -s benches/load/post_1k.lua "http://127.0.0.1:$PORT")
+      else
+        read -r rps p50 p99 < <(measure "http://127.0.0.1:$PORT/hello/world")
+      fi
+      if [ "$mode" = no-sdk ]; then base_rps[$load]=$rps; base_p99[$load]=$p99; fi
+      rx=$(awk -v a="$rps" -v b="${base_rps[$load]}" 'BEGIN {printf "%.3f", a / b}')
+      px=$(awk -v a="$p99" -v b="${base_p99[$load]}" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
+      printf '%-6s %-14s %-5s %12s %9s %9s %8s %8s\n' "$fw" "$mode" "$load" "$rps" "$p50" "$p99" "$rx" "$px"
+    done
+    stop_server
+  done
+  unset base_rps base_p99
+done
