@@ -2,37 +2,13 @@
 
 mod support;
 
-use std::error::Error;
-use std::fmt;
-
 use apitoolkit_axum::{report_error, Observer};
+use apitoolkit_core::testing::{ExampleError, WrapperError};
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use support::{client, TestApp};
-
-#[derive(Debug)]
-struct ExampleError;
-impl fmt::Display for ExampleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Example Error value")
-    }
-}
-impl Error for ExampleError {}
-
-#[derive(Debug)]
-struct WrapperError(ExampleError);
-impl fmt::Display for WrapperError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wrapper from err2: {}", self.0)
-    }
-}
-impl Error for WrapperError {
-    fn source(&self) -> Option<&(dyn Error + 'static)> {
-        Some(&self.0)
-    }
-}
 
 #[tokio::test]
 async fn reported_errors_appear_in_the_record_with_their_root() {
