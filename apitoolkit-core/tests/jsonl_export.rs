@@ -50,7 +50,10 @@ fn file_lines_parse_back_into_the_same_records() {
         shipper.enqueue(ex.clone());
     }
     assert!(shipper.shutdown(Duration::from_secs(10)));
-    let expected: Vec<RequestMessage> = exchanges.iter().map(|e| build_message(e, &config)).collect();
+    let expected: Vec<RequestMessage> = exchanges
+        .iter()
+        .map(|e| build_message(e, &config))
+        .collect();
     assert_eq!(read(&path), expected);
     let text = std::fs::read_to_string(&path).expect("read");
     assert!(text.ends_with('\n'));

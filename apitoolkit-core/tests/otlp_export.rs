@@ -63,18 +63,27 @@ fn strings(attrs: &[KeyValue], key: &str) -> Vec<String> {
 }
 
 fn nanos(t: std::time::SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 /// Sends one incoming record (with errors and secrets) and one outgoing child, and
 /// returns what the receiver got.
-fn ship(receiver: &Receiver, protocol: OtlpProtocol) -> (Vec<Received>, [apitoolkit_core::Exchange; 2]) {
+fn ship(
+    receiver: &Receiver,
+    protocol: OtlpProtocol,
+) -> (Vec<Received>, [apitoolkit_core::Exchange; 2]) {
     let shipper = Shipper::start(config(receiver.endpoint(), protocol)).expect("start");
     let inc = incoming();
     let out = outgoing(&inc);
     shipper.enqueue(inc.clone());
     shipper.enqueue(out.clone());
-    assert!(shipper.flush(Duration::from_secs(20)), "flush timed out: {:?}", shipper.stats());
+    assert!(
+        shipper.flush(Duration::from_secs(20)),
+        "flush timed out: {:?}",
+        shipper.stats()
+    );
     let stats = shipper.stats();
     assert_eq!((stats.enqueued, stats.exported), (2, 2), "{stats:?}");
     assert!(shipper.shutdown(Duration::from_secs(5)));
@@ -119,7 +128,10 @@ fn check(received: &[Received], inc: &apitoolkit_core::Exchange, out: &apitoolki
     assert!(server.parent_span_id.is_empty());
     assert_eq!(client.trace_id, server.trace_id, "same trace");
     assert_eq!(client.span_id, out.msg_id.as_bytes()[8..16].to_vec());
-    assert_eq!(client.parent_span_id, server.span_id, "child of the incoming span");
+    assert_eq!(
+        client.parent_span_id, server.span_id,
+        "child of the incoming span"
+    );
     assert_eq!(server.start_time_unix_nano, nanos(inc.started_at));
     assert_eq!(
         server.end_time_unix_nano - server.start_time_unix_nano,
@@ -131,19 +143,31 @@ fn check(received: &[Received], inc: &apitoolkit_core::Exchange, out: &apitoolki
     );
 
     // Status.
-    assert_eq!(server.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32));
-    assert_ne!(client.status.as_ref().map(|s| s.code), Some(StatusCode::Error as i32));
+    assert_eq!(
+        server.status.as_ref().map(|s| s.code),
+        Some(StatusCode::Error as i32)
+    );
+    assert_ne!(
+        client.status.as_ref().map(|s| s.code),
+        Some(StatusCode::Error as i32)
+    );
 
     // Attributes of the incoming span.
     let a = &server.attributes;
     assert_eq!(string(a, "net.host.name"), "api.example.com");
     assert_eq!(string(a, "http.route"), "/users/{id}");
-    assert_eq!(string(a, "http.target"), "/users/42?verbose=true&tag=a&tag=b");
+    assert_eq!(
+        string(a, "http.target"),
+        "/users/42?verbose=true&tag=a&tag=b"
+    );
     assert_eq!(string(a, "http.request.method"), "POST");
     assert_eq!(value(a, "http.response.status_code"), &Value::IntValue(500));
     let query: serde_json::Value =
         serde_json::from_str(&string(a, "http.request.query_params")).expect("query json");
-    assert_eq!(query, serde_json::json!({"verbose": ["true"], "tag": ["a", "b"]}));
+    assert_eq!(
+        query,
+        serde_json::json!({"verbose": ["true"], "tag": ["a", "b"]})
+    );
     let path: serde_json::Value =
         serde_json::from_str(&string(a, "http.request.path_params")).expect("path json");
     assert_eq!(path, serde_json::json!({"id": "42"}));
@@ -180,7 +204,10 @@ fn check(received: &[Received], inc: &apitoolkit_core::Exchange, out: &apitoolki
     assert_eq!(ev.name, "exception");
     assert_eq!(string(&ev.attributes, "exception.type"), "std::io::Error");
     assert_eq!(string(&ev.attributes, "exception.message"), "disk on fire");
-    assert_eq!(string(&ev.attributes, "exception.stacktrace"), "at main.rs:1");
+    assert_eq!(
+        string(&ev.attributes, "exception.stacktrace"),
+        "at main.rs:1"
+    );
     let when = time::OffsetDateTime::parse(
         "2026-06-19T10:15:30.123456789Z",
         &time::format_description::well_known::Rfc3339,
@@ -206,16 +233,28 @@ fn check_redacted(received: &[Received]) {
             everything.extend_from_slice(value.as_bytes());
         }
         let text = String::from_utf8_lossy(&everything);
-        assert!(!text.contains("SECRET-TOKEN-123"), "authorization header leaked");
+        assert!(
+            !text.contains("SECRET-TOKEN-123"),
+            "authorization header leaked"
+        );
         // The request body travels base64-encoded: decode it before looking.
-        for span in r.request.resource_spans.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans) {
+        for span in r
+            .request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+        {
             let body = string(&span.attributes, "http.request.body");
             use base64::Engine as _;
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(body)
                 .expect("base64 body");
             let decoded = String::from_utf8_lossy(&decoded);
-            assert!(!decoded.contains("hunter2-SECRET-PW"), "password leaked: {decoded}");
+            assert!(
+                !decoded.contains("hunter2-SECRET-PW"),
+                "password leaked: {decoded}"
+            );
         }
         assert!(!text.contains("hunter2-SECRET-PW"), "password leaked");
     }
@@ -227,7 +266,10 @@ fn grpc_export_maps_records_to_spans() {
     let (received, [inc, out]) = ship(&receiver, OtlpProtocol::Grpc);
     check(&received, &inc, &out);
     assert_eq!(
-        received[0].headers.get("grpc-encoding").and_then(|v| v.to_str().ok()),
+        received[0]
+            .headers
+            .get("grpc-encoding")
+            .and_then(|v| v.to_str().ok()),
         Some("gzip"),
         "gzip compression used"
     );
@@ -252,7 +294,9 @@ fn http_export_maps_records_to_spans() {
         Some("application/x-protobuf")
     );
     assert_eq!(
-        r.headers.get("content-encoding").and_then(|v| v.to_str().ok()),
+        r.headers
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
         Some("gzip")
     );
 }
@@ -283,8 +327,14 @@ fn http_endpoint_with_trailing_slash_and_extra_headers() {
     let r = receiver.requests();
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].path, "/v1/traces");
-    assert_eq!(r[0].headers.get("x-tenant").and_then(|v| v.to_str().ok()), Some("t-42"));
-    assert_eq!(r[0].headers.get("x-api-key").and_then(|v| v.to_str().ok()), Some(KEY));
+    assert_eq!(
+        r[0].headers.get("x-tenant").and_then(|v| v.to_str().ok()),
+        Some("t-42")
+    );
+    assert_eq!(
+        r[0].headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+        Some(KEY)
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use apitoolkit_core::{CapturedBody, Config, RequestMessage, Shipper, ShipperSettings, ShipperStats};
+use apitoolkit_core::{
+    CapturedBody, Config, RequestMessage, Shipper, ShipperSettings, ShipperStats,
+};
 use bytes::Bytes;
 use support::{small, wait_until};
 
@@ -39,7 +41,14 @@ fn counting(s: ShipperSettings) -> (Shipper, Arc<AtomicUsize>) {
 
 /// A shipper whose callback blocks until `release` is dropped; `entered` gets a message
 /// each time the callback starts.
-fn blocking(s: ShipperSettings) -> (Shipper, mpsc::Receiver<()>, mpsc::Sender<()>, Arc<AtomicUsize>) {
+fn blocking(
+    s: ShipperSettings,
+) -> (
+    Shipper,
+    mpsc::Receiver<()>,
+    mpsc::Sender<()>,
+    Arc<AtomicUsize>,
+) {
     let (entered_tx, entered_rx) = mpsc::channel::<()>();
     let (release_tx, release_rx) = mpsc::channel::<()>();
     let entered_tx = Mutex::new(entered_tx);
@@ -59,7 +68,12 @@ fn blocking(s: ShipperSettings) -> (Shipper, mpsc::Receiver<()>, mpsc::Sender<()
         })
         .build_with_env(|_| None)
         .expect("config");
-    (Shipper::start(config).expect("start"), entered_rx, release_tx, seen)
+    (
+        Shipper::start(config).expect("start"),
+        entered_rx,
+        release_tx,
+        seen,
+    )
 }
 
 fn settings() -> ShipperSettings {
@@ -76,17 +90,18 @@ fn queue_overflow_drops_and_counts() {
     let (shipper, entered, release, seen) = blocking(s);
     shipper.enqueue(small(0));
     entered.recv_timeout(LONG).expect("callback entered");
-    // The worker is blocked in the callback: 4 records fit, 6 are dropped.
+    // The worker is blocked in the callback with one record, which still counts against
+    // the limit of 4: 3 more fit, 7 are dropped.
     for i in 1..=10 {
         shipper.enqueue(small(i));
     }
     let s = shipper.stats();
-    assert_eq!((s.enqueued, s.dropped_queue_full), (11, 6), "{s:?}");
+    assert_eq!((s.enqueued, s.dropped_queue_full), (11, 7), "{s:?}");
     drop(release);
     assert!(shipper.flush(LONG));
-    assert_eq!(seen.load(Ordering::SeqCst), 5);
+    assert_eq!(seen.load(Ordering::SeqCst), 4);
     let s = shipper.stats();
-    assert_eq!(s.exported, 5);
+    assert_eq!(s.exported, 4);
     assert_eq!(accounted(&s), s.enqueued);
 }
 
@@ -107,12 +122,13 @@ fn byte_budget_and_too_large_records() {
     big.request_body = CapturedBody::Complete(Bytes::from(vec![b'x'; one * 4]));
     shipper.enqueue(big);
     let s = shipper.stats();
-    assert_eq!((s.dropped_queue_full, s.dropped_too_large), (2, 1), "{s:?}");
+    // 3.5 records' worth of bytes: the one in the callback and 2 more fit.
+    assert_eq!((s.dropped_queue_full, s.dropped_too_large), (3, 1), "{s:?}");
     drop(release);
     assert!(shipper.shutdown(LONG));
-    assert_eq!(seen.load(Ordering::SeqCst), 4);
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
     let s = shipper.stats();
-    assert_eq!((s.enqueued, s.exported), (7, 4));
+    assert_eq!((s.enqueued, s.exported), (7, 3));
     assert_eq!(accounted(&s), s.enqueued);
 }
 
@@ -135,7 +151,10 @@ fn flush_and_shutdown_deliver_exact_counts() {
     shipper.enqueue(small(0));
     assert!(shipper.shutdown(LONG), "idempotent");
     let s = shipper.stats();
-    assert_eq!((s.enqueued, s.exported, s.dropped_shutdown), (1038, 1037, 1));
+    assert_eq!(
+        (s.enqueued, s.exported, s.dropped_shutdown),
+        (1038, 1037, 1)
+    );
 }
 
 #[test]
@@ -160,7 +179,10 @@ fn worker_thread_is_named() {
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(small(1));
     assert!(shipper.flush(LONG));
-    assert_eq!(name.lock().ok().and_then(|n| n.clone()).as_deref(), Some("apitoolkit-shipper"));
+    assert_eq!(
+        name.lock().ok().and_then(|n| n.clone()).as_deref(),
+        Some("apitoolkit-shipper")
+    );
 }
 
 #[test]
@@ -217,7 +239,11 @@ fn panicking_callback_is_counted_and_the_shipper_continues() {
     shipper.enqueue(small(1));
     assert!(shipper.flush(LONG));
     let s = shipper.stats();
-    assert_eq!((s.dropped_export_failed, s.failed_exports, s.retries), (1, 1, 0), "{s:?}");
+    assert_eq!(
+        (s.dropped_export_failed, s.failed_exports, s.retries),
+        (1, 1, 0),
+        "{s:?}"
+    );
     shipper.enqueue(small(2));
     shipper.enqueue(small(3));
     assert!(shipper.flush(LONG));

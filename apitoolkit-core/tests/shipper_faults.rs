@@ -46,7 +46,11 @@ fn refused(protocol: OtlpProtocol) {
     for i in 0..5 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.flush(Duration::from_secs(30)), "{:?}", shipper.stats());
+    assert!(
+        shipper.flush(Duration::from_secs(30)),
+        "{:?}",
+        shipper.stats()
+    );
     let s = shipper.stats();
     assert_eq!(s.exported, 0);
     assert_eq!(s.dropped_export_failed, 5, "{s:?}");
@@ -80,17 +84,27 @@ fn server_error_then_success_delivers_after_a_retry() {
     }
     assert!(shipper.flush(Duration::from_secs(30)));
     let s = shipper.stats();
-    assert_eq!((s.exported, s.retries, s.failed_exports), (3, 1, 1), "{s:?}");
+    assert_eq!(
+        (s.exported, s.retries, s.failed_exports),
+        (3, 1, 1),
+        "{s:?}"
+    );
     let requests = receiver.requests();
     assert_eq!(requests.len(), 2);
-    assert!(requests.iter().all(|r| r.span_count() == 3), "the same batch twice");
+    assert!(
+        requests.iter().all(|r| r.span_count() == 3),
+        "the same batch twice"
+    );
 }
 
 #[test]
 fn too_many_requests_honours_retry_after() {
     let receiver = http_receiver(Arc::new(|n| {
         Some(if n == 0 {
-            (StatusCode::TOO_MANY_REQUESTS, vec![("retry-after", "1".to_owned())])
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                vec![("retry-after", "1".to_owned())],
+            )
         } else {
             (StatusCode::OK, Vec::new())
         })
@@ -112,14 +126,21 @@ fn too_many_requests_honours_retry_after() {
 fn retry_after_is_capped_by_max_backoff() {
     let receiver = http_receiver(Arc::new(|n| {
         Some(if n == 0 {
-            (StatusCode::SERVICE_UNAVAILABLE, vec![("retry-after", "3600".to_owned())])
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![("retry-after", "3600".to_owned())],
+            )
         } else {
             (StatusCode::OK, Vec::new())
         })
     }));
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
     shipper.enqueue(small(1));
-    assert!(shipper.flush(Duration::from_secs(30)), "{:?}", shipper.stats());
+    assert!(
+        shipper.flush(Duration::from_secs(30)),
+        "{:?}",
+        shipper.stats()
+    );
     assert_eq!(shipper.stats().exported, 1);
 }
 
@@ -131,7 +152,11 @@ fn client_error_is_permanent() {
     shipper.enqueue(small(2));
     assert!(shipper.flush(Duration::from_secs(30)));
     let s = shipper.stats();
-    assert_eq!((s.dropped_export_failed, s.retries, s.failed_exports), (2, 0, 1), "{s:?}");
+    assert_eq!(
+        (s.dropped_export_failed, s.retries, s.failed_exports),
+        (2, 0, 1),
+        "{s:?}"
+    );
     assert_eq!(receiver.requests().len(), 1);
 }
 
@@ -145,7 +170,10 @@ fn flush_deadline_cuts_retries_short() {
     shipper.enqueue(small(1));
     assert!(!shipper.flush(Duration::from_millis(300)));
     assert!(
-        wait_until(Duration::from_secs(10), || shipper.stats().dropped_export_failed == 1),
+        wait_until(Duration::from_secs(10), || shipper
+            .stats()
+            .dropped_export_failed
+            == 1),
         "{:?}",
         shipper.stats()
     );
@@ -173,7 +201,9 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
 
     // The exporter is stuck on the first batch; 10 000 enqueues still complete.
     shipper.enqueue(small(0));
-    assert!(wait_until(Duration::from_secs(10), || !receiver.requests().is_empty()));
+    assert!(wait_until(Duration::from_secs(10), || !receiver
+        .requests()
+        .is_empty()));
     for i in 0..10_000 {
         shipper.enqueue(small(i));
     }
@@ -183,9 +213,16 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
 
     // Recovery.
     hang.store(false, Ordering::SeqCst);
-    assert!(shipper.flush(Duration::from_secs(60)), "{:?}", shipper.stats());
+    assert!(
+        shipper.flush(Duration::from_secs(60)),
+        "{:?}",
+        shipper.stats()
+    );
     let before = shipper.stats();
-    assert!(before.failed_exports > 0 && before.retries > 0, "{before:?}");
+    assert!(
+        before.failed_exports > 0 && before.retries > 0,
+        "{before:?}"
+    );
     for i in 0..5 {
         shipper.enqueue(small(i));
     }

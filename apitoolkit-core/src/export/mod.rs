@@ -40,7 +40,7 @@ pub(crate) enum Payload<'a> {
 pub(crate) enum Exporter {
     Jsonl(jsonl::JsonlExporter),
     Callback(callback::CallbackExporter),
-    Otlp(otlp::OtlpExporter),
+    Otlp(Box<otlp::OtlpExporter>),
 }
 
 impl Exporter {
@@ -51,7 +51,9 @@ impl Exporter {
             Export::Stdout => Exporter::Jsonl(jsonl::JsonlExporter::stdout()),
             Export::File(path) => Exporter::Jsonl(jsonl::JsonlExporter::file(path)?),
             Export::Callback(cb) => Exporter::Callback(callback::CallbackExporter::new(cb.clone())),
-            Export::Otlp(settings) => Exporter::Otlp(otlp::OtlpExporter::new(config, settings)?),
+            Export::Otlp(settings) => {
+                Exporter::Otlp(Box::new(otlp::OtlpExporter::new(config, settings)?))
+            }
         })
     }
 

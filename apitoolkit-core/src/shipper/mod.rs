@@ -50,7 +50,7 @@ const EXIT_GRACE: Duration = Duration::from_millis(500);
 /// use std::time::Duration;
 /// use apitoolkit_core::{Config, Shipper};
 ///
-/// let config = Config::builder().on_batch(|batch| drop(batch)).build()?;
+/// let config = Config::builder().on_batch(|batch| println!("{} records", batch.len())).build()?;
 /// let shipper = Shipper::start(config)?;
 /// // shipper.enqueue(exchange) from the request path...
 /// assert!(shipper.shutdown(Duration::from_secs(5)));
@@ -105,7 +105,7 @@ impl Shipper {
                 {
                     Ok(rt) => rt,
                     Err(e) => {
-                        worker_queue.worker_exited();
+                        worker_queue.worker_exited(0);
                         let _ = ready_tx.send(Err(start_error("runtime", e)));
                         return;
                     }
@@ -120,7 +120,7 @@ impl Shipper {
                         worker::run(worker_queue, worker_config, exporter, rt);
                     }
                     Err(e) => {
-                        worker_queue.worker_exited();
+                        worker_queue.worker_exited(0);
                         let _ = ready_tx.send(Err(e));
                     }
                 }
@@ -168,6 +168,10 @@ impl Shipper {
     /// tokio runtime of any flavour, from a `Drop`, or from a plain thread. It does block
     /// the calling thread.
     pub fn flush(&self, timeout: Duration) -> bool {
+        if thread::current().id() == self.inner.worker_id {
+            // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
+            return self.inner.queue.idle();
+        }
         let deadline = Instant::now().checked_add(timeout);
         let deadline = deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
         self.inner.queue.flush_until(deadline)
@@ -182,7 +186,7 @@ impl Shipper {
 
     /// Current counters.
     pub fn stats(&self) -> ShipperStats {
-        self.inner.queue.counters.snapshot()
+        self.inner.queue.stats()
     }
 
     /// A guard that shuts the shipper down (flushing, 5 s timeout by default) when
@@ -218,7 +222,9 @@ impl Inner {
             if exited {
                 let _ = handle.join();
             } else {
-                tracing::warn!("apitoolkit: the shipper's worker did not stop in time; detaching it");
+                tracing::warn!(
+                    "apitoolkit: the shipper's worker did not stop in time; detaching it"
+                );
             }
         }
         flushed && exited && self.queue.idle()
@@ -257,7 +263,12 @@ mod tests {
             .build_with_env(|_| None)
             .expect("config");
         let shipper = Shipper::start(config).expect("start");
-        let ex = Exchange::new(SdkType::RustCustom, Method::GET, Uri::from_static("/"), Version::HTTP_11);
+        let ex = Exchange::new(
+            SdkType::RustCustom,
+            Method::GET,
+            Uri::from_static("/"),
+            Version::HTTP_11,
+        );
         for _ in 0..10 {
             shipper.enqueue(ex.clone());
         }

@@ -1,9 +1,11 @@
 //! The bounded queue between the request path and the worker thread.
 //!
-//! A `Mutex<VecDeque>` held for a few instructions per enqueue (no allocation once the
-//! two buffers have grown: the worker swaps batches out of the front), with a sequence
-//! number per accepted record. Sequence numbers make `flush` exact: it waits until the
-//! worker has handled (exported or counted lost) every record accepted before the call.
+//! A `Mutex<VecDeque>` held for a few instructions per enqueue. The worker takes the
+//! whole pending buffer in O(1) (swapping in its own emptied one, so there is no
+//! allocation in the steady state) and cuts it into batches outside the lock. Records
+//! the worker holds still count against the item and byte limits until they are handled.
+//! A sequence number per accepted record makes `flush` exact: it waits until the worker
+//! has handled (exported or counted lost) every record accepted before the call.
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -11,14 +13,19 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-use super::stats::{Counters, Loss};
+use super::stats::{Counters, Loss, ShipperStats};
 use crate::config::ShipperSettings;
 use crate::exchange::Exchange;
 
 #[derive(Debug)]
 struct State {
-    buf: VecDeque<(usize, Exchange)>,
+    /// Accepted records the worker has not taken yet.
+    buf: VecDeque<Exchange>,
     /// Approximate bytes in `buf`.
+    buf_bytes: usize,
+    /// Records accepted and not yet handled (in `buf` or held by the worker).
+    items: usize,
+    /// Approximate bytes of those records.
     bytes: usize,
     /// When the oldest record in `buf` arrived.
     first_at: Option<Instant>,
@@ -36,14 +43,8 @@ struct State {
     stop: bool,
     /// The worker thread has finished.
     exited: bool,
-    /// The worker is blocked in `next_batch` and needs a notification to see new work.
+    /// The worker is blocked in `take` and needs a notification to see new work.
     worker_waiting: bool,
-}
-
-/// A batch taken by the worker.
-#[derive(Debug)]
-pub(crate) struct Batch {
-    pub(crate) exchanges: Vec<Exchange>,
 }
 
 /// The shared queue and its signals.
@@ -60,8 +61,8 @@ pub(crate) struct Queue {
     max_items: usize,
     max_bytes: usize,
     too_large: usize,
-    batch_records: usize,
-    batch_bytes: usize,
+    pub(crate) batch_records: usize,
+    pub(crate) batch_bytes: usize,
     batch_interval: Duration,
 }
 
@@ -71,6 +72,8 @@ impl Queue {
         Queue {
             state: Mutex::new(State {
                 buf: VecDeque::with_capacity(max_items.min(1024)),
+                buf_bytes: 0,
+                items: 0,
                 bytes: 0,
                 first_at: None,
                 pushed: 0,
@@ -99,34 +102,40 @@ impl Queue {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn reject(&self, reason: Loss) {
+        Counters::add(&self.counters.rejected, 1);
+        self.counters.lose(reason, 1);
+    }
+
     /// The request-path half: never waits for the worker, only for the brief lock.
     pub(crate) fn push(&self, ex: Exchange) {
-        Counters::add(&self.counters.enqueued, 1);
         let size = ex.approx_size();
         if size > self.too_large {
-            self.counters.lose(Loss::TooLarge, 1);
+            self.reject(Loss::TooLarge);
             return;
         }
         let mut s = self.lock();
         if s.closed {
             drop(s);
-            self.counters.lose(Loss::Shutdown, 1);
+            self.reject(Loss::Shutdown);
             return;
         }
-        if s.buf.len() >= self.max_items || s.bytes + size > self.max_bytes {
+        if s.items >= self.max_items || s.bytes.saturating_add(size) > self.max_bytes {
             drop(s);
-            self.counters.lose(Loss::QueueFull, 1);
+            self.reject(Loss::QueueFull);
             return;
         }
         let was_empty = s.buf.is_empty();
         if was_empty {
             s.first_at = Some(Instant::now());
         }
-        s.buf.push_back((size, ex));
+        s.buf.push_back(ex);
+        s.buf_bytes += size;
         s.bytes += size;
+        s.items += 1;
         s.pushed += 1;
         let wake = s.worker_waiting
-            && (was_empty || s.buf.len() >= self.batch_records || s.bytes >= self.batch_bytes);
+            && (was_empty || s.buf.len() >= self.batch_records || s.buf_bytes >= self.batch_bytes);
         if wake {
             s.worker_waiting = false;
         }
@@ -136,12 +145,13 @@ impl Queue {
         }
     }
 
-    /// The worker's wait: the next batch, or `None` once asked to stop.
-    pub(crate) fn next_batch(&self) -> Option<Batch> {
+    /// The worker's wait: once a batch is due, swaps the pending records into `into`
+    /// (which must be empty) and returns true; returns false once asked to stop.
+    pub(crate) fn take(&self, into: &mut VecDeque<Exchange>) -> bool {
         let mut s = self.lock();
         loop {
             if s.stop {
-                return None;
+                return false;
             }
             if !s.buf.is_empty() {
                 let taken = s.pushed - s.buf.len() as u64;
@@ -150,10 +160,13 @@ impl Queue {
                 if s.flush_target > taken
                     || s.closed
                     || s.buf.len() >= self.batch_records
-                    || s.bytes >= self.batch_bytes
+                    || s.buf_bytes >= self.batch_bytes
                     || due.is_none_or(|d| now >= d)
                 {
-                    return Some(self.take(&mut s));
+                    std::mem::swap(&mut s.buf, into);
+                    s.buf_bytes = 0;
+                    s.first_at = None;
+                    return true;
                 }
                 s.worker_waiting = true;
                 let wait = due.map_or(self.batch_interval, |d| d - now);
@@ -170,24 +183,24 @@ impl Queue {
         }
     }
 
-    fn take(&self, s: &mut State) -> Batch {
-        let mut exchanges = Vec::with_capacity(s.buf.len().min(self.batch_records));
+    /// Cuts the next batch (by records and bytes) off the front of the worker's records.
+    /// Returns the batch and its approximate bytes.
+    pub(crate) fn cut(&self, from: &mut VecDeque<Exchange>) -> (Vec<Exchange>, usize) {
+        let mut batch = Vec::with_capacity(from.len().min(self.batch_records));
         let mut bytes = 0usize;
-        while exchanges.len() < self.batch_records {
-            match s.buf.front() {
-                Some((size, _)) if exchanges.is_empty() || bytes + size <= self.batch_bytes => {}
-                _ => break,
+        while batch.len() < self.batch_records {
+            let Some(size) = from.front().map(Exchange::approx_size) else {
+                break;
+            };
+            if !batch.is_empty() && bytes.saturating_add(size) > self.batch_bytes {
+                break;
             }
-            if let Some((size, ex)) = s.buf.pop_front() {
+            if let Some(ex) = from.pop_front() {
                 bytes += size;
-                exchanges.push(ex);
+                batch.push(ex);
             }
         }
-        s.bytes -= bytes;
-        if s.buf.is_empty() {
-            s.first_at = None;
-        }
-        Batch { exchanges }
+        (batch, bytes)
     }
 
     /// The deadline the worker must respect while a flush (or shutdown) is pending.
@@ -200,10 +213,12 @@ impl Queue {
         }
     }
 
-    /// The worker finished with `n` more records.
-    pub(crate) fn mark_handled(&self, n: usize) {
+    /// The worker finished with `n` more records of `bytes` approximate bytes.
+    pub(crate) fn mark_handled(&self, n: usize, bytes: usize) {
         let mut s = self.lock();
         s.handled += n as u64;
+        s.items = s.items.saturating_sub(n);
+        s.bytes = s.bytes.saturating_sub(bytes);
         if s.handled >= s.flush_target {
             s.flush_deadline = None;
         }
@@ -248,7 +263,7 @@ impl Queue {
         !std::mem::replace(&mut s.closed, true)
     }
 
-    /// Asks the worker to stop once it is done with its current batch.
+    /// Asks the worker to stop once it is done with the records it holds.
     pub(crate) fn stop(&self) {
         let mut s = self.lock();
         s.stop = true;
@@ -283,12 +298,20 @@ impl Queue {
         s.handled >= s.pushed
     }
 
-    /// Run by the worker as it exits (also when it panicked): whatever is still queued is
-    /// counted lost, and waiters are released.
-    pub(crate) fn worker_exited(&self) {
+    /// The counters.
+    pub(crate) fn stats(&self) -> ShipperStats {
+        let pushed = self.lock().pushed;
+        self.counters.snapshot(pushed)
+    }
+
+    /// Run by the worker as it exits (also when it panicked): whatever is still queued,
+    /// and `held` records the worker still had, are counted lost, and waiters released.
+    pub(crate) fn worker_exited(&self, held: usize) {
         let mut s = self.lock();
-        let left = s.buf.len();
+        let left = s.buf.len() + held;
         s.buf.clear();
+        s.buf_bytes = 0;
+        s.items = 0;
         s.bytes = 0;
         s.first_at = None;
         s.handled += left as u64;
@@ -317,23 +340,53 @@ mod tests {
 
     #[test]
     fn batches_respect_record_and_byte_limits() {
-        let mut s = ShipperSettings::default();
-        s.batch_max_records = 3;
-        s.batch_max_bytes = ex().approx_size() * 2;
-        s.batch_interval = Duration::ZERO;
+        let s = ShipperSettings {
+            batch_max_records: 3,
+            batch_max_bytes: ex().approx_size() * 2,
+            batch_interval: Duration::ZERO,
+            ..Default::default()
+        };
         let q = Queue::new(&s);
         for _ in 0..5 {
             q.push(ex());
         }
-        assert_eq!(q.next_batch().map(|b| b.exchanges.len()), Some(2));
-        assert_eq!(q.next_batch().map(|b| b.exchanges.len()), Some(2));
-        assert_eq!(q.next_batch().map(|b| b.exchanges.len()), Some(1));
+        let mut held = VecDeque::new();
+        assert!(q.take(&mut held));
+        assert_eq!(held.len(), 5);
+        let sizes: Vec<usize> = std::iter::from_fn(|| {
+            let (b, _) = q.cut(&mut held);
+            (!b.is_empty()).then_some(b.len())
+        })
+        .collect();
+        assert_eq!(sizes, [2, 2, 1]);
+    }
+
+    #[test]
+    fn records_held_by_the_worker_count_against_the_limit() {
+        let s = ShipperSettings {
+            queue_max_items: 2,
+            batch_interval: Duration::ZERO,
+            ..Default::default()
+        };
+        let q = Queue::new(&s);
+        q.push(ex());
+        q.push(ex());
+        let mut held = VecDeque::new();
+        assert!(q.take(&mut held));
+        q.push(ex());
+        assert_eq!(q.stats().dropped_queue_full, 1);
+        let (batch, bytes) = q.cut(&mut held);
+        q.mark_handled(batch.len(), bytes);
+        q.push(ex());
+        assert_eq!(q.stats().dropped_queue_full, 1);
     }
 
     #[test]
     fn full_queue_and_closed_queue_drop() {
-        let mut s = ShipperSettings::default();
-        s.queue_max_items = 2;
+        let s = ShipperSettings {
+            queue_max_items: 2,
+            ..Default::default()
+        };
         let q = Queue::new(&s);
         for _ in 0..3 {
             q.push(ex());
@@ -341,7 +394,10 @@ mod tests {
         assert!(q.close());
         assert!(!q.close());
         q.push(ex());
-        let st = q.counters.snapshot();
-        assert_eq!((st.enqueued, st.dropped_queue_full, st.dropped_shutdown), (4, 1, 1));
+        let st = q.stats();
+        assert_eq!(
+            (st.enqueued, st.dropped_queue_full, st.dropped_shutdown),
+            (4, 1, 1)
+        );
     }
 }

@@ -137,7 +137,10 @@ mod tests {
         for ms in expected {
             assert_eq!(b.peek(), Duration::from_millis(ms));
             let d = b.next_delay();
-            assert!(d >= Duration::from_millis(ms) / 2, "{d:?} < half of {ms} ms");
+            assert!(
+                d >= Duration::from_millis(ms) / 2,
+                "{d:?} < half of {ms} ms"
+            );
             assert!(d <= Duration::from_millis(ms), "{d:?} > {ms} ms");
         }
     }
@@ -153,7 +156,10 @@ mod tests {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
         assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
         let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&later, now), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
         let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
         assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);

@@ -58,7 +58,8 @@ const QUIET_PERIOD: Duration = Duration::from_secs(10);
 /// The live counters, shared by the handles and the worker.
 #[derive(Debug)]
 pub(crate) struct Counters {
-    pub(crate) enqueued: AtomicU64,
+    /// Records refused by `enqueue` (the accepted ones are counted by the queue).
+    pub(crate) rejected: AtomicU64,
     pub(crate) exported: AtomicU64,
     dropped_queue_full: AtomicU64,
     dropped_export_failed: AtomicU64,
@@ -74,7 +75,7 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) fn new() -> Counters {
         Counters {
-            enqueued: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
             exported: AtomicU64::new(0),
             dropped_queue_full: AtomicU64::new(0),
             dropped_export_failed: AtomicU64::new(0),
@@ -116,10 +117,11 @@ impl Counters {
         }
     }
 
-    pub(crate) fn snapshot(&self) -> ShipperStats {
+    /// The counters, given how many records the queue accepted.
+    pub(crate) fn snapshot(&self, accepted: u64) -> ShipperStats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         ShipperStats {
-            enqueued: get(&self.enqueued),
+            enqueued: accepted + get(&self.rejected),
             exported: get(&self.exported),
             dropped_queue_full: get(&self.dropped_queue_full),
             dropped_export_failed: get(&self.dropped_export_failed),
@@ -142,7 +144,7 @@ mod tests {
         c.lose(Loss::QueueFull, 1);
         c.lose(Loss::Shutdown, 4);
         c.lose(Loss::TooLarge, 0);
-        let s = c.snapshot();
+        let s = c.snapshot(0);
         assert_eq!(s.dropped_queue_full, 3);
         assert_eq!(s.dropped_shutdown, 4);
         assert_eq!(s.dropped_too_large, 0);

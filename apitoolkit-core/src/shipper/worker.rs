@@ -1,36 +1,51 @@
 //! The worker thread: takes batches from the queue, builds the redacted records, and
 //! exports them on its own current-thread tokio runtime.
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use tokio::runtime::Runtime;
 
-use super::queue::{Batch, Queue};
+use super::queue::Queue;
 use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
+use crate::exchange::Exchange;
 use crate::export::Exporter;
 use crate::payload::RequestMessage;
 use crate::record::build_message;
 use crate::Config;
 
 /// Marks the worker gone when dropped, also when the thread unwinds.
-struct ExitGuard<'a>(&'a Queue);
+struct ExitGuard<'a> {
+    queue: &'a Queue,
+    /// Records taken from the queue and not handled yet.
+    held: usize,
+}
 
 impl Drop for ExitGuard<'_> {
     fn drop(&mut self) {
-        self.0.worker_exited();
+        self.queue.worker_exited(self.held);
     }
 }
 
 /// The thread body after a successful start.
 pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt: Runtime) {
-    let _exit = ExitGuard(&queue);
+    let mut exit = ExitGuard {
+        queue: &queue,
+        held: 0,
+    };
     if config.debug() {
         tracing::info!(export = ?config.export(), "apitoolkit: shipper started");
     }
-    while let Some(batch) = queue.next_batch() {
-        let n = batch.exchanges.len();
+    let mut held: VecDeque<Exchange> = VecDeque::new();
+    loop {
+        if held.is_empty() && !queue.take(&mut held) {
+            break;
+        }
+        let (batch, bytes) = queue.cut(&mut held);
+        let n = batch.len();
+        exit.held = n + held.len();
         let result = catch_unwind(AssertUnwindSafe(|| {
             process(&queue, &config, &mut exporter, &rt, &batch)
         }));
@@ -47,10 +62,11 @@ pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt:
                 queue.counters.lose(Loss::ExportFailed, n as u64);
             }
         }
-        queue.mark_handled(n);
+        queue.mark_handled(n, bytes);
+        exit.held = held.len();
     }
     if config.debug() {
-        tracing::info!(stats = ?queue.counters.snapshot(), "apitoolkit: shipper stopped");
+        tracing::info!(stats = ?queue.stats(), "apitoolkit: shipper stopped");
     }
 }
 
@@ -59,13 +75,9 @@ fn process(
     config: &Config,
     exporter: &mut Exporter,
     rt: &Runtime,
-    batch: &Batch,
+    batch: &[Exchange],
 ) -> Delivery {
-    let messages: Vec<RequestMessage> = batch
-        .exchanges
-        .iter()
-        .map(|ex| build_message(ex, config))
-        .collect();
+    let messages: Vec<RequestMessage> = batch.iter().map(|ex| build_message(ex, config)).collect();
     if config.debug() {
         for m in &messages {
             match serde_json::to_string(m) {
@@ -74,7 +86,7 @@ fn process(
             }
         }
     }
-    let payload = exporter.prepare(&batch.exchanges, &messages);
+    let payload = exporter.prepare(batch, &messages);
     rt.block_on(deliver(
         exporter,
         &payload,

@@ -39,7 +39,10 @@ pub fn incoming() -> Exchange {
     let h = &mut ex.request_headers;
     h.insert("host", HeaderValue::from_static("api.example.com"));
     h.insert("content-type", HeaderValue::from_static("application/json"));
-    h.insert("authorization", HeaderValue::from_static("Bearer SECRET-TOKEN-123"));
+    h.insert(
+        "authorization",
+        HeaderValue::from_static("Bearer SECRET-TOKEN-123"),
+    );
     h.insert("x-trace", HeaderValue::from_static("t-1"));
     ex.response_headers
         .insert("content-type", HeaderValue::from_static("application/json"));
@@ -75,7 +78,9 @@ pub fn outgoing(parent: &Exchange) -> Exchange {
 
 /// A small exchange for volume tests.
 pub fn small(i: usize) -> Exchange {
-    let uri: Uri = format!("/items/{i}").parse().unwrap_or_else(|_| Uri::from_static("/"));
+    let uri: Uri = format!("/items/{i}")
+        .parse()
+        .unwrap_or_else(|_| Uri::from_static("/"));
     let mut ex = Exchange::new(SdkType::RustCustom, Method::GET, uri, Version::HTTP_11);
     ex.status = 200;
     ex
@@ -196,7 +201,9 @@ pub fn grpc_receiver() -> Receiver {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
-            addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send addr");
             let incoming = tonic::transport::server::TcpIncoming::from(listener);
             let server = TraceServiceServer::new(svc)
                 .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
@@ -234,7 +241,9 @@ pub fn http_receiver(plan: Plan) -> Receiver {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind");
-            addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            addr_tx
+                .send(listener.local_addr().expect("addr"))
+                .expect("send addr");
             let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             loop {
                 let (stream, _) = tokio::select! {
@@ -244,43 +253,54 @@ pub fn http_receiver(plan: Plan) -> Receiver {
                 let rec = Arc::clone(&rec);
                 let plan = Arc::clone(&plan);
                 let count = Arc::clone(&count);
-                let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                    let rec = Arc::clone(&rec);
-                    let plan = Arc::clone(&plan);
-                    let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    async move {
-                        let (parts, body) = req.into_parts();
-                        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                        let raw = if parts.headers.get("content-encoding").is_some_and(|v| v == "gzip") {
-                            let mut out = Vec::new();
-                            let _ = flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out);
-                            out
-                        } else {
-                            body.to_vec()
-                        };
-                        let request = ExportTraceServiceRequest::decode(&raw[..]).unwrap_or_default();
-                        if let Ok(mut r) = rec.lock() {
-                            r.push(Received {
-                                path: parts.uri.path().to_owned(),
-                                headers: parts.headers,
-                                request,
-                                raw,
-                            });
-                        }
-                        let Some((status, headers)) = plan(n) else {
-                            tokio::time::sleep(Duration::from_secs(3600)).await;
-                            return Ok(Response::new(Full::new(Bytes::new())));
-                        };
-                        let mut resp = Response::new(Full::new(Bytes::new()));
-                        *resp.status_mut() = status;
-                        for (k, v) in headers {
-                            if let Ok(v) = HeaderValue::from_str(&v) {
-                                resp.headers_mut().insert(k, v);
+                let service =
+                    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                        let rec = Arc::clone(&rec);
+                        let plan = Arc::clone(&plan);
+                        let n = count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        async move {
+                            let (parts, body) = req.into_parts();
+                            let body = body
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let raw = if parts
+                                .headers
+                                .get("content-encoding")
+                                .is_some_and(|v| v == "gzip")
+                            {
+                                let mut out = Vec::new();
+                                let _ =
+                                    flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out);
+                                out
+                            } else {
+                                body.to_vec()
+                            };
+                            let request =
+                                ExportTraceServiceRequest::decode(&raw[..]).unwrap_or_default();
+                            if let Ok(mut r) = rec.lock() {
+                                r.push(Received {
+                                    path: parts.uri.path().to_owned(),
+                                    headers: parts.headers,
+                                    request,
+                                    raw,
+                                });
                             }
+                            let Some((status, headers)) = plan(n) else {
+                                tokio::time::sleep(Duration::from_secs(3600)).await;
+                                return Ok(Response::new(Full::new(Bytes::new())));
+                            };
+                            let mut resp = Response::new(Full::new(Bytes::new()));
+                            *resp.status_mut() = status;
+                            for (k, v) in headers {
+                                if let Ok(v) = HeaderValue::from_str(&v) {
+                                    resp.headers_mut().insert(k, v);
+                                }
+                            }
+                            Ok::<_, Infallible>(resp)
                         }
-                        Ok::<_, Infallible>(resp)
-                    }
-                });
+                    });
                 tokio::spawn(async move {
                     let io = hyper_util::rt::TokioIo::new(stream);
                     let _ = hyper::server::conn::http1::Builder::new()

@@ -48,7 +48,8 @@ impl GrpcTransport {
         for (name, value) in &settings.headers {
             let k = AsciiMetadataKey::from_str(&name.to_ascii_lowercase())
                 .map_err(|_| invalid_header(name))?;
-            let v = AsciiMetadataValue::try_from(value.as_str()).map_err(|_| invalid_header(name))?;
+            let v =
+                AsciiMetadataValue::try_from(value.as_str()).map_err(|_| invalid_header(name))?;
             metadata.insert(k, v);
         }
         if let Some(key) = key {
@@ -102,7 +103,12 @@ mod tests {
 
     #[test]
     fn retryable_codes() {
-        let r = |c| matches!(classify(&tonic::Status::new(c, "x")), Attempt::Retryable { .. });
+        let r = |c| {
+            matches!(
+                classify(&tonic::Status::new(c, "x")),
+                Attempt::Retryable { .. }
+            )
+        };
         assert!(r(Code::Unavailable));
         assert!(r(Code::ResourceExhausted));
         assert!(r(Code::DeadlineExceeded));

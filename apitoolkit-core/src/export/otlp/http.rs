@@ -30,12 +30,22 @@ pub(super) fn traces_url(endpoint: &str) -> String {
 }
 
 impl HttpTransport {
-    pub(super) fn new(settings: &OtlpSettings, key: Option<&str>) -> Result<HttpTransport, ConfigError> {
+    pub(super) fn new(
+        settings: &OtlpSettings,
+        key: Option<&str>,
+    ) -> Result<HttpTransport, ConfigError> {
         let url = traces_url(&settings.endpoint);
-        let uri: Uri = url.parse().map_err(|e| invalid_endpoint(&settings.endpoint, e))?;
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| invalid_endpoint(&settings.endpoint, e))?;
         match uri.scheme_str() {
             Some("http" | "https") if uri.host().is_some() => {}
-            _ => return Err(invalid_endpoint(&settings.endpoint, "not an absolute http(s) URL")),
+            _ => {
+                return Err(invalid_endpoint(
+                    &settings.endpoint,
+                    "not an absolute http(s) URL",
+                ))
+            }
         }
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
@@ -50,7 +60,10 @@ impl HttpTransport {
             .build(connector);
 
         let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         for (name, value) in &settings.headers {
             let n = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
@@ -133,7 +146,13 @@ mod tests {
             classify(StatusCode::TOO_MANY_REQUESTS, Some(Duration::from_secs(1))),
             Attempt::Retryable { after: Some(_), .. }
         ));
-        assert!(matches!(classify(StatusCode::BAD_GATEWAY, None), Attempt::Retryable { .. }));
-        assert!(matches!(classify(StatusCode::BAD_REQUEST, None), Attempt::Permanent(_)));
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, None),
+            Attempt::Retryable { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, None),
+            Attempt::Permanent(_)
+        ));
     }
 }

@@ -28,8 +28,8 @@ use crate::{Config, ConfigError};
 const API_KEY_HEADER: &str = "x-api-key";
 
 enum Transport {
-    Grpc(grpc::GrpcTransport),
-    Http(http::HttpTransport),
+    Grpc(Box<grpc::GrpcTransport>),
+    Http(Box<http::HttpTransport>),
 }
 
 /// A batch ready to send.
@@ -61,12 +61,19 @@ impl fmt::Debug for OtlpExporter {
 }
 
 impl OtlpExporter {
-    pub(crate) fn new(config: &Config, settings: &OtlpSettings) -> Result<OtlpExporter, ConfigError> {
+    pub(crate) fn new(
+        config: &Config,
+        settings: &OtlpSettings,
+    ) -> Result<OtlpExporter, ConfigError> {
         let key = config.api_key();
         let timeout = config.shipper().export_timeout;
         let transport = match settings.protocol {
-            OtlpProtocol::Grpc => Transport::Grpc(grpc::GrpcTransport::new(settings, key, timeout)?),
-            OtlpProtocol::HttpProtobuf => Transport::Http(http::HttpTransport::new(settings, key)?),
+            OtlpProtocol::Grpc => {
+                Transport::Grpc(Box::new(grpc::GrpcTransport::new(settings, key, timeout)?))
+            }
+            OtlpProtocol::HttpProtobuf => {
+                Transport::Http(Box::new(http::HttpTransport::new(settings, key)?))
+            }
         };
         Ok(OtlpExporter {
             resource: span::resource(config),
@@ -127,7 +134,10 @@ pub(crate) fn request(
 }
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Bytes> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(bytes.len() / 4 + 64), Compression::fast());
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4 + 64),
+        Compression::fast(),
+    );
     enc.write_all(bytes)?;
     Ok(Bytes::from(enc.finish()?))
 }

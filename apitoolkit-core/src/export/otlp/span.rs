@@ -107,8 +107,16 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
         str_kv("http.request.body", msg.request_body.as_str()),
         str_kv("http.response.body", msg.response_body.as_str()),
     ];
-    headers(&mut attributes, "http.request.header.", &msg.request_headers);
-    headers(&mut attributes, "http.response.header.", &msg.response_headers);
+    headers(
+        &mut attributes,
+        "http.request.header.",
+        &msg.request_headers,
+    );
+    headers(
+        &mut attributes,
+        "http.response.header.",
+        &msg.response_headers,
+    );
     attributes.extend([
         str_kv("apitoolkit.msg_id", msg.msg_id.as_str()),
         str_kv(
