@@ -156,6 +156,7 @@ impl Shipper {
     /// the queue is full (items or approximate bytes, see [`Exchange::approx_size`]), after
     /// shutdown, or when the record alone exceeds the byte budget, it is dropped and
     /// counted. Redaction happens later, on the worker.
+    #[inline]
     pub fn enqueue(&self, exchange: Exchange) {
         self.inner.queue.push(exchange);
     }

@@ -108,6 +108,7 @@ impl Queue {
     }
 
     /// The request-path half: never waits for the worker, only for the brief lock.
+    #[inline]
     pub(crate) fn push(&self, ex: Exchange) {
         let size = ex.approx_size();
         if size > self.too_large {
