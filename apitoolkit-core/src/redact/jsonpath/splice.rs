@@ -67,7 +67,37 @@ pub(crate) struct NfaCursor<'p> {
     program: &'p Program,
     arena: Vec<u32>,
     /// Flags of recently built state sets (the same few sets recur all the time).
-    flag_cache: Vec<(Box<[u32]>, u8)>,
+    flag_cache: FlagCache,
+}
+
+/// A small allocation-free cache of the flags of state sets of up to four states.
+#[derive(Debug, Default)]
+struct FlagCache {
+    entries: [([u32; 4], u8, u8); 8],
+    len: usize,
+    next: usize,
+}
+
+impl FlagCache {
+    fn get(&mut self, set: &[u32], compute: impl FnOnce() -> u8) -> u8 {
+        if set.len() > 4 {
+            return compute();
+        }
+        let hit = self.entries[..self.len].iter().find(|(key, n, _)| {
+            // Not `==` on slices: that is a `memcmp` call, slow for 1 to 4 words.
+            usize::from(*n) == set.len() && key.iter().zip(set).all(|(a, b)| a == b)
+        });
+        if let Some(&(_, _, flags)) = hit {
+            return flags;
+        }
+        let flags = compute();
+        let mut key = [0; 4];
+        key[..set.len()].copy_from_slice(set);
+        self.entries[self.next] = (key, set.len() as u8, flags);
+        self.next = (self.next + 1) % self.entries.len();
+        self.len = (self.len + 1).min(self.entries.len());
+        flags
+    }
 }
 
 impl<'p> NfaCursor<'p> {
@@ -75,7 +105,7 @@ impl<'p> NfaCursor<'p> {
         NfaCursor {
             program,
             arena: Vec::with_capacity(64),
-            flag_cache: Vec::new(),
+            flag_cache: FlagCache::default(),
         }
     }
 }
@@ -97,18 +127,8 @@ impl NfaCursor<'_> {
         if self.arena.len() == start {
             return Step::Skip;
         }
-        let set = &self.arena[start..];
-        let flags = match self.flag_cache.iter().find(|(s, _)| **s == *set) {
-            Some(&(_, flags)) => flags,
-            None => {
-                let flags = self.program.flags(set);
-                if self.flag_cache.len() == 16 {
-                    self.flag_cache.pop();
-                }
-                self.flag_cache.insert(0, (set.into(), flags));
-                flags
-            }
-        };
+        let (program, set) = (self.program, &self.arena[start..]);
+        let flags = self.flag_cache.get(set, || program.flags(set));
         Step::Enter((start as u32, self.arena.len() as u32, flags))
     }
 }
@@ -216,6 +236,8 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
                     continue;
                 }
             }
+            // Scalars (the common case) skip the general skipper's bookkeeping.
+            Step::Enter(_) | Step::Skip if b.get(i) == Some(&b'"') => i = skip_string(b, i)?.0,
             Step::Enter(_) | Step::Skip => i = skip_value(b, i, &mut scratch)?,
         }
         // After a value: close containers until the next member or element.
@@ -260,7 +282,7 @@ fn is_container(b: &[u8], i: usize) -> bool {
 }
 
 /// Reads `"key" :` at `i`; returns the child's step and the start of its value.
-#[inline]
+#[inline(always)]
 fn member<C: Cursor>(
     b: &[u8],
     i: usize,
