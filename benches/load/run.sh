@@ -23,12 +23,14 @@ fi
 
 FRAMEWORKS="${FRAMEWORKS:-axum actix}"
 for fw in $FRAMEWORKS; do
+  # Both examples are named `quickstart`: keep a copy of each binary.
   cargo build --release --locked -q -p "apitoolkit-$fw" --example quickstart
+  cp target/release/examples/quickstart "$OUT/quickstart-$fw"
 done
 
 start_server() { # $1 framework, rest: env assignments
   local fw="$1"; shift
-  env "$@" PORT="$PORT" APITOOLKIT_DEBUG=false "target/release/examples/quickstart-$fw" \
+  env "$@" PORT="$PORT" APITOOLKIT_DEBUG=false "$OUT/quickstart-$fw" \
     >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
