@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener as StdListener};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -148,6 +149,7 @@ struct Shared {
     script: Mutex<VecDeque<Behavior>>,
     log: Mutex<Log>,
     changed: Condvar,
+    connections: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -218,7 +220,9 @@ impl Collector {
 
     fn spawn(listener: StdListener, behavior: Behavior) -> Collector {
         let addr = listener.local_addr().expect("local address");
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let shared = Arc::new(Shared {
             behavior: Mutex::new(behavior),
             script: Mutex::new(VecDeque::new()),
@@ -227,6 +231,7 @@ impl Collector {
                 accepted: Vec::new(),
             }),
             changed: Condvar::new(),
+            connections: AtomicUsize::new(0),
         });
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread_shared = Arc::clone(&shared);
@@ -270,6 +275,11 @@ impl Collector {
     /// queued one gets it; once the queue is empty, the current behaviour applies.
     pub fn push_next(&self, behavior: Behavior) {
         lock(&self.shared.script).push_back(behavior);
+    }
+
+    /// How many TCP connections were accepted (black-holed ones included).
+    pub fn connection_count(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
     }
 
     /// Every export request whose body was read, in arrival order.
@@ -345,6 +355,7 @@ async fn serve(listener: StdListener, shared: Arc<Shared>, mut stop: oneshot::Re
                 Err(_) => continue,
             },
         };
+        shared.connections.fetch_add(1, Ordering::SeqCst);
         if *lock(&shared.behavior) == Behavior::BlackHole {
             // Keep the connection open, never read from it.
             black_holed.push(stream);

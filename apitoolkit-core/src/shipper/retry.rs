@@ -2,7 +2,10 @@
 //! and flush/shutdown deadlines that cut the waiting short.
 
 use std::collections::hash_map::RandomState;
+use std::future::{poll_fn, Future as _};
 use std::hash::{BuildHasher, Hasher};
+use std::pin::pin;
+use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::queue::Queue;
@@ -86,7 +89,12 @@ pub(crate) async fn deliver(
             }
             timeout = timeout.min(left);
         }
-        let (after, reason) = match exporter.export(payload, timeout).await {
+        let Some(outcome) = attempt_until_deadline(exporter, payload, timeout, queue).await else {
+            // A flush or shutdown arrived during the attempt and its deadline passed.
+            Counters::add(&counters.failed_exports, 1);
+            return Delivery::Lost("flush or shutdown deadline passed during an export".into());
+        };
+        let (after, reason) = match outcome {
             Attempt::Done => return Delivery::Exported,
             Attempt::Permanent(reason) => {
                 Counters::add(&counters.failed_exports, 1);
@@ -122,6 +130,45 @@ pub(crate) async fn deliver(
             }
             // Woken early by a flush or shutdown, to re-check the deadline.
             let _ = tokio::time::timeout(wait, queue.wake.notified()).await;
+        }
+    }
+}
+
+/// One export attempt, cut short (`None`) when a flush or shutdown deadline passes
+/// while it is in flight: a deadline may arrive after the attempt started (its
+/// `timeout` did not know it), and a stuck collector must not hold a flush or a
+/// shutdown past its deadline with records neither exported nor counted lost.
+async fn attempt_until_deadline(
+    exporter: &mut Exporter,
+    payload: &Payload<'_>,
+    timeout: Duration,
+    queue: &Queue,
+) -> Option<Attempt> {
+    let mut export = pin!(exporter.export(payload, timeout));
+    loop {
+        let deadline = queue.deadline();
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return None;
+        }
+        // Woken by a flush or shutdown arriving (to learn its deadline), or by the
+        // deadline itself.
+        let mut woken = pin!(queue.wake.notified());
+        let mut expiry = deadline.map(|d| Box::pin(tokio::time::sleep_until(d.into())));
+        let step = poll_fn(|cx| {
+            if let Poll::Ready(outcome) = export.as_mut().poll(cx) {
+                return Poll::Ready(Some(outcome));
+            }
+            let expired = expiry
+                .as_mut()
+                .is_some_and(|e| e.as_mut().poll(cx).is_ready());
+            if expired || woken.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+            Poll::Pending
+        })
+        .await;
+        if step.is_some() {
+            return step;
         }
     }
 }
