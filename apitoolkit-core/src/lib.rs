@@ -29,3 +29,21 @@ pub use redact::{RedactionRules, Redactor, REDACTED};
 pub use shipper::{Shipper, ShipperGuard, ShipperStats};
 #[cfg(feature = "test-util")]
 pub mod testing;
+
+/// Internals reachable for the SDK's own tests (`never_leak`). Not a public API: no
+/// stability guarantee.
+#[doc(hidden)]
+pub mod __private {
+    pub use opentelemetry_proto::tonic::resource::v1::Resource;
+    pub use opentelemetry_proto::tonic::trace::v1::Span;
+
+    /// The OTLP span of one record (`export::otlp::span::span`).
+    pub fn record_to_span(ex: &crate::Exchange, msg: &crate::RequestMessage) -> Span {
+        crate::export::otlp::span::span(ex, msg)
+    }
+
+    /// The OTLP resource of every export of `config` (carries the API key).
+    pub fn otlp_resource(config: &crate::Config) -> Resource {
+        crate::export::otlp::span::resource(config)
+    }
+}
