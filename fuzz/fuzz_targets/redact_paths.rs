@@ -11,7 +11,9 @@ const DOC: &str = r#"{"a": {"b": [1, {"c": "x", "x-y": [true, null]}], "d": -1.5
   "e": [[], {}, "s\u00e9\n", 0], "k": {"k": {"k": 1}}, "": 2}"#;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(path) = std::str::from_utf8(data) else { return };
+    let Ok(path) = std::str::from_utf8(data) else {
+        return;
+    };
     match Redactor::new([path]) {
         Err(ConfigError::InvalidPath { position, .. }) => {
             assert!(position <= path.chars().count(), "position past the path");
