@@ -260,7 +260,9 @@ pub fn deep_json(depth: usize) -> Vec<u8> {
 
 /// `n` distinct request headers `x-h-<i>: v<i>`.
 pub fn many_headers(n: usize) -> Vec<(String, String)> {
-    (0..n).map(|i| (format!("x-h-{i}"), format!("v{i}"))).collect()
+    (0..n)
+        .map(|i| (format!("x-h-{i}"), format!("v{i}")))
+        .collect()
 }
 
 /// The process's peak resident set size (`VmHWM` of `/proc/self/status`) in KiB, where
@@ -321,7 +323,9 @@ impl Default for Digest {
 
 impl Digest {
     fn word(&mut self, w: u64) {
-        self.hash = (self.hash ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        self.hash = (self.hash ^ w)
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(29);
     }
 
     /// Feeds the next bytes.
@@ -394,9 +398,12 @@ pub fn ws_parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
     Some((b0 & 0x0f, payload.to_vec(), 2 + len))
 }
 
+/// A parsed response head: status, lower-cased `(name, value)` headers, head length.
+pub type ResponseHead = (u16, Vec<(String, String)>, usize);
+
 /// Splits a raw HTTP/1.1 response head (up to `\r\n\r\n`) into the status code and the
 /// lower-cased headers; `None` until the head is complete. Also returns the head length.
-pub fn parse_response_head(buf: &[u8]) -> Option<(u16, Vec<(String, String)>, usize)> {
+pub fn parse_response_head(buf: &[u8]) -> Option<ResponseHead> {
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     let head = String::from_utf8_lossy(&buf[..end]);
     let mut lines = head.split("\r\n");

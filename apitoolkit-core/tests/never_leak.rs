@@ -626,7 +626,11 @@ fn failing_otlp_export_logs_never_hold_the_key() {
         shipper.flush(Duration::from_secs(5));
         let debug_text = format!("{shipper:?} {:?}", shipper.config());
         shipper.shutdown(Duration::from_secs(2));
-        assert_clean("Shipper Debug", debug_text.as_bytes(), &[key.clone()]);
+        assert_clean(
+            "Shipper Debug",
+            debug_text.as_bytes(),
+            std::slice::from_ref(&key),
+        );
     }
     let text = log_text();
     let _ = logs;
