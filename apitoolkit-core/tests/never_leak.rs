@@ -641,3 +641,84 @@ fn failing_otlp_export_logs_never_hold_the_key() {
     );
     assert_clean("debug logs", &text, &[key]);
 }
+
+fn body_record(content_type: &str, body: Vec<u8>) -> apitoolkit_core::RequestMessage {
+    let config = Config::builder()
+        .redact_request_body(REQ_PATHS)
+        .export(Export::Callback(Arc::new(|_| {})))
+        .build_with_env(|_| None)
+        .unwrap();
+    let mut ex = Exchange::new(
+        SdkType::RustCustom,
+        Method::POST,
+        Uri::from_static("/form"),
+        Version::HTTP_11,
+    );
+    ex.status = 200;
+    ex.request_headers
+        .insert("content-type", HeaderValue::from_str(content_type).unwrap());
+    ex.request_body = CapturedBody::Complete(Bytes::from(body));
+    build_message(&ex, &config)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Urlencoded forms: `token` fields (repeated, percent-encoded names, `+` spaces) at
+    /// random positions among filler fields never reach the record.
+    #[test]
+    fn form_bodies_never_hold_a_secret(
+        filler in prop::collection::vec(("[c-z]{1,5}", "[a-z+]{0,6}"), 0..6),
+        secrets in prop::collection::vec(secret(), 1..4),
+        positions in prop::collection::vec(any::<usize>(), 3),
+        encode_name in any::<u8>(),
+    ) {
+        let mut fields: Vec<String> = filler.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        fields.push(format!("keep={CANARY}"));
+        for (i, s) in secrets.iter().enumerate() {
+            let name = match (encode_name >> i) & 3 {
+                0 => "token",
+                1 => "tok%65n",
+                2 => "%74oken",
+                _ => "token",
+            };
+            let at = positions[i % 3] % (fields.len() + 1);
+            fields.insert(at, format!("{name}={s}"));
+        }
+        let msg = body_record("application/x-www-form-urlencoded", fields.join("&").into_bytes());
+        let json = serde_json::to_vec(&msg).unwrap();
+        assert_clean("form record", &json, &secrets);
+        let shipped = apitoolkit_core::testing::body_bytes(&msg.request_body);
+        prop_assert!(contains(&shipped, CANARY));
+    }
+
+    /// Multipart forms: a secret `token` field and a file whose content is secret; the
+    /// file becomes `[<mime>_FILE]`, the field is redacted.
+    #[test]
+    fn multipart_bodies_never_hold_a_secret(
+        field in secret(),
+        file in secret(),
+        file_first in any::<bool>(),
+        mime in prop::sample::select(vec!["text/plain", "application/json", "image/png"]),
+    ) {
+        let part = |head: &str, data: &str| format!("--XyZ\r\n{head}\r\n\r\n{data}\r\n");
+        let token = part("content-disposition: form-data; name=\"token\"", &field);
+        let upload = part(
+            &format!("content-disposition: form-data; name=\"doc\"; filename=\"a.bin\"\r\ncontent-type: {mime}"),
+            &format!("{{\"password\":\"{file}\"}}"),
+        );
+        let keep = part("content-disposition: form-data; name=\"keep\"", CANARY);
+        let body = if file_first {
+            format!("{upload}{keep}{token}--XyZ--\r\n")
+        } else {
+            format!("{token}{keep}{upload}--XyZ--\r\n")
+        };
+        let msg = body_record("multipart/form-data; boundary=XyZ", body.into_bytes());
+        let json = serde_json::to_vec(&msg).unwrap();
+        assert_clean("multipart record", &json, &[field, file]);
+        let shipped = apitoolkit_core::testing::body_bytes(&msg.request_body);
+        prop_assert!(contains(&shipped, CANARY));
+        let file_marker = format!("[{mime}_FILE]");
+        prop_assert!(contains(&shipped, &file_marker));
+    }
+}
