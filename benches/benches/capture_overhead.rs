@@ -26,7 +26,8 @@ fn body_1k() -> String {
             serde_json::json!({"id": i, "name": format!("item-{i}"), "price": 9.99, "password": "hunter2"})
         })
         .collect();
-    let doc = serde_json::json!({"user": {"email": "ann@example.com", "token": "abc"}, "items": items});
+    let doc =
+        serde_json::json!({"user": {"email": "ann@example.com", "token": "abc"}, "items": items});
     serde_json::to_string(&doc).unwrap_or_default()
 }
 
@@ -60,7 +61,10 @@ fn request(body: &str) -> Request<Body> {
 }
 
 async fn serve_one(app: Router, body: &str) -> usize {
-    let res = app.oneshot(request(body)).await.unwrap_or_else(|e| match e {});
+    let res = app
+        .oneshot(request(body))
+        .await
+        .unwrap_or_else(|e| match e {});
     let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
         .await
         .unwrap_or_default();
@@ -91,5 +95,66 @@ fn axum_overhead(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, axum_overhead);
+fn actix_app_config(cfg: &mut actix_web::web::ServiceConfig) {
+    async fn echo(
+        _path: actix_web::web::Path<(String, u64)>,
+        body: actix_web::web::Json<Value>,
+    ) -> actix_web::web::Json<Value> {
+        body
+    }
+    cfg.route("/orgs/{org}/users/{id}", actix_web::web::post().to(echo));
+}
+
+fn actix_request(body: &str) -> actix_http::Request {
+    actix_web::test::TestRequest::post()
+        .uri("/orgs/acme/users/42?verbose=true")
+        .insert_header(("content-type", "application/json"))
+        .insert_header(("authorization", "Bearer abc"))
+        .insert_header(("user-agent", "bench"))
+        .insert_header(("accept", "application/json"))
+        .set_payload(body.to_owned())
+        .to_request()
+}
+
+fn actix_overhead(c: &mut Criterion) {
+    use actix_web::{test, App};
+    let sys = actix_web::rt::System::new();
+    let body = body_1k();
+    let config = Config::builder()
+        .redact_request_body(["$.user.token", "$.items[*].password", "$..email"])
+        .on_batch(|batch| {
+            black_box(batch.len());
+        })
+        .build()
+        .unwrap_or_else(|e| panic!("config: {e}"));
+    let apitoolkit =
+        apitoolkit_actix::APIToolkit::new(config).unwrap_or_else(|e| panic!("middleware: {e}"));
+    let bare = sys.block_on(test::init_service(App::new().configure(actix_app_config)));
+    let with = sys.block_on(test::init_service(
+        App::new()
+            .wrap(apitoolkit.clone())
+            .configure(actix_app_config),
+    ));
+
+    let mut group = c.benchmark_group("actix_json_echo_1k");
+    group.bench_function("bare", |b| {
+        b.iter(|| {
+            sys.block_on(test::call_and_read_body(&bare, actix_request(&body)))
+                .len()
+        });
+    });
+    group.bench_function("with_middleware", |b| {
+        b.iter(|| {
+            sys.block_on(test::call_and_read_body(&with, actix_request(&body)))
+                .len()
+        });
+    });
+    group.finish();
+    if let Some(s) = apitoolkit.shipper() {
+        s.shutdown(std::time::Duration::from_secs(5));
+        eprintln!("shipper stats: {:?}", s.stats());
+    }
+}
+
+criterion_group!(benches, axum_overhead, actix_overhead);
 criterion_main!(benches);
