@@ -178,12 +178,11 @@ async fn graceful_shutdown_delivers_every_record_to_an_otlp_collector() {
     assert_eq!(ids.len(), 3 * N, "no duplicates");
 
     let by_target = |sdk: &str| -> HashMap<&str, &apitoolkit_testkit::ReceivedSpan> {
-        let map: HashMap<_, _> = spans
+        spans
             .iter()
             .filter(|s| s.sdk_type() == sdk)
             .map(|s| (s.target(), s))
-            .collect();
-        map
+            .collect()
     };
     let incoming = by_target("RustAxum");
     let outgoing = by_target("RustOutgoing");
