@@ -45,6 +45,9 @@ pub fn redact_query(query: &str, rules: &RedactionRules) -> (MultiMap, String) {
 }
 
 fn decode(s: &str) -> String {
+    if !s.contains(['+', '%']) {
+        return s.to_owned();
+    }
     let plus_as_space = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus_as_space)
         .decode_utf8_lossy()
