@@ -17,6 +17,9 @@
 //! # let _ = collector.endpoint();
 //! ```
 
+mod shipper;
+pub use shipper::{accounted, fast_settings, otlp_to, wait_for};
+
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::io::Read as _;

@@ -1,6 +1,6 @@
 //! Test support: a real actix `HttpServer` on 127.0.0.1:0 (one worker thread) with the
 //! middleware, and its captured records.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -102,52 +102,4 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().expect("client")
 }
 
-/// Shipper settings for fault tests: fast batches, short back-off, three attempts.
-pub fn fast_settings() -> apitoolkit_core::ShipperSettings {
-    let mut s = apitoolkit_core::ShipperSettings::default();
-    s.batch_interval = Duration::from_millis(10);
-    s.export_timeout = Duration::from_millis(500);
-    s.initial_backoff = Duration::from_millis(20);
-    s.max_backoff = Duration::from_millis(200);
-    s.max_attempts = 3;
-    s
-}
-
-/// A `configure` closure for [`TestApp::spawn`]: OTLP over HTTP/protobuf to `endpoint`
-/// with these shipper settings (instead of the capturing callback).
-pub fn otlp_to(
-    endpoint: String,
-    settings: apitoolkit_core::ShipperSettings,
-) -> impl FnOnce(ConfigBuilder) -> ConfigBuilder {
-    move |b| {
-        b.api_key("test-key")
-            .export(apitoolkit_core::Export::Otlp(
-                apitoolkit_core::OtlpSettings::new(
-                    endpoint,
-                    apitoolkit_core::OtlpProtocol::HttpProtobuf,
-                ),
-            ))
-            .shipper(settings)
-    }
-}
-
-/// Records the counters account for: exported plus every drop reason.
-pub fn accounted(s: &apitoolkit_core::ShipperStats) -> u64 {
-    s.exported
-        + s.dropped_queue_full
-        + s.dropped_export_failed
-        + s.dropped_too_large
-        + s.dropped_shutdown
-}
-
-/// Polls `cond` (every 5 ms, yielding to the test's runtime) until true or `timeout`.
-pub async fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + timeout;
-    while std::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
-    }
-    cond()
-}
+pub use apitoolkit_testkit::{accounted, fast_settings, otlp_to, wait_for};

@@ -1,0 +1,56 @@
+//! Shipper helpers shared by the adapters' fault and shutdown tests.
+
+use std::time::Duration;
+
+use apitoolkit_core::{
+    ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings, ShipperStats,
+};
+
+/// Shipper settings for fault tests: fast batches, short back-off, three attempts.
+pub fn fast_settings() -> ShipperSettings {
+    let mut s = ShipperSettings::default();
+    s.batch_interval = Duration::from_millis(10);
+    s.export_timeout = Duration::from_millis(500);
+    s.initial_backoff = Duration::from_millis(20);
+    s.max_backoff = Duration::from_millis(200);
+    s.max_attempts = 3;
+    s
+}
+
+/// A `configure` closure for the adapters' `TestApp::spawn`: OTLP over HTTP/protobuf to
+/// `endpoint` with these shipper settings (instead of the capturing callback).
+pub fn otlp_to(
+    endpoint: String,
+    settings: ShipperSettings,
+) -> impl FnOnce(ConfigBuilder) -> ConfigBuilder {
+    move |b| {
+        b.api_key("test-key")
+            .export(Export::Otlp(OtlpSettings::new(
+                endpoint,
+                OtlpProtocol::HttpProtobuf,
+            )))
+            .shipper(settings)
+    }
+}
+
+/// Records the counters account for: exported plus every drop reason.
+pub fn accounted(s: &ShipperStats) -> u64 {
+    s.exported
+        + s.dropped_queue_full
+        + s.dropped_export_failed
+        + s.dropped_too_large
+        + s.dropped_shutdown
+}
+
+/// Polls `cond` every 5 ms, yielding to the test's (tokio or actix) runtime, until it is
+/// true or `timeout` passes; returns its last value.
+pub async fn wait_for(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    cond()
+}
