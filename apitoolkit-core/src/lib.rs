@@ -1,7 +1,42 @@
 //! APItoolkit SDK for Rust: the runtime-agnostic core.
 //!
 //! Web-framework adapters (`apitoolkit-axum`, `apitoolkit-actix`, `apitoolkit-client`)
-//! build on this crate; it can also be used directly from any custom server.
+//! build on this crate; it can also be used directly from any custom server: capture an
+//! [`Exchange`], hand it to the [`Shipper`], and the record is redacted, encoded and
+//! exported on the shipper's own thread.
+//!
+//! ```
+//! use std::time::Duration;
+//! use apitoolkit_core::{CapturedBody, Config, Exchange, SdkType, Shipper};
+//!
+//! let config = Config::builder()
+//!     .redact_request_body(["$.password"])
+//!     .on_batch(|batch| {
+//!         // Redacted before it gets here: the password never leaves the process.
+//!         assert!(!batch[0].request_body.is_empty());
+//!     })
+//!     .build()?;
+//! let shipper = Shipper::start(config)?;
+//!
+//! let mut exchange = Exchange::new(
+//!     SdkType::RustCustom,
+//!     http::Method::POST,
+//!     "/login?next=%2Fhome".parse().unwrap(),
+//!     http::Version::HTTP_11,
+//! );
+//! exchange.status = 200;
+//! exchange.request_body = CapturedBody::Complete(r#"{"user":"ann","password":"x"}"#.into());
+//! shipper.enqueue(exchange); // never blocks
+//! assert!(shipper.shutdown(Duration::from_secs(5))); // flushes, then stops
+//! assert_eq!(shipper.stats().exported, 1);
+//! # Ok::<(), apitoolkit_core::ConfigError>(())
+//! ```
+//!
+//! The pieces: [`config`] (builder and environment variables), [`redact`] (headers,
+//! query parameters, compiled JSONPath body redaction), [`payload`] (the record's JSON
+//! shape), [`record`] (exchange → record), [`shipper`] (bounded queue, batching,
+//! retries, exporters: OTLP gRPC/HTTP, JSON Lines, callback), and for adapters
+//! [`context`], [`inflight`] and [`capture`].
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod capture;
