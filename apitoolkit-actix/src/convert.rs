@@ -1,6 +1,7 @@
 //! actix-web's `http` 0.2 types → the `http` 1 types of `apitoolkit-core`, byte for byte.
 
 use actix_web::http as ax;
+use bytes::BytesMut;
 
 /// The method, by its name.
 pub(crate) fn method(m: &ax::Method) -> http::Method {
@@ -12,6 +13,12 @@ pub(crate) fn method(m: &ax::Method) -> http::Method {
 
 /// The request-target as received (origin-form, or absolute-form when sent so).
 pub(crate) fn uri(u: &ax::Uri) -> http::Uri {
+    if u.scheme().is_none() && u.authority().is_none() {
+        // Origin-form, the usual case: no need to format the whole URI first.
+        if let Some(Ok(uri)) = u.path_and_query().map(|p| http::Uri::try_from(p.as_str())) {
+            return uri;
+        }
+    }
     http::Uri::try_from(u.to_string()).unwrap_or_else(|_| {
         let path = u.path_and_query().map_or("/", |p| p.as_str());
         http::Uri::try_from(path).unwrap_or_else(|e| {
@@ -34,13 +41,20 @@ pub(crate) fn version(v: ax::Version) -> http::Version {
 
 /// Every header, every value, in the order actix keeps them (values of one name in
 /// order). Values are copied as bytes: obs-text (non-UTF-8) values are kept, and decoded
-/// lossily only when the record is built.
+/// lossily only when the record is built. All values share one copied buffer (one
+/// allocation per request instead of one per value).
 pub(crate) fn headers(h: &ax::header::HeaderMap) -> http::HeaderMap {
+    let mut values = BytesMut::with_capacity(h.iter().map(|(_, v)| v.len()).sum());
+    for (_, value) in h.iter() {
+        values.extend_from_slice(value.as_bytes());
+    }
+    let mut values = values.freeze();
     let mut out = http::HeaderMap::with_capacity(h.len());
     for (name, value) in h.iter() {
+        let value = values.split_to(value.len().min(values.len()));
         let converted = (
             http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
+            http::HeaderValue::from_maybe_shared(value),
         );
         match converted {
             (Ok(n), Ok(v)) => {
@@ -87,6 +101,8 @@ mod tests {
         assert_eq!(method(&custom).as_str(), "PURGE");
         let u: ax::Uri = "/a/b?x=1&y=%20".parse().unwrap();
         assert_eq!(uri(&u).to_string(), "/a/b?x=1&y=%20");
+        let absolute: ax::Uri = "http://example.com:8080/a?x=1".parse().unwrap();
+        assert_eq!(uri(&absolute).to_string(), "http://example.com:8080/a?x=1");
         assert_eq!(version(ax::Version::HTTP_10), http::Version::HTTP_10);
         assert_eq!(version(ax::Version::HTTP_2), http::Version::HTTP_2);
     }

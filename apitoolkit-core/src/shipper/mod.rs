@@ -19,6 +19,7 @@
 
 mod guard;
 mod queue;
+mod retired;
 pub(crate) mod retry;
 mod stats;
 mod worker;

@@ -6,6 +6,7 @@
 //! the worker holds still count against the item and byte limits until they are handled.
 //! A sequence number per accepted record makes `flush` exact: it waits until the worker
 //! has handled (exported or counted lost) every record accepted before the call.
+//! Handled records go to [`Retired`] so that the request path frees them (see there).
 
 use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+use super::retired::Retired;
 use super::stats::{Counters, Loss, ShipperStats};
 use crate::config::ShipperSettings;
 use crate::exchange::Exchange;
@@ -45,6 +47,8 @@ struct State {
     exited: bool,
     /// The worker is blocked in `take` and needs a notification to see new work.
     worker_waiting: bool,
+    /// Handled records waiting to be freed by the request path.
+    retired: Retired,
 }
 
 /// The shared queue and its signals.
@@ -84,6 +88,7 @@ impl Queue {
                 stop: false,
                 exited: false,
                 worker_waiting: false,
+                retired: Retired::default(),
             }),
             work: Condvar::new(),
             done: Condvar::new(),
@@ -140,10 +145,12 @@ impl Queue {
         if wake {
             s.worker_waiting = false;
         }
+        let retired = s.retired.take_some();
         drop(s);
         if wake {
             self.work.notify_one();
         }
+        drop(retired);
     }
 
     /// The worker's wait: once a batch is due, swaps the pending records into `into`
@@ -176,6 +183,13 @@ impl Queue {
                     .wait_timeout(s, wait)
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
+            } else if !s.retired.is_empty() {
+                // Nothing queued, so no request is coming to free these: free them here.
+                let retired = s.retired.take_all();
+                drop(s);
+                drop(retired);
+                s = self.lock();
+                continue;
             } else {
                 s.worker_waiting = true;
                 s = self.work.wait(s).unwrap_or_else(PoisonError::into_inner);
@@ -214,8 +228,10 @@ impl Queue {
         }
     }
 
-    /// The worker finished with `n` more records of `bytes` approximate bytes.
-    pub(crate) fn mark_handled(&self, n: usize, bytes: usize) {
+    /// The worker finished with `batch` (exported or counted lost), of `bytes` approximate
+    /// bytes. The records are kept for the request path to free (see [`Retired`]).
+    pub(crate) fn mark_handled(&self, batch: Vec<Exchange>, bytes: usize) {
+        let n = batch.len();
         let mut s = self.lock();
         s.handled += n as u64;
         s.items = s.items.saturating_sub(n);
@@ -223,8 +239,10 @@ impl Queue {
         if s.handled >= s.flush_target {
             s.flush_deadline = None;
         }
+        let refused = s.retired.add(batch, bytes);
         drop(s);
         self.done.notify_all();
+        drop(refused);
     }
 
     /// Waits until every record accepted before the call is handled, or `deadline`.
@@ -318,7 +336,9 @@ impl Queue {
         s.handled += left as u64;
         s.closed = true;
         s.exited = true;
+        let retired = s.retired.take_all();
         drop(s);
+        drop(retired);
         self.counters.lose(Loss::Shutdown, left as u64);
         self.done.notify_all();
     }
@@ -377,7 +397,7 @@ mod tests {
         q.push(ex());
         assert_eq!(q.stats().dropped_queue_full, 1);
         let (batch, bytes) = q.cut(&mut held);
-        q.mark_handled(batch.len(), bytes);
+        q.mark_handled(batch, bytes);
         q.push(ex());
         assert_eq!(q.stats().dropped_queue_full, 1);
     }

@@ -62,7 +62,7 @@ pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt:
                 queue.counters.lose(Loss::ExportFailed, n as u64);
             }
         }
-        queue.mark_handled(n, bytes);
+        queue.mark_handled(batch, bytes);
         exit.held = held.len();
     }
     if config.debug() {
