@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::config::Export;
 use crate::exchange::Exchange;
 use crate::payload::RequestMessage;
+use crate::record::build_message;
 use crate::{Config, ConfigError};
 
 /// Result of one export attempt.
@@ -30,8 +31,12 @@ pub(crate) enum Attempt {
 
 /// A batch in the form its exporter sends, built once and reused across retries.
 #[derive(Debug)]
-pub(crate) enum Payload<'a> {
-    Records(&'a [RequestMessage]),
+pub(crate) enum Payload {
+    /// The records, for the callback.
+    Records(Vec<RequestMessage>),
+    /// JSON Lines, ready to write.
+    Lines(Vec<u8>),
+    /// An OTLP request.
     Otlp(otlp::Encoded),
 }
 
@@ -57,25 +62,49 @@ impl Exporter {
         })
     }
 
-    /// Converts a batch to what this exporter sends.
-    pub(crate) fn prepare<'a>(
-        &self,
-        exchanges: &[Exchange],
-        messages: &'a [RequestMessage],
-    ) -> Payload<'a> {
+    /// Builds the redacted records of a batch (see [`build_message`]) in the form this
+    /// exporter sends. JSON Lines are written one record at a time, so a batch never
+    /// holds all its records in memory at once.
+    pub(crate) fn prepare(&mut self, exchanges: &[Exchange], config: &Config) -> Payload {
+        let messages = || {
+            let messages: Vec<RequestMessage> = exchanges
+                .iter()
+                .map(|ex| build_message(ex, config))
+                .collect();
+            if config.debug() {
+                messages.iter().for_each(log_record);
+            }
+            messages
+        };
         match self {
-            Exporter::Jsonl(_) | Exporter::Callback(_) => Payload::Records(messages),
-            Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, messages)),
+            Exporter::Jsonl(e) => Payload::Lines(e.lines(exchanges, config)),
+            Exporter::Callback(_) => Payload::Records(messages()),
+            Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, &messages())),
         }
     }
 
     /// One export attempt, bounded by `timeout` where the transport allows it.
-    pub(crate) async fn export(&mut self, payload: &Payload<'_>, timeout: Duration) -> Attempt {
+    pub(crate) async fn export(&mut self, payload: &Payload, timeout: Duration) -> Attempt {
         match (self, payload) {
-            (Exporter::Jsonl(e), Payload::Records(r)) => e.export(r),
+            (Exporter::Jsonl(e), Payload::Lines(l)) => e.write(l),
             (Exporter::Callback(e), Payload::Records(r)) => e.export(r),
             (Exporter::Otlp(e), Payload::Otlp(p)) => e.export(p, timeout).await,
             _ => Attempt::Permanent("payload prepared for another exporter".into()),
         }
+    }
+
+    /// Takes back a payload once delivered, to reuse its buffer.
+    pub(crate) fn reclaim(&mut self, payload: Payload) {
+        if let (Exporter::Jsonl(e), Payload::Lines(l)) = (self, payload) {
+            e.reclaim(l);
+        }
+    }
+}
+
+/// With `debug` on, every built (redacted) record is logged at `debug` level.
+pub(crate) fn log_record(m: &RequestMessage) {
+    match serde_json::to_string(m) {
+        Ok(json) => tracing::debug!(payload = %json, "apitoolkit: record"),
+        Err(e) => tracing::debug!(error = %e, "apitoolkit: record not serialisable"),
     }
 }

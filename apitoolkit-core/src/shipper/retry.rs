@@ -71,7 +71,7 @@ pub(crate) enum Delivery {
 /// Sends one prepared batch, retrying as the settings allow.
 pub(crate) async fn deliver(
     exporter: &mut Exporter,
-    payload: &Payload<'_>,
+    payload: &Payload,
     queue: &Queue,
     settings: &ShipperSettings,
     debug: bool,
@@ -140,7 +140,7 @@ pub(crate) async fn deliver(
 /// shutdown past its deadline with records neither exported nor counted lost.
 async fn attempt_until_deadline(
     exporter: &mut Exporter,
-    payload: &Payload<'_>,
+    payload: &Payload,
     timeout: Duration,
     queue: &Queue,
 ) -> Option<Attempt> {

@@ -12,8 +12,6 @@ use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
 use crate::exchange::Exchange;
 use crate::export::Exporter;
-use crate::payload::RequestMessage;
-use crate::record::build_message;
 use crate::Config;
 
 /// Marks the worker gone when dropped, also when the thread unwinds.
@@ -77,21 +75,14 @@ fn process(
     rt: &Runtime,
     batch: &[Exchange],
 ) -> Delivery {
-    let messages: Vec<RequestMessage> = batch.iter().map(|ex| build_message(ex, config)).collect();
-    if config.debug() {
-        for m in &messages {
-            match serde_json::to_string(m) {
-                Ok(json) => tracing::debug!(payload = %json, "apitoolkit: record"),
-                Err(e) => tracing::debug!(error = %e, "apitoolkit: record not serialisable"),
-            }
-        }
-    }
-    let payload = exporter.prepare(batch, &messages);
-    rt.block_on(deliver(
+    let payload = exporter.prepare(batch, config);
+    let delivery = rt.block_on(deliver(
         exporter,
         &payload,
         queue,
         config.shipper(),
         config.debug(),
-    ))
+    ));
+    exporter.reclaim(payload);
+    delivery
 }
