@@ -4,23 +4,7 @@
 //!
 //! Run: `cargo bench -p apitoolkit-benches --bench redaction -- --warm-up-time 1 --measurement-time 3`
 //!
-//! Results (2 shared cores; median time, throughput):
-//!
-//! | size (bytes)      | function             | median    | throughput  |
-//! |-------------------|----------------------|-----------|-------------|
-//! | 1 KB (1 338)      | ours_redact          | 5.26 µs   | 242.6 MiB/s |
-//! | 1 KB (1 338)      | serde_json_roundtrip | 22.59 µs  | 56.5 MiB/s  |
-//! | 1 KB (1 338)      | naive_jsonpath_rust  | 98.70 µs  | 12.9 MiB/s  |
-//! | 100 KB (100 441)  | ours_redact          | 197.5 µs  | 484.9 MiB/s |
-//! | 100 KB (100 441)  | serde_json_roundtrip | 1.151 ms  | 83.2 MiB/s  |
-//! | 100 KB (100 441)  | naive_jsonpath_rust  | 9.922 ms  | 9.65 MiB/s  |
-//! | 1 MB (1 000 118)  | ours_redact          | 2.435 ms  | 391.7 MiB/s |
-//! | 1 MB (1 000 118)  | serde_json_roundtrip | 20.09 ms  | 47.5 MiB/s  |
-//! | 1 MB (1 000 118)  | naive_jsonpath_rust  | 66.61 ms  | 14.3 MiB/s  |
-//!
-//! At 100 KB: 5.8x faster than the serde_json round trip (target 3x), 50.2x faster
-//! than the naive approach (target 50x). The machine is shared and noisy: earlier runs
-//! of the same code measured the naive ratio between 22x and 35x (see the report).
+//! Latest numbers, and how they were measured: benches/README.md.
 
 use apitoolkit_core::Redactor;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

@@ -4,21 +4,7 @@
 //!
 //! Run: `cargo bench -p apitoolkit-benches --bench shipper -- --warm-up-time 1 --measurement-time 3`
 //!
-//! Results (2 shared cores; median time, throughput):
-//!
-//! | benchmark | median | |
-//! |---|---|---|
-//! | `enqueue` (1 KB body, 8 headers) | 262 ns (range of runs: 236-335 ns) | target < 200 ns |
-//! | `exchange_clone` (setup, reference) | 315 ns | |
-//! | `approx_size` (inside enqueue, reference) | 26 ns (26-60 ns) | |
-//! | `build_message` (worker, 3 body paths, reference) | 6.8 µs (6.8-16.6 µs as the redactor changed) | |
-//! | `end_to_end_jsonl_file` (10k records) | 154 ms | 64.7 Kelem/s (31-69 K across runs) |
-//!
-//! The machine was shared with other builds (load average 2-5 on 2 cores) during these
-//! runs; numbers moved by up to 2x between identical runs. End to end, the worker's time
-//! per record is dominated by `build_message` (redaction + base64), so the 100 K records/s
-//! target needs a faster `build_message`; the shipper's own overhead per record
-//! (queue hand-off, batching, serialisation, one write per batch) is the remainder.
+//! Latest numbers, and how they were measured: benches/README.md.
 #![allow(missing_docs)]
 
 use std::hint::black_box;

@@ -13,6 +13,10 @@
 //!   call to be exported or counted lost, up to a timeout; a pending deadline also cuts
 //!   retries short. Dropping the last handle shuts down with a 5 s timeout.
 //!
+//! Exported records are freed by later enqueues, on the request threads that allocated
+//! them, rather than by the worker (cross-thread frees made the allocator's locks contend);
+//! at most 4 MiB of them wait, and an idle worker frees them itself.
+//!
 //! Losses are logged with `tracing::warn!` once per burst; [`Shipper::stats`] has the
 //! counts. With `debug` on, every built (redacted) record is logged at `debug` level and
 //! lifecycle events at `info` level. The API key never appears in logs or `Debug` output.
