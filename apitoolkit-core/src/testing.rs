@@ -32,7 +32,7 @@ impl CapturedRecords {
         CapturedRecords::default()
     }
 
-    /// The exporter to put in a [`Config`](crate::Config): each batch is appended here.
+    /// The exporter to put in a [`Config`]: each batch is appended here.
     pub fn export(&self) -> Export {
         let inner = Arc::clone(&self.inner);
         Export::Callback(Arc::new(move |batch: &[RequestMessage]| {
