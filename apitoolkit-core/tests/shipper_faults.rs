@@ -252,3 +252,35 @@ fn black_hole_grpc_is_bounded_by_timeouts() {
     assert!(s.dropped_export_failed + s.dropped_shutdown > 0, "{s:?}");
     assert_eq!(accounted(&s), s.enqueued, "{s:?}");
 }
+
+/// A collector that accepts the connection and never answers, with an export timeout far
+/// longer than the shutdown's: the deadline, not the timeout, bounds the shutdown, and the
+/// record in flight is counted lost.
+fn shutdown_deadline_cuts_a_stalled_export(protocol: OtlpProtocol) {
+    let hole = BlackHole::start();
+    let mut s = settings();
+    s.export_timeout = Duration::from_secs(120);
+    let shipper = shipper(hole.endpoint(), protocol, s);
+    shipper.enqueue(small(1));
+    assert!(wait_until(Duration::from_secs(10), || hole.connections() > 0));
+    let started = Instant::now();
+    let _ = shipper.shutdown(Duration::from_millis(300));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(30),
+        "shutdown waited {took:?}: the 120 s export timeout, not the 300 ms deadline"
+    );
+    let st = shipper.stats();
+    assert_eq!(st.exported, 0, "{st:?}");
+    assert_eq!(accounted(&st), 1, "{st:?}");
+}
+
+#[test]
+fn shutdown_deadline_cuts_a_stalled_http_export() {
+    shutdown_deadline_cuts_a_stalled_export(OtlpProtocol::HttpProtobuf);
+}
+
+#[test]
+fn shutdown_deadline_cuts_a_stalled_grpc_export() {
+    shutdown_deadline_cuts_a_stalled_export(OtlpProtocol::Grpc);
+}

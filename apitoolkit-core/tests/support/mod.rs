@@ -349,6 +349,11 @@ impl BlackHole {
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.conns.lock().map_or(0, |c| c.len())
+    }
 }
 
 /// An address on which nothing listens (connection refused).
