@@ -1,7 +1,6 @@
 //! actix-web's `http` 0.2 types → the `http` 1 types of `apitoolkit-core`, byte for byte.
 
 use actix_web::http as ax;
-use bytes::BytesMut;
 
 /// The method, by its name.
 pub(crate) fn method(m: &ax::Method) -> http::Method {
@@ -41,20 +40,13 @@ pub(crate) fn version(v: ax::Version) -> http::Version {
 
 /// Every header, every value, in the order actix keeps them (values of one name in
 /// order). Values are copied as bytes: obs-text (non-UTF-8) values are kept, and decoded
-/// lossily only when the record is built. All values share one copied buffer (one
-/// allocation per request instead of one per value).
+/// lossily only when the record is built.
 pub(crate) fn headers(h: &ax::header::HeaderMap) -> http::HeaderMap {
-    let mut values = BytesMut::with_capacity(h.iter().map(|(_, v)| v.len()).sum());
-    for (_, value) in h.iter() {
-        values.extend_from_slice(value.as_bytes());
-    }
-    let mut values = values.freeze();
     let mut out = http::HeaderMap::with_capacity(h.len());
     for (name, value) in h.iter() {
-        let value = values.split_to(value.len().min(values.len()));
         let converted = (
             http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_maybe_shared(value),
+            http::HeaderValue::from_bytes(value.as_bytes()),
         );
         match converted {
             (Ok(n), Ok(v)) => {
