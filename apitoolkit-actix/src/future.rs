@@ -59,6 +59,10 @@ where
         Poll::Ready(match result {
             Ok(res) => {
                 if let Some(inflight) = inflight.as_mut() {
+                    // Read after routing: actix then looks the template up by the path it
+                    // recorded while routing (no pattern matching, and guards respected).
+                    // Path params are derived from it when the record is built.
+                    inflight.set_route(res.request().match_pattern());
                     inflight.set_response(res.status().as_u16(), convert::headers(res.headers()));
                     if res.status().is_server_error() {
                         if let Some(err) = res.response().error() {

@@ -47,9 +47,12 @@
 //! # What is recorded, and when
 //! - `url_path` is actix's route pattern for the request path (scopes included:
 //!   `/parent/{slug}/test`), as [`HttpRequest::match_pattern`](actix_web::HttpRequest::match_pattern)
-//!   gives it; `path_params` are derived from it. Requests no route matched are
-//!   recorded with `url_path` `""`. Apply the middleware with `App::wrap` (or
-//!   `Scope::wrap`; then only that scope is recorded).
+//!   gives it once the request is routed (so guards choosing among overlapping patterns
+//!   are respected); `path_params` are derived from it. Requests no route matched are
+//!   recorded with `url_path` `""`, and so are requests whose handler panicked or whose
+//!   inner service failed without a response (the routed request is gone then; `raw_url`
+//!   still has the path). Apply the middleware with `App::wrap` (or `Scope::wrap`; then
+//!   only that scope is recorded).
 //! - Bodies are copied while they stream, up to `max_body_bytes`; the handler and the
 //!   client see exactly the original bytes, `Content-Length` and timing (the request
 //!   payload is wrapped, never buffered). Over the cap, a placeholder is shipped instead

@@ -61,10 +61,6 @@ where
             convert::uri(req.uri()),
             convert::version(req.version()),
         );
-        // The request is not routed yet (and must not be cloned: routing needs it
-        // unshared), so the template comes from the app's resource map, which is what
-        // `HttpRequest::match_pattern` consults. Path params are derived from it.
-        exchange.route = req.match_pattern();
         exchange.request_headers = convert::headers(req.headers());
         req.extensions_mut().insert(ctx.clone());
         if shipper.config().capture_request_body() {

@@ -226,3 +226,38 @@ async fn large_bodies_pass_intact_with_capture_on_and_off() {
         assert_eq!(body_bytes(&r.response_body), expected);
     }
 }
+
+#[actix_web::test]
+async fn url_path_is_the_route_that_served_the_request_when_guards_choose() {
+    // Both patterns match `/v/anything`; the guard sends requests without the header to
+    // the second. The record names the route that actually served the request.
+    let app = TestApp::spawn(
+        |cfg| {
+            cfg.service(
+                web::resource("/v/{version_two}")
+                    .guard(actix_web::guard::Header("x-api", "2"))
+                    .to(|| async { HttpResponse::Ok().body("two") }),
+            )
+            .service(web::resource("/v/{other}").to(|| async { HttpResponse::Ok().body("one") }));
+        },
+        |b| b,
+    )
+    .await;
+    let plain = client().get(app.url("/v/abc")).send().await.unwrap();
+    assert_eq!(plain.text().await.unwrap(), "one");
+    let r = app.record();
+    assert_eq!(r.url_path, "/v/{other}");
+    assert_eq!(r.path_params["other"], "abc");
+    assert_eq!(r.path_params.len(), 1);
+
+    let guarded = client()
+        .get(app.url("/v/xyz"))
+        .header("x-api", "2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guarded.text().await.unwrap(), "two");
+    let r = app.records(2).remove(1);
+    assert_eq!(r.url_path, "/v/{version_two}");
+    assert_eq!(r.path_params["version_two"], "xyz");
+}

@@ -52,6 +52,14 @@ impl InFlight {
         &self.state.ctx
     }
 
+    /// Sets the matched route template, for frameworks that know it only once the
+    /// request has been routed (actix). `None` leaves `url_path` empty.
+    pub fn set_route(&mut self, route: Option<String>) {
+        if let Some(ex) = self.state.exchange.as_mut() {
+            ex.route = route;
+        }
+    }
+
     /// Records the response head.
     pub fn set_response(&mut self, status: u16, headers: HeaderMap) {
         if let Some(ex) = self.state.exchange.as_mut() {
