@@ -23,7 +23,8 @@ pub struct InFlight {
 
 #[derive(Debug)]
 struct State {
-    exchange: Option<Exchange>,
+    /// Boxed: it travels by pointer from here through the shipper's queue.
+    exchange: Option<Box<Exchange>>,
     start: Instant,
     ctx: RequestContext,
     response_body: BodyCapture,
@@ -39,7 +40,7 @@ impl InFlight {
             BodyCapture::new(config.max_body_bytes(), config.capture_response_body());
         InFlight {
             state: Box::new(State {
-                exchange: Some(exchange),
+                exchange: Some(Box::new(exchange)),
                 start: Instant::now(),
                 ctx,
                 response_body,
@@ -95,7 +96,7 @@ impl InFlight {
         ex.request_body = state.ctx.take_request_body();
         ex.response_body = state.response_body.take();
         ex.errors = state.ctx.take_errors();
-        state.ctx.shipper().enqueue(ex);
+        state.ctx.shipper().enqueue_boxed(ex);
     }
 
     /// Whether the record was already enqueued.

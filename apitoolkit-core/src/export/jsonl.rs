@@ -50,7 +50,7 @@ impl JsonlExporter {
     }
 
     /// Builds, serialises and drops each record in turn: one line per record.
-    pub(crate) fn lines(&mut self, exchanges: &[Exchange], config: &Config) -> Vec<u8> {
+    pub(crate) fn lines(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Vec<u8> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for ex in exchanges {

@@ -65,7 +65,7 @@ impl Exporter {
     /// Builds the redacted records of a batch (see [`build_message`]) in the form this
     /// exporter sends. JSON Lines are written one record at a time, so a batch never
     /// holds all its records in memory at once.
-    pub(crate) fn prepare(&mut self, exchanges: &[Exchange], config: &Config) -> Payload {
+    pub(crate) fn prepare(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Payload {
         let messages = || {
             let messages: Vec<RequestMessage> = exchanges
                 .iter()

@@ -21,6 +21,12 @@
 //! counts. With `debug` on, every built (redacted) record is logged at `debug` level and
 //! lifecycle events at `info` level. The API key never appears in logs or `Debug` output.
 
+// Records travel by pointer (`Box<Exchange>`) from the request path through the queue,
+// the worker's batches and back to the request path to be freed: an exchange is a few
+// hundred bytes, and each move of it would otherwise be a copy, some of them under the
+// queue's lock.
+#![allow(clippy::vec_box)]
+
 mod guard;
 mod queue;
 mod retired;
@@ -163,6 +169,13 @@ impl Shipper {
     /// counted. Redaction happens later, on the worker.
     #[inline]
     pub fn enqueue(&self, exchange: Exchange) {
+        self.inner.queue.push(Box::new(exchange));
+    }
+
+    /// As [`enqueue`](Self::enqueue), for an exchange already on the heap: the queue
+    /// holds records by pointer, so nothing is copied.
+    #[inline]
+    pub fn enqueue_boxed(&self, exchange: Box<Exchange>) {
         self.inner.queue.push(exchange);
     }
 

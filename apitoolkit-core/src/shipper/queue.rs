@@ -22,7 +22,7 @@ use crate::exchange::Exchange;
 #[derive(Debug)]
 struct State {
     /// Accepted records the worker has not taken yet.
-    buf: VecDeque<Exchange>,
+    buf: VecDeque<Box<Exchange>>,
     /// Approximate bytes in `buf`.
     buf_bytes: usize,
     /// Records accepted and not yet handled (in `buf` or held by the worker).
@@ -114,7 +114,7 @@ impl Queue {
 
     /// The request-path half: never waits for the worker, only for the brief lock.
     #[inline]
-    pub(crate) fn push(&self, ex: Exchange) {
+    pub(crate) fn push(&self, ex: Box<Exchange>) {
         let size = ex.approx_size();
         if size > self.too_large {
             self.reject(Loss::TooLarge);
@@ -155,7 +155,7 @@ impl Queue {
 
     /// The worker's wait: once a batch is due, swaps the pending records into `into`
     /// (which must be empty) and returns true; returns false once asked to stop.
-    pub(crate) fn take(&self, into: &mut VecDeque<Exchange>) -> bool {
+    pub(crate) fn take(&self, into: &mut VecDeque<Box<Exchange>>) -> bool {
         let mut s = self.lock();
         loop {
             if s.stop {
@@ -200,11 +200,11 @@ impl Queue {
 
     /// Cuts the next batch (by records and bytes) off the front of the worker's records.
     /// Returns the batch and its approximate bytes.
-    pub(crate) fn cut(&self, from: &mut VecDeque<Exchange>) -> (Vec<Exchange>, usize) {
+    pub(crate) fn cut(&self, from: &mut VecDeque<Box<Exchange>>) -> (Vec<Box<Exchange>>, usize) {
         let mut batch = Vec::with_capacity(from.len().min(self.batch_records));
         let mut bytes = 0usize;
         while batch.len() < self.batch_records {
-            let Some(size) = from.front().map(Exchange::approx_size) else {
+            let Some(size) = from.front().map(|ex| ex.approx_size()) else {
                 break;
             };
             if !batch.is_empty() && bytes.saturating_add(size) > self.batch_bytes {
@@ -230,7 +230,7 @@ impl Queue {
 
     /// The worker finished with `batch` (exported or counted lost), of `bytes` approximate
     /// bytes. The records are kept for the request path to free (see [`Retired`]).
-    pub(crate) fn mark_handled(&self, batch: Vec<Exchange>, bytes: usize) {
+    pub(crate) fn mark_handled(&self, batch: Vec<Box<Exchange>>, bytes: usize) {
         let n = batch.len();
         let mut s = self.lock();
         s.handled += n as u64;
@@ -350,13 +350,13 @@ mod tests {
     use crate::payload::SdkType;
     use http::{Method, Uri, Version};
 
-    fn ex() -> Exchange {
-        Exchange::new(
+    fn ex() -> Box<Exchange> {
+        Box::new(Exchange::new(
             SdkType::RustCustom,
             Method::GET,
             Uri::from_static("/x"),
             Version::HTTP_11,
-        )
+        ))
     }
 
     #[test]

@@ -25,14 +25,18 @@ pub(crate) const PER_PUSH: usize = 2;
 /// Exported batches not freed yet, each with its approximate bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Retired {
-    batches: Vec<(Vec<Exchange>, usize)>,
+    batches: Vec<(Vec<Box<Exchange>>, usize)>,
     items: usize,
     bytes: usize,
 }
 
 impl Retired {
     /// Keeps `batch` for the request path to free; gives it back when over the bounds.
-    pub(crate) fn add(&mut self, batch: Vec<Exchange>, bytes: usize) -> Option<Vec<Exchange>> {
+    pub(crate) fn add(
+        &mut self,
+        batch: Vec<Box<Exchange>>,
+        bytes: usize,
+    ) -> Option<Vec<Box<Exchange>>> {
         if batch.is_empty()
             || self.items + batch.len() > MAX_ITEMS
             || self.bytes.saturating_add(bytes) > MAX_BYTES
@@ -66,7 +70,7 @@ impl Retired {
     }
 
     /// Takes everything (the worker frees it when the request path is idle).
-    pub(crate) fn take_all(&mut self) -> Vec<(Vec<Exchange>, usize)> {
+    pub(crate) fn take_all(&mut self) -> Vec<(Vec<Box<Exchange>>, usize)> {
         self.items = 0;
         self.bytes = 0;
         std::mem::take(&mut self.batches)
@@ -81,8 +85,8 @@ impl Retired {
 /// Records taken from [`Retired`]; dropping this frees them.
 #[derive(Debug, Default)]
 pub(crate) struct Taken {
-    records: [Option<Exchange>; PER_PUSH],
-    emptied: Option<Vec<Exchange>>,
+    records: [Option<Box<Exchange>>; PER_PUSH],
+    emptied: Option<Vec<Box<Exchange>>>,
 }
 
 #[cfg(test)]
@@ -91,14 +95,14 @@ mod tests {
     use crate::payload::SdkType;
     use http::{Method, Uri, Version};
 
-    fn batch(n: usize) -> Vec<Exchange> {
+    fn batch(n: usize) -> Vec<Box<Exchange>> {
         let ex = Exchange::new(
             SdkType::RustCustom,
             Method::GET,
             Uri::from_static("/"),
             Version::HTTP_11,
         );
-        vec![ex; n]
+        vec![Box::new(ex); n]
     }
 
     #[test]

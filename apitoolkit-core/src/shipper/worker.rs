@@ -36,7 +36,7 @@ pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt:
     if config.debug() {
         tracing::info!(export = ?config.export(), "apitoolkit: shipper started");
     }
-    let mut held: VecDeque<Exchange> = VecDeque::new();
+    let mut held: VecDeque<Box<Exchange>> = VecDeque::new();
     loop {
         if held.is_empty() && !queue.take(&mut held) {
             break;
@@ -73,7 +73,7 @@ fn process(
     config: &Config,
     exporter: &mut Exporter,
     rt: &Runtime,
-    batch: &[Exchange],
+    batch: &[Box<Exchange>],
 ) -> Delivery {
     let payload = exporter.prepare(batch, config);
     let delivery = rt.block_on(deliver(

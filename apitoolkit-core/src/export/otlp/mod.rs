@@ -84,7 +84,11 @@ impl OtlpExporter {
     }
 
     /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body).
-    pub(crate) fn encode(&self, exchanges: &[Exchange], messages: &[RequestMessage]) -> Encoded {
+    pub(crate) fn encode(
+        &self,
+        exchanges: &[Box<Exchange>],
+        messages: &[RequestMessage],
+    ) -> Encoded {
         let request = request(self.resource.clone(), exchanges, messages);
         match self.transport {
             Transport::Grpc(_) => Encoded::Grpc(request),
@@ -108,7 +112,7 @@ impl OtlpExporter {
 /// The `ExportTraceServiceRequest` of a batch: one resource, one scope, a span per record.
 pub(crate) fn request(
     resource: Resource,
-    exchanges: &[Exchange],
+    exchanges: &[Box<Exchange>],
     messages: &[RequestMessage],
 ) -> ExportTraceServiceRequest {
     let spans = exchanges
