@@ -87,13 +87,28 @@ fn enqueue(c: &mut Criterion) {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     let ex = exchange();
+    let settle = || {
+        let st = shipper.stats();
+        if st.enqueued - st.exported >= 2048 {
+            shipper.flush(Duration::from_secs(60));
+        }
+    };
+    // What the adapters call: their in-flight record is already boxed.
+    c.bench_function("enqueue_boxed", |b| {
+        b.iter_batched(
+            || {
+                settle();
+                Box::new(ex.clone())
+            },
+            |ex| shipper.enqueue_boxed(ex),
+            BatchSize::NumIterations(64),
+        )
+    });
+    // By value (e.g. a hand-built exchange): includes moving it to the heap.
     c.bench_function("enqueue", |b| {
         b.iter_batched(
             || {
-                let st = shipper.stats();
-                if st.enqueued - st.exported >= 2048 {
-                    shipper.flush(Duration::from_secs(60));
-                }
+                settle();
                 ex.clone()
             },
             |ex| shipper.enqueue(ex),

@@ -184,12 +184,20 @@ impl Queue {
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
             } else if !s.retired.is_empty() {
-                // Nothing queued, so no request is coming to free these: free them here.
-                let retired = s.retired.take_all();
-                drop(s);
-                drop(retired);
-                s = self.lock();
-                continue;
+                // Nothing queued: give requests one batch interval to come and free
+                // these, then free what is left here (the process may have gone quiet).
+                s.worker_waiting = true;
+                let (guard, waited) = self
+                    .work
+                    .wait_timeout(s, self.batch_interval)
+                    .unwrap_or_else(PoisonError::into_inner);
+                s = guard;
+                if waited.timed_out() && s.buf.is_empty() && !s.stop {
+                    let retired = s.retired.take_all();
+                    drop(s);
+                    drop(retired);
+                    s = self.lock();
+                }
             } else {
                 s.worker_waiting = true;
                 s = self.work.wait(s).unwrap_or_else(PoisonError::into_inner);
@@ -400,6 +408,45 @@ mod tests {
         q.mark_handled(batch, bytes);
         q.push(ex());
         assert_eq!(q.stats().dropped_queue_full, 1);
+    }
+
+    #[test]
+    fn retired_records_are_freed_by_pushes_or_after_an_idle_interval() {
+        let s = ShipperSettings {
+            batch_interval: Duration::from_millis(20),
+            ..Default::default()
+        };
+        let q = std::sync::Arc::new(Queue::new(&s));
+        let mut held = VecDeque::new();
+        let retire = |held: &mut VecDeque<Box<Exchange>>| {
+            assert!(q.take(held));
+            let (batch, bytes) = q.cut(held);
+            q.mark_handled(batch, bytes);
+        };
+        for _ in 0..3 {
+            q.push(ex());
+        }
+        retire(&mut held);
+        assert!(!q.lock().retired.is_empty());
+        q.push(ex()); // frees two
+        assert!(!q.lock().retired.is_empty());
+        q.push(ex()); // frees the last one
+        assert!(q.lock().retired.is_empty());
+
+        // Retired again, and then no request comes: the waiting worker frees them.
+        retire(&mut held);
+        assert!(!q.lock().retired.is_empty());
+        let worker = {
+            let q = std::sync::Arc::clone(&q);
+            std::thread::spawn(move || q.take(&mut VecDeque::new()))
+        };
+        let start = Instant::now();
+        while !q.lock().retired.is_empty() && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(q.lock().retired.is_empty());
+        q.stop();
+        assert!(!worker.join().unwrap());
     }
 
     #[test]

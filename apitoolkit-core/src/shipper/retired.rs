@@ -10,8 +10,8 @@
 //! where the frees go to that thread's own cache and its next allocations reuse them.
 //!
 //! The backlog is bounded ([`MAX_BYTES`], [`MAX_ITEMS`]): beyond it, or when no request
-//! arrives to take them (the worker finds the queue empty), the worker frees the records
-//! itself, so memory is held no longer than before.
+//! arrives to take them (the queue stays empty for a batch interval), the worker frees the
+//! records itself.
 
 use crate::exchange::Exchange;
 
