@@ -14,16 +14,11 @@ use crate::payload::ErrorEntry;
 
 /// The record of one exchange while it is served. Dropping it finishes it.
 ///
-/// Its state lives behind one pointer, so the adapters' futures and bodies that carry
-/// it stay small: frameworks move those many times per request.
+/// The exchange is boxed: it travels by pointer from here through the shipper's queue,
+/// and the adapters' futures and bodies that carry an `InFlight` stay small (frameworks
+/// move those many times per request).
 #[derive(Debug)]
 pub struct InFlight {
-    state: Box<State>,
-}
-
-#[derive(Debug)]
-struct State {
-    /// Boxed: it travels by pointer from here through the shipper's queue.
     exchange: Option<Box<Exchange>>,
     start: Instant,
     ctx: RequestContext,
@@ -39,31 +34,29 @@ impl InFlight {
         let response_body =
             BodyCapture::new(config.max_body_bytes(), config.capture_response_body());
         InFlight {
-            state: Box::new(State {
-                exchange: Some(Box::new(exchange)),
-                start: Instant::now(),
-                ctx,
-                response_body,
-            }),
+            exchange: Some(Box::new(exchange)),
+            start: Instant::now(),
+            ctx,
+            response_body,
         }
     }
 
     /// The request's context.
     pub fn context(&self) -> &RequestContext {
-        &self.state.ctx
+        &self.ctx
     }
 
     /// Sets the matched route template, for frameworks that know it only once the
     /// request has been routed (actix). `None` leaves `url_path` empty.
     pub fn set_route(&mut self, route: Option<String>) {
-        if let Some(ex) = self.state.exchange.as_mut() {
+        if let Some(ex) = self.exchange.as_mut() {
             ex.route = route;
         }
     }
 
     /// Records the response head.
     pub fn set_response(&mut self, status: u16, headers: HeaderMap) {
-        if let Some(ex) = self.state.exchange.as_mut() {
+        if let Some(ex) = self.exchange.as_mut() {
             ex.status = status;
             ex.response_headers = headers;
         }
@@ -72,36 +65,33 @@ impl InFlight {
     /// Copies a response chunk (up to the cap).
     #[inline]
     pub fn capture_response_chunk(&mut self, chunk: &[u8]) {
-        self.state.response_body.push(chunk);
+        self.response_body.push(chunk);
     }
 
     /// Records a panic of the handler: status 500 and an error entry. The caller then
     /// resumes the panic.
     pub fn record_panic(&mut self, payload: &(dyn Any + Send)) {
-        self.state
-            .ctx
-            .report_entry(ErrorEntry::from_panic(payload, None));
-        if let Some(ex) = self.state.exchange.as_mut() {
+        self.ctx.report_entry(ErrorEntry::from_panic(payload, None));
+        if let Some(ex) = self.exchange.as_mut() {
             ex.status = 500;
         }
     }
 
     /// Finishes the record and enqueues it. Later calls do nothing.
     pub fn finish(&mut self) {
-        let state = &mut *self.state;
-        let Some(mut ex) = state.exchange.take() else {
+        let Some(mut ex) = self.exchange.take() else {
             return;
         };
-        ex.duration = state.start.elapsed();
-        ex.request_body = state.ctx.take_request_body();
-        ex.response_body = state.response_body.take();
-        ex.errors = state.ctx.take_errors();
-        state.ctx.shipper().enqueue_boxed(ex);
+        ex.duration = self.start.elapsed();
+        ex.request_body = self.ctx.take_request_body();
+        ex.response_body = self.response_body.take();
+        ex.errors = self.ctx.take_errors();
+        self.ctx.shipper().enqueue_boxed(ex);
     }
 
     /// Whether the record was already enqueued.
     pub fn is_finished(&self) -> bool {
-        self.state.exchange.is_none()
+        self.exchange.is_none()
     }
 }
 
