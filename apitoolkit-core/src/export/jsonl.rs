@@ -49,18 +49,21 @@ impl JsonlExporter {
         })
     }
 
-    /// Builds, serialises and drops each record in turn: one line per record.
-    pub(crate) fn lines(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Vec<u8> {
+    /// Builds, serialises and drops each record in turn: one line per record. A record
+    /// that cannot be serialised fails the batch (counted lost, as any failed export).
+    pub(crate) fn lines(
+        &mut self,
+        exchanges: &[Box<Exchange>],
+        config: &Config,
+    ) -> Result<Vec<u8>, String> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         for ex in exchanges {
             let m = build_message(ex, config);
             let start = buf.len();
             if let Err(e) = write_record(&mut buf, &m) {
-                // Not reachable with serde_json and these types; never write half a line.
-                buf.truncate(start);
-                tracing::debug!(error = %e, "apitoolkit: record not serialisable");
-                continue;
+                self.reclaim(buf);
+                return Err(format!("serialising a record: {e}"));
             }
             if config.debug() {
                 let line = String::from_utf8_lossy(&buf[start..]);
@@ -68,7 +71,7 @@ impl JsonlExporter {
             }
             buf.push(b'\n');
         }
-        buf
+        Ok(buf)
     }
 
     /// Appends the lines and flushes.

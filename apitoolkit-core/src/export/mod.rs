@@ -38,6 +38,8 @@ pub(crate) enum Payload {
     Lines(Vec<u8>),
     /// An OTLP request.
     Otlp(otlp::Encoded),
+    /// The batch could not be prepared; every attempt fails permanently with this reason.
+    Failed(String),
 }
 
 /// One of the exporters.
@@ -77,7 +79,10 @@ impl Exporter {
             messages
         };
         match self {
-            Exporter::Jsonl(e) => Payload::Lines(e.lines(exchanges, config)),
+            Exporter::Jsonl(e) => match e.lines(exchanges, config) {
+                Ok(lines) => Payload::Lines(lines),
+                Err(reason) => Payload::Failed(reason),
+            },
             Exporter::Callback(_) => Payload::Records(messages()),
             Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, &messages())),
         }
@@ -89,6 +94,7 @@ impl Exporter {
             (Exporter::Jsonl(e), Payload::Lines(l)) => e.write(l),
             (Exporter::Callback(e), Payload::Records(r)) => e.export(r),
             (Exporter::Otlp(e), Payload::Otlp(p)) => e.export(p, timeout).await,
+            (_, Payload::Failed(reason)) => Attempt::Permanent(reason.clone()),
             _ => Attempt::Permanent("payload prepared for another exporter".into()),
         }
     }

@@ -13,8 +13,8 @@
 //!   call to be exported or counted lost, up to a timeout; a pending deadline also cuts
 //!   retries short. Dropping the last handle shuts down with a 5 s timeout.
 //!
-//! Exported records are freed by later enqueues, on the request threads that allocated
-//! them, rather than by the worker (cross-thread frees made the allocator's locks contend);
+//! Handled records (exported or counted lost) are freed by later enqueues, on the request
+//! threads that allocated them, rather than by the worker (cross-thread frees made the allocator's locks contend);
 //! at most 4 MiB of them wait, and the worker frees them itself once no record has
 //! arrived for a batch interval.
 //!

@@ -1,11 +1,12 @@
-//! Records the worker is done with, waiting to be freed by the request path.
+//! Records the worker is done with (exported or counted lost), waiting to be freed by the
+//! request path.
 //!
 //! An exchange's memory (header copies, body copies) is allocated by the thread that
 //! served the request. If the worker freed it, every free would be a cross-thread free:
 //! with glibc's allocator the worker then takes the request thread's arena lock for each
 //! one, and the two threads contend on it (measured: a futex wake-up every few requests,
 //! about 1.5 µs per request in `benches/capture_overhead.rs`). So the worker hands the
-//! batches it has exported back to the queue, and each enqueue takes up to
+//! batches it has handled back to the queue, and each enqueue takes up to
 //! [`PER_PUSH`] of them and drops them on the request thread, outside the queue's lock,
 //! where the frees go to that thread's own cache and its next allocations reuse them.
 //!
@@ -22,7 +23,7 @@ pub(crate) const MAX_ITEMS: usize = 4096;
 /// Retired records an enqueue frees (more than the one it adds, so the backlog drains).
 pub(crate) const PER_PUSH: usize = 2;
 
-/// Exported batches not freed yet, each with its approximate bytes.
+/// Handled batches not freed yet, each with its approximate bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Retired {
     batches: Vec<(Vec<Box<Exchange>>, usize)>,
