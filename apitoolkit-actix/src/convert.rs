@@ -1,6 +1,7 @@
 //! actix-web's `http` 0.2 types → the `http` 1 types of `apitoolkit-core`, byte for byte.
 
 use actix_web::http as ax;
+use apitoolkit_core::headers::{CapturedHeaders, FIELD_OVERHEAD};
 
 /// The method, by its name.
 pub(crate) fn method(m: &ax::Method) -> http::Method {
@@ -39,24 +40,16 @@ pub(crate) fn version(v: ax::Version) -> http::Version {
 }
 
 /// Every header, every value, in the order actix keeps them (values of one name in
-/// order). Values are copied as bytes: obs-text (non-UTF-8) values are kept, and decoded
-/// lossily only when the record is built.
-pub(crate) fn headers(h: &ax::header::HeaderMap) -> http::HeaderMap {
-    let mut out = http::HeaderMap::with_capacity(h.len());
+/// order), copied into one buffer. Values are copied as bytes: obs-text (non-UTF-8)
+/// values are kept, and decoded lossily only when the record is built.
+pub(crate) fn headers(h: &ax::header::HeaderMap) -> CapturedHeaders {
+    let size = h
+        .iter()
+        .map(|(n, v)| FIELD_OVERHEAD + n.as_str().len() + v.len())
+        .sum();
+    let mut out = CapturedHeaders::with_capacity(size);
     for (name, value) in h.iter() {
-        let converted = (
-            http::HeaderName::from_bytes(name.as_str().as_bytes()),
-            http::HeaderValue::from_bytes(value.as_bytes()),
-        );
-        match converted {
-            (Ok(n), Ok(v)) => {
-                out.append(n, v);
-            }
-            _ => tracing::debug!(
-                header = name.as_str(),
-                "apitoolkit: header not representable in http 1 types; left out of the record"
-            ),
-        }
+        out.append(name.as_str(), value.as_bytes());
     }
     out
 }
@@ -81,9 +74,15 @@ mod tests {
             ax::header::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
         );
         let out = headers(&h);
-        let multi: Vec<_> = out.get_all("x-multi").iter().collect();
-        assert_eq!(multi, ["one", "two"]);
-        assert_eq!(out["x-odd"].as_bytes(), b"caf\xe9");
+        let multi: Vec<_> = out.get_all("x-multi").collect();
+        assert_eq!(multi, [b"one", b"two"]);
+        assert_eq!(out.get("x-odd"), Some(&b"caf\xe9"[..]));
+        assert_eq!(out.len(), 3);
+        assert_eq!(
+            out.heap_size(),
+            3 * FIELD_OVERHEAD + 7 + 3 + 7 + 3 + 5 + 4,
+            "sized exactly"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use apitoolkit_core::{ErrorEntry, InFlight};
+use apitoolkit_core::{CapturedHeaders, ErrorEntry, InFlight};
 use http::Response;
 use pin_project_lite::pin_project;
 
@@ -56,13 +56,16 @@ where
         Poll::Ready(match result {
             Ok(response) => {
                 if let Some(inflight) = inflight.as_mut() {
-                    inflight.set_response(response.status().as_u16(), response.headers().clone());
+                    inflight.set_response(
+                        response.status().as_u16(),
+                        CapturedHeaders::from(response.headers()),
+                    );
                 }
                 Ok(response.map(|body| ResponseBody::new(body, inflight)))
             }
             Err(err) => {
                 if let Some(mut inflight) = inflight {
-                    inflight.set_response(500, http::HeaderMap::new());
+                    inflight.set_response(500, CapturedHeaders::new());
                     inflight
                         .context()
                         .report_entry(ErrorEntry::from_message("ServiceError", err.to_string()));

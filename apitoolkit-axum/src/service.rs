@@ -3,7 +3,7 @@
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::{Context, Poll};
 
-use apitoolkit_core::{Exchange, InFlight, RequestContext, SdkType, Shipper};
+use apitoolkit_core::{CapturedHeaders, Exchange, InFlight, RequestContext, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::{Request, Response};
 use tower_service::Service;
@@ -58,7 +58,7 @@ where
             .extensions
             .get::<MatchedPath>()
             .map(|m| m.as_str().to_owned());
-        exchange.request_headers = parts.headers.clone();
+        exchange.request_headers = CapturedHeaders::from(&parts.headers);
         parts.extensions.insert(ctx.clone());
         let req = Request::from_parts(parts, RequestBody::new(body, ctx.clone()));
         let mut inflight = InFlight::new(ctx, exchange);

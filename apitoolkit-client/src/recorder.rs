@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use apitoolkit_core::{ErrorEntry, RedactionRules, RequestContext, Shipper};
+use apitoolkit_core::{CapturedHeaders, ErrorEntry, RedactionRules, RequestContext, Shipper};
 use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};
@@ -103,7 +103,7 @@ impl Middleware for OutgoingRecorder {
                 recording.set_response(
                     response.status().as_u16(),
                     response.version(),
-                    response.headers().clone(),
+                    CapturedHeaders::from(response.headers()),
                 );
                 Ok(tee_response(response, recording))
             }

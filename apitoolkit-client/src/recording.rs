@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use apitoolkit_core::{BodyCapture, ErrorEntry, Exchange, Shipper};
-use http::{HeaderMap, Version};
+use apitoolkit_core::{BodyCapture, CapturedHeaders, ErrorEntry, Exchange, Shipper};
+use http::Version;
 
 /// The record of one outgoing call while it runs. Dropping it finishes it.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ impl Recording {
     }
 
     /// Records the response head.
-    pub(crate) fn set_response(&mut self, status: u16, version: Version, headers: HeaderMap) {
+    pub(crate) fn set_response(&mut self, status: u16, version: Version, headers: CapturedHeaders) {
         self.responded = true;
         if let Some(ex) = self.exchange.as_mut() {
             ex.status = status;

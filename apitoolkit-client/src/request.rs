@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use apitoolkit_core::{BodyCapture, CapturedBody, Config, Exchange, RedactionRules, SdkType};
+use apitoolkit_core::{
+    BodyCapture, CapturedBody, CapturedHeaders, Config, Exchange, RedactionRules, SdkType,
+};
 use reqwest::Request;
 
 use crate::extensions::UrlWildcard;
@@ -29,7 +31,7 @@ pub(crate) fn exchange_for(
         Some(w) => w.0.clone(),
         None => req.url().path().to_owned(),
     });
-    ex.request_headers = req.headers().clone();
+    ex.request_headers = CapturedHeaders::from(req.headers());
     ex.request_body = request_body(req, config);
     ex.redaction = redaction;
     ex

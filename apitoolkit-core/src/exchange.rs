@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderMap, Method, Uri, Version};
+use http::{Method, Uri, Version};
 pub use uuid::Uuid;
 
+use crate::headers::CapturedHeaders;
 use crate::payload::{ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
 
@@ -65,9 +66,9 @@ pub struct Exchange {
     /// Response status (503 for an outgoing call that got no response).
     pub status: u16,
     /// Request headers as received or sent.
-    pub request_headers: HeaderMap,
+    pub request_headers: CapturedHeaders,
     /// Response headers.
-    pub response_headers: HeaderMap,
+    pub response_headers: CapturedHeaders,
     /// Captured request body.
     pub request_body: CapturedBody,
     /// Captured response body.
@@ -104,8 +105,8 @@ impl Exchange {
             route: None,
             path_params: Vec::new(),
             status: 0,
-            request_headers: HeaderMap::new(),
-            response_headers: HeaderMap::new(),
+            request_headers: CapturedHeaders::new(),
+            response_headers: CapturedHeaders::new(),
             request_body: CapturedBody::Empty,
             response_body: CapturedBody::Empty,
             errors: Vec::new(),
@@ -115,15 +116,10 @@ impl Exchange {
 
     /// Approximate memory held by this exchange, used for the shipper's byte budget.
     pub fn approx_size(&self) -> usize {
-        let headers = |h: &HeaderMap| {
-            h.iter()
-                .map(|(n, v)| n.as_str().len() + v.len() + 16)
-                .sum::<usize>()
-        };
         256 + self.request_body.size()
             + self.response_body.size()
-            + headers(&self.request_headers)
-            + headers(&self.response_headers)
+            + self.request_headers.heap_size()
+            + self.response_headers.heap_size()
             + self.uri.path_and_query().map_or(0, |p| p.as_str().len())
     }
 }

@@ -5,11 +5,10 @@
 use std::any::Any;
 use std::time::Instant;
 
-use http::HeaderMap;
-
 use crate::capture::BodyCapture;
 use crate::context::RequestContext;
 use crate::exchange::Exchange;
+use crate::headers::CapturedHeaders;
 use crate::payload::ErrorEntry;
 
 /// The record of one exchange while it is served. Dropping it finishes it.
@@ -55,7 +54,7 @@ impl InFlight {
     }
 
     /// Records the response head.
-    pub fn set_response(&mut self, status: u16, headers: HeaderMap) {
+    pub fn set_response(&mut self, status: u16, headers: CapturedHeaders) {
         if let Some(ex) = self.exchange.as_mut() {
             ex.status = status;
             ex.response_headers = headers;

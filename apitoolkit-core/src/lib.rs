@@ -46,6 +46,7 @@ mod error;
 mod error_record;
 pub mod exchange;
 mod export;
+pub mod headers;
 pub mod inflight;
 pub mod payload;
 pub mod record;
@@ -58,6 +59,7 @@ pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, Ship
 pub use context::RequestContext;
 pub use error::ConfigError;
 pub use exchange::{CapturedBody, Exchange};
+pub use headers::CapturedHeaders;
 pub use inflight::InFlight;
 pub use payload::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};

@@ -77,6 +77,6 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
 
 fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<String> {
     ex.request_headers
-        .get(name)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .get(name.as_str())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
 }

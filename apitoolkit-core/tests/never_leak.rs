@@ -336,8 +336,8 @@ fn build_case(r: Raw, debug: bool, api_key: Option<&str>) -> Case {
     let mut ex = Exchange::new(SdkType::RustAxum, Method::POST, uri, Version::HTTP_11);
     ex.route = Some("/users/{id}".into());
     ex.status = 200;
-    ex.request_headers = request_headers;
-    ex.response_headers = response_headers;
+    ex.request_headers = request_headers.into();
+    ex.response_headers = response_headers.into();
     ex.request_body = CapturedBody::Complete(Bytes::from(ser(&req)));
     ex.response_body = CapturedBody::Complete(Bytes::from(ser(&res)));
 
@@ -656,7 +656,7 @@ fn body_record(content_type: &str, body: Vec<u8>) -> apitoolkit_core::RequestMes
     );
     ex.status = 200;
     ex.request_headers
-        .insert("content-type", HeaderValue::from_str(content_type).unwrap());
+        .append("content-type", content_type.as_bytes());
     ex.request_body = CapturedBody::Complete(Bytes::from(body));
     build_message(&ex, &config)
 }

@@ -23,10 +23,10 @@ fn spec_like_exchange() -> Exchange {
     rq.insert("host", HeaderValue::from_static("api.example.com"));
     rq.insert("content-type", HeaderValue::from_static("application/json"));
     rq.insert("authorization", HeaderValue::from_static("Bearer abc"));
-    ex.request_headers = rq;
+    ex.request_headers = rq.into();
     let mut rs = HeaderMap::new();
     rs.insert("content-type", HeaderValue::from_static("application/json"));
-    ex.response_headers = rs;
+    ex.response_headers = rs.into();
     ex.request_body =
         CapturedBody::Complete(Bytes::from_static(br#"{"name":"Ann","password":"x"}"#));
     ex.response_body = CapturedBody::Complete(Bytes::from_static(br#"{"id":42}"#));
@@ -124,10 +124,12 @@ fn form_and_multipart_bodies_ship_as_redacted_json() {
         .build_with_env(|_| None)
         .unwrap();
     let mut ex = spec_like_exchange();
-    ex.request_headers.insert(
+    let mut rq = ex.request_headers.to_header_map();
+    rq.insert(
         "content-type",
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
+    ex.request_headers = rq.into();
     ex.request_body = CapturedBody::Complete(Bytes::from_static(b"user=ann&password=hunter2"));
     let msg = build_message(&ex, &config);
     let body = apitoolkit_core_body(&msg.request_body);
@@ -148,18 +150,18 @@ fn non_json_body_with_paths_fails_closed_and_text_without_type_passes() {
     let msg = build_message(&ex, &config);
     let raw = String::from_utf8(decode(&msg.response_body)).unwrap();
     assert_eq!(raw, "[UNPARSEABLE_BODY 18 bytes]");
-    ex.response_headers
-        .insert("content-type", HeaderValue::from_static("text/plain"));
+    let mut rs = ex.response_headers.to_header_map();
+    rs.insert("content-type", HeaderValue::from_static("text/plain"));
+    ex.response_headers = (&rs).into();
     let msg = build_message(&ex, &config);
     assert_eq!(
         decode(&msg.response_body),
         b"token=abc not json",
         "text/* ships as captured"
     );
-    ex.response_headers
-        .insert("content-type", HeaderValue::from_static("application/json"));
-    ex.response_headers
-        .insert("content-encoding", HeaderValue::from_static("gzip"));
+    rs.insert("content-type", HeaderValue::from_static("application/json"));
+    rs.insert("content-encoding", HeaderValue::from_static("gzip"));
+    ex.response_headers = rs.into();
     let msg = build_message(&ex, &config);
     assert_eq!(decode(&msg.response_body), b"[ENCODED_BODY gzip 18 bytes]");
 }

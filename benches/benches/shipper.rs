@@ -15,7 +15,7 @@ use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::{CapturedBody, Config, Exchange, Export, Shipper, ShipperSettings};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use http::{HeaderValue, Method, Uri, Version};
+use http::{Method, Uri, Version};
 
 /// A ~1 KB JSON body with the fields the configured paths redact.
 fn body() -> Bytes {
@@ -59,10 +59,10 @@ fn exchange() -> Exchange {
         ("accept-encoding", "gzip, br"),
         ("cookie", "session=abcdef0123456789"),
     ] {
-        h.insert(k, HeaderValue::from_static(v));
+        h.append(k, v.as_bytes());
     }
     ex.response_headers
-        .insert("content-type", HeaderValue::from_static("application/json"));
+        .append("content-type", "application/json".as_bytes());
     ex.request_body = CapturedBody::Complete(body());
     ex.response_body = CapturedBody::Complete(Bytes::from_static(br#"{"id":42,"ok":true}"#));
     ex

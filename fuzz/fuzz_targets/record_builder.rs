@@ -102,8 +102,8 @@ fuzz_target!(|data: &[u8]| {
     let ct_table = CONTENT_TYPES[usize::from(sel >> 5)].as_bytes();
     let ct = if get(6).is_empty() { ct_table } else { get(6) };
     let enc = (sel & 2 != 0).then(|| get(7));
-    ex.request_headers = headers(get(2), Some(ct), enc);
-    ex.response_headers = headers(get(3), (sel & 4 != 0).then_some(ct), enc);
+    ex.request_headers = headers(get(2), Some(ct), enc).into();
+    ex.response_headers = headers(get(3), (sel & 4 != 0).then_some(ct), enc).into();
     ex.request_body = body(get(4), sel >> 2);
     ex.response_body = body(get(5), sel >> 1);
     if let Ok(route) = std::str::from_utf8(get(8)) {

@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
-use http::HeaderMap;
 
 use super::{form, multipart, Redactor};
 use crate::exchange::CapturedBody;
+use crate::headers::CapturedHeaders;
 
 /// How a body is treated, decided by its `Content-Type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +24,11 @@ pub enum BodyKind {
 
 impl BodyKind {
     /// Classifies a body by its headers.
-    pub fn of(headers: &HeaderMap) -> BodyKind {
-        let Some(ct) = headers.get(CONTENT_TYPE) else {
+    pub fn of(headers: &CapturedHeaders) -> BodyKind {
+        let Some(ct) = headers.get(CONTENT_TYPE.as_str()) else {
             return BodyKind::Json;
         };
-        let ct = String::from_utf8_lossy(ct.as_bytes());
+        let ct = String::from_utf8_lossy(ct);
         let mut parts = ct.split(';');
         let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
         if essence.is_empty() || essence == "application/json" || essence.ends_with("+json") {
@@ -52,7 +52,7 @@ impl BodyKind {
 /// The bytes shipped for a body: redacted per its kind, or a placeholder.
 pub fn redact_body<'a>(
     body: &'a CapturedBody,
-    headers: &HeaderMap,
+    headers: &CapturedHeaders,
     redactor: &Redactor,
 ) -> Cow<'a, [u8]> {
     let bytes = match body {
@@ -84,17 +84,16 @@ pub fn redact_body<'a>(
     }
 }
 
-fn is_encoded(headers: &HeaderMap) -> bool {
-    headers.get_all(CONTENT_ENCODING).iter().any(|v| {
-        let v = v.as_bytes();
-        !v.is_empty() && !v.eq_ignore_ascii_case(b"identity")
-    })
+fn is_encoded(headers: &CapturedHeaders) -> bool {
+    headers
+        .get_all(CONTENT_ENCODING.as_str())
+        .any(|v| !v.is_empty() && !v.eq_ignore_ascii_case(b"identity"))
 }
 
-fn encoded_placeholder(headers: &HeaderMap, len: usize) -> Vec<u8> {
+fn encoded_placeholder(headers: &CapturedHeaders, len: usize) -> Vec<u8> {
     let enc = headers
-        .get(CONTENT_ENCODING)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .get(CONTENT_ENCODING.as_str())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
         .unwrap_or_default();
     // Only a token-like encoding name is echoed.
     let enc: String = enc

@@ -37,15 +37,12 @@ pub fn incoming() -> Exchange {
     ex.status = 500;
     ex.duration = Duration::from_micros(1530);
     let h = &mut ex.request_headers;
-    h.insert("host", HeaderValue::from_static("api.example.com"));
-    h.insert("content-type", HeaderValue::from_static("application/json"));
-    h.insert(
-        "authorization",
-        HeaderValue::from_static("Bearer SECRET-TOKEN-123"),
-    );
-    h.insert("x-trace", HeaderValue::from_static("t-1"));
+    h.append("host", "api.example.com".as_bytes());
+    h.append("content-type", "application/json".as_bytes());
+    h.append("authorization", "Bearer SECRET-TOKEN-123".as_bytes());
+    h.append("x-trace", "t-1".as_bytes());
     ex.response_headers
-        .insert("content-type", HeaderValue::from_static("application/json"));
+        .append("content-type", "application/json".as_bytes());
     ex.request_body = CapturedBody::Complete(Bytes::from_static(
         br#"{"name":"Ann","password":"hunter2-SECRET-PW"}"#,
     ));

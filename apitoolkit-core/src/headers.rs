@@ -1,0 +1,233 @@
+//! [`CapturedHeaders`]: a copy of a request's or response's header fields, packed into
+//! one buffer.
+//!
+//! Capturing headers happens on the request path, and the copy is freed there too (see
+//! the shipper's retired records), so it is kept to one allocation: cloning an
+//! `http::HeaderMap` costs two allocations plus a reference count per value, and keeps the
+//! server's read buffer alive (the values point into it) until the record is freed.
+
+use std::fmt;
+
+use http::HeaderMap;
+
+/// Bytes each field takes besides its name and value (their lengths), for
+/// [`CapturedHeaders::with_capacity`].
+pub const FIELD_OVERHEAD: usize = 8;
+
+/// Header fields in arrival order, names in lower case, values as raw bytes.
+///
+/// ```
+/// use apitoolkit_core::CapturedHeaders;
+///
+/// let mut map = http::HeaderMap::new();
+/// map.insert("content-type", "application/json".parse().unwrap());
+/// map.append("x-tag", "a".parse().unwrap());
+/// map.append("x-tag", "b".parse().unwrap());
+/// let mut headers = CapturedHeaders::from(&map);
+/// headers.append("X-Extra", b"\xff opaque");
+///
+/// assert_eq!(headers.get("Content-Type"), Some(&b"application/json"[..]));
+/// assert_eq!(headers.get_all("x-tag").collect::<Vec<_>>(), [b"a", b"b"]);
+/// assert_eq!(headers.iter().last(), Some(("x-extra", &b"\xff opaque"[..])));
+/// assert_eq!(headers.len(), 4);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CapturedHeaders {
+    /// Per field: name length and value length (`u32` LE each), then name, then value.
+    buf: Vec<u8>,
+}
+
+impl CapturedHeaders {
+    /// No fields.
+    pub const fn new() -> CapturedHeaders {
+        CapturedHeaders { buf: Vec::new() }
+    }
+
+    /// No fields, with room for `bytes` bytes of fields (each takes
+    /// [`FIELD_OVERHEAD`] plus its name and value) before it reallocates.
+    pub fn with_capacity(bytes: usize) -> CapturedHeaders {
+        CapturedHeaders {
+            buf: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// Adds a field after the others. The name is stored in lower case. A name or value
+    /// longer than 4 GiB is cut there.
+    pub fn append(&mut self, name: &str, value: &[u8]) {
+        let name = truncate_str(name);
+        let value = &value[..value.len().min(u32::MAX as usize)];
+        self.buf
+            .extend_from_slice(&(name.len() as u32).to_le_bytes());
+        self.buf
+            .extend_from_slice(&(value.len() as u32).to_le_bytes());
+        let start = self.buf.len();
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf[start..].make_ascii_lowercase();
+        self.buf.extend_from_slice(value);
+    }
+
+    /// The fields in order: `(lower-case name, value)`.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter { rest: &self.buf }
+    }
+
+    /// The first value of `name` (compared without regard to ASCII case).
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Every value of `name` in order (compared without regard to ASCII case).
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// Number of fields (a repeated name counts once per value).
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Heap bytes held, for the shipper's byte budget.
+    pub fn heap_size(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// The fields as an `http::HeaderMap`, skipping any that `http` rejects as invalid.
+    pub fn to_header_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.len());
+        for (name, value) in self {
+            if let (Ok(n), Ok(v)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_bytes(value),
+            ) {
+                map.append(n, v);
+            }
+        }
+        map
+    }
+}
+
+fn truncate_str(s: &str) -> &str {
+    let mut end = s.len().min(u32::MAX as usize);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+impl From<&HeaderMap> for CapturedHeaders {
+    fn from(map: &HeaderMap) -> CapturedHeaders {
+        let size = map
+            .iter()
+            .map(|(n, v)| FIELD_OVERHEAD + n.as_str().len() + v.len())
+            .sum();
+        let mut headers = CapturedHeaders::with_capacity(size);
+        for (name, value) in map {
+            headers.append(name.as_str(), value.as_bytes());
+        }
+        headers
+    }
+}
+
+impl From<HeaderMap> for CapturedHeaders {
+    fn from(map: HeaderMap) -> CapturedHeaders {
+        CapturedHeaders::from(&map)
+    }
+}
+
+impl<'a> IntoIterator for &'a CapturedHeaders {
+    type Item = (&'a str, &'a [u8]);
+    type IntoIter = Iter<'a>;
+
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for CapturedHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.iter()
+                    .map(|(n, v)| (n, String::from_utf8_lossy(v).into_owned())),
+            )
+            .finish()
+    }
+}
+
+/// Iterator over the fields of [`CapturedHeaders`].
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a str, &'a [u8])> {
+        let (prefix, rest) = self.rest.split_first_chunk::<FIELD_OVERHEAD>()?;
+        let (n, v) = prefix.split_at(4);
+        let n = u32::from_le_bytes(n.try_into().ok()?) as usize;
+        let v = u32::from_le_bytes(v.try_into().ok()?) as usize;
+        let (name, rest) = rest.split_at_checked(n)?;
+        let (value, rest) = rest.split_at_checked(v)?;
+        self.rest = rest;
+        // Always valid: names are only ever written from `&str`, lower-cased in ASCII.
+        Some((std::str::from_utf8(name).unwrap_or_default(), value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    #[test]
+    fn keeps_order_repeats_case_and_opaque_bytes() {
+        let mut map = HeaderMap::new();
+        map.append("x-multi", HeaderValue::from_static("one"));
+        map.append("content-type", HeaderValue::from_static("text/plain"));
+        map.append("x-multi", HeaderValue::from_static("two"));
+        map.append("x-odd", HeaderValue::from_bytes(b"caf\xe9").unwrap());
+        let mut h = CapturedHeaders::from(&map);
+        assert_eq!(h.heap_size(), h.buf.len(), "sized exactly");
+        h.append("X-Ünïcode-Name", b"");
+        let fields: Vec<_> = h.iter().collect();
+        assert_eq!(
+            fields,
+            [
+                ("x-multi", &b"one"[..]),
+                ("x-multi", b"two"),
+                ("content-type", b"text/plain"),
+                ("x-odd", b"caf\xe9"),
+                ("x-Ünïcode-name", b""),
+            ]
+        );
+        assert_eq!(h.get("CONTENT-TYPE"), Some(&b"text/plain"[..]));
+        assert_eq!(h.get("absent"), None);
+        assert_eq!(h.len(), 5);
+        assert_eq!(h.to_header_map().len(), 4, "the invalid name is skipped");
+        assert_eq!(
+            CapturedHeaders::from(h.to_header_map())
+                .get_all("x-multi")
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn empty_has_no_fields_and_no_allocation() {
+        let h = CapturedHeaders::from(&HeaderMap::new());
+        assert!(h.is_empty());
+        assert_eq!((h.len(), h.heap_size()), (0, 0));
+        assert_eq!(format!("{h:?}"), "[]");
+    }
+}
