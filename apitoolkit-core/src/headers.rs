@@ -73,14 +73,16 @@ impl CapturedHeaders {
 
     /// The first value of `name` (compared without regard to ASCII case).
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
+        self.get_all(name).next()
     }
 
     /// Every value of `name` in order (compared without regard to ASCII case).
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.iter()
+    pub fn get_all<'a, 'n>(
+        &'a self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+        let name = name.as_bytes();
+        RawIter { rest: &self.buf }
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v)
     }
@@ -173,16 +175,35 @@ impl<'a> Iterator for Iter<'a> {
     type Item = (&'a str, &'a [u8]);
 
     fn next(&mut self) -> Option<(&'a str, &'a [u8])> {
-        let (prefix, rest) = self.rest.split_first_chunk::<FIELD_OVERHEAD>()?;
-        let (n, v) = prefix.split_at(4);
-        let n = u32::from_le_bytes(n.try_into().ok()?) as usize;
-        let v = u32::from_le_bytes(v.try_into().ok()?) as usize;
-        let (name, rest) = rest.split_at_checked(n)?;
-        let (value, rest) = rest.split_at_checked(v)?;
-        self.rest = rest;
+        let (name, value) = split_field(&mut self.rest)?;
         // Always valid: names are only ever written from `&str`, lower-cased in ASCII.
         Some((std::str::from_utf8(name).unwrap_or_default(), value))
     }
+}
+
+/// Fields as bytes, for lookups (no UTF-8 check of each name).
+struct RawIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for RawIter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        split_field(&mut self.rest)
+    }
+}
+
+/// Takes the field at the front of `rest`: `(name, value)`.
+fn split_field<'a>(rest: &mut &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+    let (prefix, after) = rest.split_first_chunk::<FIELD_OVERHEAD>()?;
+    let (n, v) = prefix.split_at(4);
+    let n = u32::from_le_bytes(n.try_into().ok()?) as usize;
+    let v = u32::from_le_bytes(v.try_into().ok()?) as usize;
+    let (name, after) = after.split_at_checked(n)?;
+    let (value, after) = after.split_at_checked(v)?;
+    *rest = after;
+    Some((name, value))
 }
 
 #[cfg(test)]
