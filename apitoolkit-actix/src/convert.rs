@@ -49,7 +49,7 @@ pub(crate) fn headers(h: &ax::header::HeaderMap) -> CapturedHeaders {
         .sum();
     let mut out = CapturedHeaders::with_capacity(size);
     for (name, value) in h.iter() {
-        out.append(name.as_str(), value.as_bytes());
+        out.append_lowercase(name.as_str(), value.as_bytes());
     }
     out
 }

@@ -55,14 +55,28 @@ impl CapturedHeaders {
     /// longer than 4 GiB is cut there.
     pub fn append(&mut self, name: &str, value: &[u8]) {
         let name = truncate_str(name);
+        let start = self.buf.len() + FIELD_OVERHEAD;
+        self.push(name.as_bytes(), value);
+        if let Some(stored) = self.buf.get_mut(start..start + name.len()) {
+            stored.make_ascii_lowercase();
+        }
+    }
+
+    /// As [`append`](Self::append) for a name that is already in lower case, as
+    /// `http::HeaderName::as_str` (and actix-web's) always is; other names are stored as
+    /// given (lookups still ignore case).
+    pub fn append_lowercase(&mut self, name: &str, value: &[u8]) {
+        self.push(truncate_str(name).as_bytes(), value);
+    }
+
+    fn push(&mut self, name: &[u8], value: &[u8]) {
         let value = &value[..value.len().min(u32::MAX as usize)];
-        self.buf
-            .extend_from_slice(&(name.len() as u32).to_le_bytes());
-        self.buf
-            .extend_from_slice(&(value.len() as u32).to_le_bytes());
-        let start = self.buf.len();
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf[start..].make_ascii_lowercase();
+        let mut prefix = [0u8; FIELD_OVERHEAD];
+        prefix[..4].copy_from_slice(&(name.len() as u32).to_le_bytes());
+        prefix[4..].copy_from_slice(&(value.len() as u32).to_le_bytes());
+        self.buf.reserve(FIELD_OVERHEAD + name.len() + value.len());
+        self.buf.extend_from_slice(&prefix);
+        self.buf.extend_from_slice(name);
         self.buf.extend_from_slice(value);
     }
 
@@ -133,7 +147,7 @@ impl From<&HeaderMap> for CapturedHeaders {
             .sum();
         let mut headers = CapturedHeaders::with_capacity(size);
         for (name, value) in map {
-            headers.append(name.as_str(), value.as_bytes());
+            headers.append_lowercase(name.as_str(), value.as_bytes());
         }
         headers
     }
@@ -233,6 +247,10 @@ mod tests {
             ]
         );
         assert_eq!(h.get("CONTENT-TYPE"), Some(&b"text/plain"[..]));
+        let mut as_given = CapturedHeaders::new();
+        as_given.append_lowercase("X-Given", b"1");
+        assert_eq!(as_given.iter().next(), Some(("X-Given", &b"1"[..])));
+        assert_eq!(as_given.get("x-given"), Some(&b"1"[..]));
         assert_eq!(h.get("absent"), None);
         assert_eq!(h.len(), 5);
         assert_eq!(h.to_header_map().len(), 4, "the invalid name is skipped");
