@@ -2,11 +2,16 @@
 //! `tower::ServiceExt::oneshot`, bare and with `APIToolkitLayer` (body capture on,
 //! 3 body paths, a callback exporter that discards batches).
 //!
+//! Each group also has an `added (interleaved)` bench: blocks of requests alternate
+//! between the bare app and the instrumented one, and the difference of the two totals
+//! is reported, so drift of the machine between the `bare` and `with_*` runs cancels out.
+//!
 //! Run: `cargo bench -p apitoolkit-benches --bench capture_overhead`
 //!
 //! Latest numbers: see benches/README.md.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use apitoolkit_axum::APIToolkitLayer;
 use apitoolkit_core::Config;
@@ -71,6 +76,27 @@ async fn serve_one(app: Router, body: &str) -> usize {
     bytes.len()
 }
 
+/// Requests served in a row by one app before switching to the other.
+const BLOCK: u64 = 64;
+
+/// Serves `iters` requests with each app, alternating in blocks of [`BLOCK`]; returns the
+/// instrumented app's total minus the bare app's (zero if the bare one was slower).
+fn added_time(iters: u64, mut bare: impl FnMut(), mut with: impl FnMut()) -> Duration {
+    let (mut bare_total, mut with_total) = (Duration::ZERO, Duration::ZERO);
+    let mut done = 0;
+    while done < iters {
+        let n = BLOCK.min(iters - done);
+        let t = Instant::now();
+        (0..n).for_each(|_| bare());
+        bare_total += t.elapsed();
+        let t = Instant::now();
+        (0..n).for_each(|_| with());
+        with_total += t.elapsed();
+        done += n;
+    }
+    with_total.saturating_sub(bare_total)
+}
+
 fn axum_overhead(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -87,6 +113,19 @@ fn axum_overhead(c: &mut Criterion) {
     });
     group.bench_function("with_layer", |b| {
         b.iter(|| rt.block_on(serve_one(with.clone(), &body)));
+    });
+    group.bench_function("added (interleaved)", |b| {
+        b.iter_custom(|iters| {
+            added_time(
+                iters,
+                || {
+                    black_box(rt.block_on(serve_one(bare.clone(), &body)));
+                },
+                || {
+                    black_box(rt.block_on(serve_one(with.clone(), &body)));
+                },
+            )
+        });
     });
     group.finish();
     if let Some(s) = layer.shipper() {
@@ -147,6 +186,19 @@ fn actix_overhead(c: &mut Criterion) {
         b.iter(|| {
             sys.block_on(test::call_and_read_body(&with, actix_request(&body)))
                 .len()
+        });
+    });
+    group.bench_function("added (interleaved)", |b| {
+        b.iter_custom(|iters| {
+            added_time(
+                iters,
+                || {
+                    black_box(sys.block_on(test::call_and_read_body(&bare, actix_request(&body))));
+                },
+                || {
+                    black_box(sys.block_on(test::call_and_read_body(&with, actix_request(&body))));
+                },
+            )
         });
     });
     group.finish();
