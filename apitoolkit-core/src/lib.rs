@@ -32,7 +32,8 @@
 //! # Ok::<(), apitoolkit_core::ConfigError>(())
 //! ```
 //!
-//! The pieces: [`config`] (builder and environment variables), [`redact`] (headers,
+//! The pieces: [`config`] (builder and environment variables), [`exchange`] and
+//! [`headers`] (what is captured of a request), [`redact`] (headers,
 //! query parameters, compiled JSONPath body redaction), [`payload`] (the record's JSON
 //! shape), [`record`] (exchange → record), [`shipper`] (bounded queue, batching,
 //! retries, exporters: OTLP gRPC/HTTP, JSON Lines, callback), and for adapters
