@@ -14,7 +14,8 @@ use http::HeaderMap;
 /// [`CapturedHeaders::with_capacity`].
 pub const FIELD_OVERHEAD: usize = 8;
 
-/// Header fields in arrival order, names in lower case, values as raw bytes.
+/// Header fields in arrival order, names in lower case (unless added with
+/// [`append_lowercase`](Self::append_lowercase) in another case), values as raw bytes.
 ///
 /// ```
 /// use apitoolkit_core::CapturedHeaders;
@@ -190,7 +191,7 @@ impl<'a> Iterator for Iter<'a> {
 
     fn next(&mut self) -> Option<(&'a str, &'a [u8])> {
         let (name, value) = split_field(&mut self.rest)?;
-        // Always valid: names are only ever written from `&str`, lower-cased in ASCII.
+        // Always valid: names are only ever written from `&str` (ASCII lower-casing keeps it so).
         Some((std::str::from_utf8(name).unwrap_or_default(), value))
     }
 }
