@@ -263,6 +263,36 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever the names and bytes, the copy yields exactly the map's fields, in the
+        /// map's order, and lookups agree with the map's.
+        #[test]
+        fn copy_matches_the_map(
+            fields in proptest::collection::vec(
+                ("[a-zA-Z][a-zA-Z0-9-]{0,20}", proptest::collection::vec(0x20u8..=0xff, 0..40)),
+                0..24,
+            )
+        ) {
+            let mut map = HeaderMap::new();
+            for (name, value) in &fields {
+                let name = http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+                if let Ok(value) = HeaderValue::from_bytes(value) {
+                    map.append(name, value);
+                }
+            }
+            let copy = CapturedHeaders::from(&map);
+            let ours: Vec<_> = copy.iter().collect();
+            let theirs: Vec<_> = map.iter().map(|(n, v)| (n.as_str(), v.as_bytes())).collect();
+            proptest::prop_assert_eq!(ours, theirs);
+            for name in map.keys() {
+                let ours: Vec<_> = copy.get_all(&name.as_str().to_ascii_uppercase()).collect();
+                let theirs: Vec<_> = map.get_all(name).iter().map(|v| v.as_bytes()).collect();
+                proptest::prop_assert_eq!(ours, theirs);
+            }
+            proptest::prop_assert_eq!(copy.to_header_map(), map);
+        }
+    }
+
     #[test]
     fn empty_has_no_fields_and_no_allocation() {
         let h = CapturedHeaders::from(&HeaderMap::new());
