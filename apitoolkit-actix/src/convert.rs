@@ -43,16 +43,17 @@ pub(crate) fn version(v: ax::Version) -> http::Version {
 /// order), copied into one buffer. Values are copied as bytes: obs-text (non-UTF-8)
 /// values are kept, and decoded lossily only when the record is built.
 pub(crate) fn headers(h: &ax::header::HeaderMap) -> CapturedHeaders {
-    let size = h
-        .iter()
-        .map(|(n, v)| FIELD_OVERHEAD + n.as_str().len() + v.len())
-        .sum();
-    let mut out = CapturedHeaders::with_capacity(size);
+    // One pass (walking actix's map costs more than an estimate that is sometimes
+    // short): room for typical fields; longer ones grow the buffer.
+    let mut out = CapturedHeaders::with_capacity(h.len() * TYPICAL_FIELD);
     for (name, value) in h.iter() {
         out.append_lowercase(name.as_str(), value.as_bytes());
     }
     out
 }
+
+/// Bytes reserved per header field up front.
+const TYPICAL_FIELD: usize = FIELD_OVERHEAD + 40;
 
 #[cfg(test)]
 mod tests {
@@ -78,11 +79,6 @@ mod tests {
         assert_eq!(multi, [b"one", b"two"]);
         assert_eq!(out.get("x-odd"), Some(&b"caf\xe9"[..]));
         assert_eq!(out.len(), 3);
-        assert_eq!(
-            out.heap_size(),
-            3 * FIELD_OVERHEAD + 7 + 3 + 7 + 3 + 5 + 4,
-            "sized exactly"
-        );
     }
 
     #[test]
