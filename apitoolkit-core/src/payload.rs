@@ -111,13 +111,72 @@ pub struct RequestMessage {
 }
 
 /// Formats a time as RFC 3339 UTC with nanoseconds (`2026-06-19T10:15:30.123456789Z`).
+///
+/// Written digit by digit: it runs once per record on the shipper's thread and once per
+/// reported error on the request path, where a general formatter costs several times more.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
-    );
-    t.format(&fmt).unwrap_or_else(|_| {
-        // Formatting only fails for years outside 0..=9999, which the clock never gives.
-        String::from("1970-01-01T00:00:00.000000000Z")
-    })
+    let (year, month, day) = t.to_calendar_date();
+    let (hour, minute, second, nanosecond) = t.to_hms_nano();
+    let Ok(year) = u32::try_from(year) else {
+        return String::from(EPOCH);
+    };
+    if year > 9999 {
+        // Outside RFC 3339's four-digit years; the clock never gives these.
+        return String::from(EPOCH);
+    }
+    let mut out = [0u8; EPOCH.len()];
+    out.copy_from_slice(EPOCH.as_bytes());
+    let fields = [
+        (0, 4, year),
+        (5, 2, u32::from(u8::from(month))),
+        (8, 2, u32::from(day)),
+        (11, 2, u32::from(hour)),
+        (14, 2, u32::from(minute)),
+        (17, 2, u32::from(second)),
+        (20, 9, nanosecond),
+    ];
+    for (start, width, mut value) in fields {
+        for digit in out[start..start + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    // Always ASCII.
+    std::str::from_utf8(&out).map_or_else(|_| String::from(EPOCH), str::to_owned)
+}
+
+/// The shape of [`rfc3339`]'s output, and what it gives for an unrepresentable time.
+const EPOCH: &str = "1970-01-01T00:00:00.000000000Z";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(t: time::OffsetDateTime) -> String {
+        let fmt = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z"
+        );
+        t.to_offset(time::UtcOffset::UTC).format(&fmt).unwrap()
+    }
+
+    #[test]
+    fn known_instants_and_out_of_range_years() {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_781_864_130_123_456_789).unwrap();
+        assert_eq!(rfc3339(t), "2026-06-19T10:15:30.123456789Z");
+        let offset = t.to_offset(time::UtcOffset::from_hms(5, 30, 0).unwrap());
+        assert_eq!(rfc3339(offset), "2026-06-19T10:15:30.123456789Z");
+        assert_eq!(rfc3339(time::OffsetDateTime::UNIX_EPOCH), EPOCH);
+        let before_year_0 = time::macros::datetime!(-0001-12-31 23:59:59 UTC);
+        assert_eq!(rfc3339(before_year_0), EPOCH);
+    }
+
+    proptest::proptest! {
+        /// Byte for byte what the `time` formatter gives, over years 0 to 9999.
+        #[test]
+        fn matches_the_time_formatter(nanos in -62_167_219_200_000_000_000i128..253_402_300_800_000_000_000i128) {
+            let t = time::OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap();
+            proptest::prop_assert_eq!(rfc3339(t), reference(t));
+        }
+    }
 }

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use http::header::{HOST, REFERER};
 use http::Version;
 
-use crate::exchange::Exchange;
+use crate::exchange::{Exchange, Uuid};
 use crate::payload::{rfc3339, RequestMessage};
 use crate::redact::{redact_body, redact_headers, redact_query};
 use crate::route::path_params;
@@ -69,10 +69,17 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         sdk_type: ex.sdk_type,
         service_version: config.service_version().map(str::to_owned),
         tags: config.tags().to_vec(),
-        msg_id: ex.msg_id.to_string(),
-        parent_id: ex.parent_id.map(|p| p.to_string()),
+        msg_id: uuid_text(ex.msg_id),
+        parent_id: ex.parent_id.map(uuid_text),
         errors: ex.errors.clone(),
     }
+}
+
+/// The hyphenated lower-case form, without going through `fmt`.
+fn uuid_text(id: Uuid) -> String {
+    id.hyphenated()
+        .encode_lower(&mut Uuid::encode_buffer())
+        .to_owned()
 }
 
 fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<String> {
