@@ -1,5 +1,7 @@
 //! Captured header fields to the record's `name → [values]` shape, with redaction.
 
+use std::collections::btree_map::Entry;
+
 use super::{RedactionRules, REDACTED};
 use crate::headers::CapturedHeaders;
 use crate::payload::MultiMap;
@@ -17,7 +19,12 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
                 add_run(&mut out, done);
             }
             let redacted = rules.is_header_redacted(name);
-            run = Some((name, redacted, Vec::with_capacity(1)));
+            let values = if redacted {
+                Vec::new()
+            } else {
+                Vec::with_capacity(1)
+            };
+            run = Some((name, redacted, values));
         }
         if let Some((_, false, values)) = run.as_mut() {
             values.push(String::from_utf8_lossy(value).into_owned());
@@ -30,12 +37,16 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
 }
 
 fn add_run(out: &mut MultiMap, (name, redacted, values): (&str, bool, Vec<String>)) {
-    if redacted {
-        out.insert(name.to_owned(), vec![REDACTED.to_owned()]);
-    } else if let Some(earlier) = out.get_mut(name) {
-        earlier.extend(values);
-    } else {
-        out.insert(name.to_owned(), values);
+    match out.entry(name.to_owned()) {
+        Entry::Vacant(slot) if redacted => {
+            slot.insert(vec![REDACTED.to_owned()]);
+        }
+        Entry::Vacant(slot) => {
+            slot.insert(values);
+        }
+        // A later run of a name seen before (fields of one name not adjacent).
+        Entry::Occupied(_) if redacted => {}
+        Entry::Occupied(mut earlier) => earlier.get_mut().extend(values),
     }
 }
 
