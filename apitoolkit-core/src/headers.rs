@@ -81,7 +81,7 @@ impl CapturedHeaders {
         self.buf.extend_from_slice(value);
     }
 
-    /// The fields in order: `(lower-case name, value)`.
+    /// The fields in order: `(name, value)`.
     pub fn iter(&self) -> Iter<'_> {
         Iter { rest: &self.buf }
     }
