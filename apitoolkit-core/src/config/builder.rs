@@ -33,6 +33,7 @@ pub struct ConfigBuilder {
     export: Option<Export>,
     otlp_endpoint: Option<String>,
     otlp_protocol: Option<OtlpProtocol>,
+    otlp_certificate: Option<Vec<u8>>,
     shipper: Option<ShipperSettings>,
 }
 
@@ -154,6 +155,13 @@ impl ConfigBuilder {
         self.otlp_protocol = Some(protocol);
         self
     }
+    /// PEM certificate(s) of the CA(s) to trust for an `https` OTLP endpoint, instead of
+    /// the bundled public roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`, a path to a PEM file):
+    /// for a collector behind a private CA.
+    pub fn otlp_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.otlp_certificate = Some(pem.into());
+        self
+    }
     /// Shipper tuning (queue, batches, retries).
     pub fn shipper(mut self, settings: ShipperSettings) -> Self {
         self.shipper = Some(settings);
@@ -237,7 +245,8 @@ impl ConfigBuilder {
         };
         let disabled = bool_var(self.disabled, "APITOOLKIT_DISABLED", false)?;
 
-        let otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
+        let mut otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
+        otlp.certificate = otlp_certificate(env, self.otlp_certificate)?;
         let export = match self.export {
             Some(e) => e,
             None => match lookup(env, "APITOOLKIT_EXPORT") {
@@ -335,6 +344,34 @@ fn otlp_settings(
     let mut s = OtlpSettings::new(endpoint, protocol);
     s.headers = headers;
     Ok(s)
+}
+
+/// The trusted CA certificates: set in code, or read from the file that
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE` names; either must hold at least one PEM certificate.
+fn otlp_certificate(
+    env: &dyn Fn(&str) -> Option<String>,
+    set: Option<Vec<u8>>,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    const VAR: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    let (pem, origin, shown) = match set {
+        Some(pem) => (
+            pem,
+            "ConfigBuilder::otlp_certificate",
+            String::from("(PEM)"),
+        ),
+        None => match lookup(env, VAR) {
+            None => return Ok(None),
+            Some(path) => match std::fs::read(&path) {
+                Ok(pem) => (pem, VAR, path),
+                Err(e) => return Err(invalid(VAR, &path, &format!("a readable PEM file ({e})"))),
+            },
+        },
+    };
+    match crate::export::otlp::tls::certificates(&pem).map(|c| c.len()) {
+        Ok(n) if n > 0 => Ok(Some(pem)),
+        Ok(_) => Err(invalid(origin, &shown, "at least one PEM certificate")),
+        Err(e) => Err(invalid(origin, &shown, &format!("PEM certificates ({e})"))),
+    }
 }
 
 fn validate_shipper(s: &ShipperSettings) -> Result<(), ConfigError> {

@@ -53,6 +53,9 @@ pub struct OtlpSettings {
     pub protocol: OtlpProtocol,
     /// Extra headers/metadata (`OTEL_EXPORTER_OTLP_HEADERS`), sent with every export.
     pub headers: Vec<(String, String)>,
+    /// PEM certificates of the CAs trusted for an `https` endpoint instead of the bundled
+    /// public roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`); `None` trusts the public roots.
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// APItoolkit's collector (gRPC).
@@ -65,6 +68,7 @@ impl OtlpSettings {
             endpoint: endpoint.into(),
             protocol,
             headers: Vec::new(),
+            certificate: None,
         }
     }
 }
@@ -83,6 +87,7 @@ impl fmt::Debug for OtlpSettings {
             .field("endpoint", &self.endpoint)
             .field("protocol", &self.protocol)
             .field("headers", &names)
+            .field("certificate", &self.certificate.as_ref().map(|_| "(PEM)"))
             .finish()
     }
 }

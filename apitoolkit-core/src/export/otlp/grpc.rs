@@ -8,7 +8,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::Trac
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tonic::codec::CompressionEncoding;
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
-use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Code;
 
 use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
@@ -33,8 +33,12 @@ impl GrpcTransport {
             .map_err(|e| invalid_endpoint(url, e))?
             .connect_timeout(connect_timeout);
         if url.starts_with("https://") {
+            let tls = match &settings.certificate {
+                Some(pem) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
+                None => ClientTlsConfig::new().with_webpki_roots(),
+            };
             endpoint = endpoint
-                .tls_config(ClientTlsConfig::new().with_webpki_roots())
+                .tls_config(tls)
                 .map_err(|e| invalid_endpoint(url, e))?;
         } else if !url.starts_with("http://") {
             return Err(invalid_endpoint(url, "unsupported scheme"));

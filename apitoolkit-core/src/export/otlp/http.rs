@@ -12,7 +12,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
+use super::{invalid_endpoint, invalid_header, invalid_key, tls, API_KEY_HEADER};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
 use crate::shipper::retry::parse_retry_after;
@@ -47,9 +47,16 @@ impl HttpTransport {
                 ))
             }
         }
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| invalid_endpoint(&settings.endpoint, e))?
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let builder = match &settings.certificate {
+            Some(pem) => builder.with_tls_config(
+                tls::client_config(pem).map_err(|e| invalid_endpoint(&settings.endpoint, e))?,
+            ),
+            None => builder
+                .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+                .map_err(|e| invalid_endpoint(&settings.endpoint, e))?,
+        };
+        let connector = builder
             .https_or_http()
             .enable_http1()
             .enable_http2()

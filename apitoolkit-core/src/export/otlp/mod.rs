@@ -4,6 +4,7 @@
 mod grpc;
 mod http;
 pub(crate) mod span;
+pub(crate) mod tls;
 
 use std::fmt;
 use std::io::Write;
