@@ -1,6 +1,7 @@
 //! The shipper: the request-path cost of `Shipper::enqueue`, and the sustained throughput
 //! of the worker through the JSON Lines file exporter (redaction with three body paths,
-//! base64, serialisation, write).
+//! base64, serialisation, write) and through OTLP/HTTP to a loopback collector (spans,
+//! protobuf, gzip, HTTP).
 //!
 //! Run: `cargo bench -p apitoolkit-benches --bench shipper -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -188,5 +189,84 @@ fn end_to_end_jsonl_file(c: &mut Criterion) {
     let _ = std::fs::remove_file(&path);
 }
 
-criterion_group!(benches, enqueue, end_to_end_jsonl_file);
+/// An OTLP/HTTP sink on 127.0.0.1:0 (its own thread and runtime) that reads each request
+/// body and answers 200 without decoding it: the bench measures the SDK's side.
+fn otlp_sink() -> std::net::SocketAddr {
+    use http_body_util::BodyExt as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("sink runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(
+                        |req: http::Request<hyper::body::Incoming>| async move {
+                            let _ = req.into_body().collect().await;
+                            Ok::<_, std::convert::Infallible>(http::Response::new(
+                                http_body_util::Empty::<Bytes>::new(),
+                            ))
+                        },
+                    );
+                    let io = hyper_util::rt::TokioIo::new(tcp);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        });
+    });
+    addr
+}
+
+/// The production path: records to spans, protobuf, gzip, POST to a loopback collector.
+fn end_to_end_otlp_http(c: &mut Criterion) {
+    const N: usize = 10_000;
+    let mut s = ShipperSettings::default();
+    s.queue_max_items = N * 2;
+    s.queue_max_bytes = usize::MAX / 2;
+    let config = Config::builder()
+        .api_key("bench-key")
+        .shipper(s)
+        .redact_request_body(["$.password", "$.user.card.number", "$.items[*].secret"])
+        .export(Export::Otlp(apitoolkit_core::OtlpSettings::new(
+            format!("http://{}", otlp_sink()),
+            apitoolkit_core::OtlpProtocol::HttpProtobuf,
+        )))
+        .build_with_env(|_| None)
+        .expect("config");
+    let shipper = Shipper::start(config).expect("start");
+    let ex = exchange();
+    let mut group = c.benchmark_group("end_to_end_otlp_http");
+    group.throughput(Throughput::Elements(N as u64));
+    group.sample_size(10);
+    group.bench_function("10k records, 1 KB bodies, 3 body paths", |b| {
+        b.iter_batched(
+            || vec![ex.clone(); N],
+            |batch| {
+                for ex in batch {
+                    shipper.enqueue(ex);
+                }
+                assert!(shipper.flush(Duration::from_secs(120)));
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+    shipper.shutdown(Duration::from_secs(60));
+    let st = shipper.stats();
+    assert_eq!(st.exported, st.enqueued, "{st:?}");
+}
+
+criterion_group!(
+    benches,
+    enqueue,
+    end_to_end_jsonl_file,
+    end_to_end_otlp_http
+);
 criterion_main!(benches);

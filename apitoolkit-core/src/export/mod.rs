@@ -65,26 +65,25 @@ impl Exporter {
     }
 
     /// Builds the redacted records of a batch (see [`build_message`]) in the form this
-    /// exporter sends. JSON Lines are written one record at a time, so a batch never
-    /// holds all its records in memory at once.
+    /// exporter sends. JSON Lines and OTLP spans are encoded one record at a time, so
+    /// a batch never holds all its records in memory at once.
     pub(crate) fn prepare(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Payload {
-        let messages = || {
-            let messages: Vec<RequestMessage> = exchanges
-                .iter()
-                .map(|ex| build_message(ex, config))
-                .collect();
-            if config.debug() {
-                messages.iter().for_each(log_record);
-            }
-            messages
-        };
         match self {
             Exporter::Jsonl(e) => match e.lines(exchanges, config) {
                 Ok(lines) => Payload::Lines(lines),
                 Err(reason) => Payload::Failed(reason),
             },
-            Exporter::Callback(_) => Payload::Records(messages()),
-            Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, &messages())),
+            Exporter::Callback(_) => {
+                let messages: Vec<RequestMessage> = exchanges
+                    .iter()
+                    .map(|ex| build_message(ex, config))
+                    .collect();
+                if config.debug() {
+                    messages.iter().for_each(log_record);
+                }
+                Payload::Records(messages)
+            }
+            Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, config)),
         }
     }
 

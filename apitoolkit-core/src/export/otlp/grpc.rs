@@ -1,23 +1,29 @@
-//! OTLP over gRPC: tonic `TraceServiceClient` on a lazily connected `Channel` (a dead
-//! collector is not a start-up error), TLS for `https`, gzip, `x-api-key` metadata.
+//! OTLP over gRPC: the collector's `TraceService/Export` method on a lazily connected
+//! tonic `Channel` (a dead collector is not a start-up error), TLS for `https`, gzip,
+//! `x-api-key` metadata. The request is sent as the protobuf bytes the exporter encoded
+//! once per batch (a pass-through codec), so retries do not copy the batch's spans.
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use tonic::codec::CompressionEncoding;
+use bytes::{Buf as _, BufMut as _, Bytes};
+use http::uri::PathAndQuery;
+use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Code;
+use tonic::Status;
 
 use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
 use crate::ConfigError;
 
+/// The collector's export method.
+const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
 pub(super) struct GrpcTransport {
-    client: TraceServiceClient<Channel>,
+    client: tonic::client::Grpc<Channel>,
     metadata: MetadataMap,
 }
 
@@ -44,7 +50,7 @@ impl GrpcTransport {
             return Err(invalid_endpoint(url, "unsupported scheme"));
         }
         let channel = endpoint.connect_lazy();
-        let client = TraceServiceClient::new(channel)
+        let client = tonic::client::Grpc::new(channel)
             .send_compressed(CompressionEncoding::Gzip)
             .accept_compressed(CompressionEncoding::Gzip);
 
@@ -64,15 +70,20 @@ impl GrpcTransport {
         Ok(GrpcTransport { client, metadata })
     }
 
-    pub(super) async fn export(
-        &mut self,
-        request: ExportTraceServiceRequest,
-        timeout: Duration,
-    ) -> Attempt {
+    pub(super) async fn export(&mut self, request: Bytes, timeout: Duration) -> Attempt {
         let mut req = tonic::Request::new(request);
         *req.metadata_mut() = self.metadata.clone();
         req.set_timeout(timeout);
-        match tokio::time::timeout(timeout, self.client.export(req)).await {
+        let call = async {
+            self.client
+                .ready()
+                .await
+                .map_err(|e| Status::unavailable(format!("channel not ready: {e}")))?;
+            self.client
+                .unary(req, PathAndQuery::from_static(EXPORT), PassThrough)
+                .await
+        };
+        match tokio::time::timeout(timeout, call).await {
             Err(_) => Attempt::Retryable {
                 after: None,
                 reason: format!("gRPC export timed out after {timeout:?}"),
@@ -80,6 +91,46 @@ impl GrpcTransport {
             Ok(Ok(_)) => Attempt::Done,
             Ok(Err(status)) => classify(&status),
         }
+    }
+}
+
+/// Sends already-encoded request bytes; reads (and ignores) the response message, an
+/// `ExportTraceServiceResponse` whose partial-success details the SDK does not use.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassThrough;
+
+impl Codec for PassThrough {
+    type Encode = Bytes;
+    type Decode = ();
+    type Encoder = PassThrough;
+    type Decoder = PassThrough;
+
+    fn encoder(&mut self) -> PassThrough {
+        PassThrough
+    }
+
+    fn decoder(&mut self) -> PassThrough {
+        PassThrough
+    }
+}
+
+impl Encoder for PassThrough {
+    type Item = Bytes;
+    type Error = Status;
+
+    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        dst.put(item);
+        Ok(())
+    }
+}
+
+impl Decoder for PassThrough {
+    type Item = ();
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<()>, Status> {
+        src.advance(src.remaining());
+        Ok(Some(()))
     }
 }
 

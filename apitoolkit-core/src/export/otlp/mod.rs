@@ -1,6 +1,7 @@
 //! OTLP exporter (SPEC §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
 //! compressed, authenticated with `x-api-key` and the `at-project-key` resource attribute.
 
+mod frame;
 mod grpc;
 mod http;
 pub(crate) mod span;
@@ -13,16 +14,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
-use prost::Message as _;
 
-use super::Attempt;
+use self::frame::Frame;
+use super::{log_record, Attempt};
 use crate::config::{OtlpProtocol, OtlpSettings};
 use crate::exchange::Exchange;
-use crate::payload::RequestMessage;
+use crate::record::build_message;
 use crate::{Config, ConfigError};
 
 /// Name of the header/metadata carrying the API key.
@@ -36,17 +33,22 @@ enum Transport {
 /// A batch ready to send.
 #[derive(Debug)]
 pub(crate) enum Encoded {
-    /// The request message, for tonic (which encodes and compresses it).
-    Grpc(ExportTraceServiceRequest),
+    /// The request's protobuf bytes, for gRPC (tonic compresses them).
+    Grpc(Bytes),
     /// Gzip-compressed protobuf bytes, for HTTP.
     Http(Bytes),
     /// The batch could not be encoded.
     Failed(String),
 }
 
+/// Span buffers larger than this are not kept for the next batch.
+const KEEP_BUFFER: usize = 8 * 1024 * 1024;
+
 /// The OTLP exporter. Its `Debug` never shows the key.
 pub(crate) struct OtlpExporter {
-    resource: Resource,
+    frame: Frame,
+    /// The encoded spans of the batch being prepared (kept between batches).
+    spans: Vec<u8>,
     transport: Transport,
     endpoint: String,
     protocol: OtlpProtocol,
@@ -77,27 +79,43 @@ impl OtlpExporter {
             }
         };
         Ok(OtlpExporter {
-            resource: span::resource(config),
+            frame: Frame::new(&span::resource(config)),
+            spans: Vec::new(),
             transport,
             endpoint: settings.endpoint.clone(),
             protocol: settings.protocol,
         })
     }
 
-    /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body).
-    pub(crate) fn encode(
-        &self,
-        exchanges: &[Box<Exchange>],
-        messages: &[RequestMessage],
-    ) -> Encoded {
-        let request = request(self.resource.clone(), exchanges, messages);
-        match self.transport {
-            Transport::Grpc(_) => Encoded::Grpc(request),
-            Transport::Http(_) => match gzip(&request.encode_to_vec()) {
+    /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body):
+    /// each record is built, turned into its span, encoded and dropped in turn.
+    pub(crate) fn encode(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Encoded {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        for ex in exchanges {
+            let msg = build_message(ex, config);
+            if config.debug() {
+                log_record(&msg);
+            }
+            Frame::push_span(&mut spans, &span::span(ex, &msg));
+        }
+        let head = self.frame.head(spans.len());
+        let encoded = match self.transport {
+            Transport::Grpc(_) => {
+                let mut request = Vec::with_capacity(head.len() + spans.len());
+                request.extend_from_slice(&head);
+                request.extend_from_slice(&spans);
+                Encoded::Grpc(Bytes::from(request))
+            }
+            Transport::Http(_) => match gzip(&head, &spans) {
                 Ok(body) => Encoded::Http(body),
                 Err(e) => Encoded::Failed(format!("compressing the request: {e}")),
             },
+        };
+        if spans.capacity() <= KEEP_BUFFER {
+            self.spans = spans;
         }
+        encoded
     }
 
     pub(crate) async fn export(&mut self, payload: &Encoded, timeout: Duration) -> Attempt {
@@ -110,40 +128,13 @@ impl OtlpExporter {
     }
 }
 
-/// The `ExportTraceServiceRequest` of a batch: one resource, one scope, a span per record.
-pub(crate) fn request(
-    resource: Resource,
-    exchanges: &[Box<Exchange>],
-    messages: &[RequestMessage],
-) -> ExportTraceServiceRequest {
-    let spans = exchanges
-        .iter()
-        .zip(messages)
-        .map(|(ex, msg)| span::span(ex, msg))
-        .collect();
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            resource: Some(resource),
-            scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: span::SDK_NAME.into(),
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    ..Default::default()
-                }),
-                spans,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
-}
-
-fn gzip(bytes: &[u8]) -> std::io::Result<Bytes> {
+fn gzip(head: &[u8], spans: &[u8]) -> std::io::Result<Bytes> {
     let mut enc = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 4 + 64),
+        Vec::with_capacity((head.len() + spans.len()) / 4 + 64),
         Compression::fast(),
     );
-    enc.write_all(bytes)?;
+    enc.write_all(head)?;
+    enc.write_all(spans)?;
     Ok(Bytes::from(enc.finish()?))
 }
 
