@@ -6,19 +6,18 @@ mod support;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings};
+use apitoolkit_core::{Config, OtlpProtocol, Shipper};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span};
-use support::{grpc_receiver, http_ok_receiver, incoming, outgoing, Received, Receiver};
+use support::{
+    export_settings, grpc_receiver, http_ok_receiver, incoming, outgoing, Received, Receiver,
+};
 
 const KEY: &str = "test-api-key-0123";
 
 fn config(endpoint: String, protocol: OtlpProtocol) -> Config {
-    let mut s = ShipperSettings::default();
-    s.max_attempts = 2;
-    s.initial_backoff = Duration::from_millis(10);
-    s.export_timeout = Duration::from_secs(5);
+    let s = export_settings();
     Config::builder()
         .api_key(KEY)
         .service_name("svc-test")

@@ -16,7 +16,7 @@ use std::time::Duration;
 use apitoolkit_core::{Config, ConfigError, OtlpProtocol, Shipper, ShipperSettings};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use support::{grpc_receiver, http_ok_receiver, incoming, Receiver};
+use support::{export_settings, grpc_receiver, http_ok_receiver, incoming, Receiver};
 use tokio::sync::oneshot;
 
 const CA: &[u8] = include_bytes!("fixtures/tls/ca.pem");
@@ -114,10 +114,7 @@ fn config(
     protocol: OtlpProtocol,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let mut s = ShipperSettings::default();
-    s.max_attempts = 2;
-    s.initial_backoff = Duration::from_millis(10);
-    s.export_timeout = Duration::from_secs(5);
+    let s = export_settings();
     Config::builder()
         .api_key(KEY)
         .otlp_endpoint(endpoint)

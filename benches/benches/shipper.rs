@@ -146,31 +146,31 @@ fn temp_file() -> PathBuf {
     ))
 }
 
-fn end_to_end_jsonl_file(c: &mut Criterion) {
-    const N: usize = 10_000;
-    let path = temp_file();
+/// Records per timed run of the end-to-end benches.
+const N: usize = 10_000;
+
+/// Sustained throughput of a shipper exporting to `export`: each timed run enqueues `N`
+/// records and flushes. `before_run` runs untimed before each.
+fn end_to_end(c: &mut Criterion, group: &str, export: Export, before_run: impl Fn()) {
     let mut s = ShipperSettings::default();
     s.queue_max_items = N * 2;
     s.queue_max_bytes = usize::MAX / 2;
     let config = Config::builder()
+        .api_key("bench-key")
         .shipper(s)
         .redact_request_body(["$.password", "$.user.card.number", "$.items[*].secret"])
-        .export(Export::File(path.clone()))
+        .export(export)
         .build_with_env(|_| None)
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     let ex = exchange();
-    let mut group = c.benchmark_group("end_to_end_jsonl_file");
+    let mut group = c.benchmark_group(group);
     group.throughput(Throughput::Elements(N as u64));
     group.sample_size(10);
     group.bench_function("10k records, 1 KB bodies, 3 body paths", |b| {
         b.iter_batched(
             || {
-                // Start each run with an empty file: the runs would otherwise grow it to
-                // gigabytes and measure the page cache taking fresh memory.
-                if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) {
-                    let _ = f.set_len(0);
-                }
+                before_run();
                 vec![ex.clone(); N]
             },
             |batch| {
@@ -186,6 +186,22 @@ fn end_to_end_jsonl_file(c: &mut Criterion) {
     shipper.shutdown(Duration::from_secs(60));
     let st = shipper.stats();
     assert_eq!(st.exported, st.enqueued, "{st:?}");
+}
+
+fn end_to_end_jsonl_file(c: &mut Criterion) {
+    let path = temp_file();
+    end_to_end(
+        c,
+        "end_to_end_jsonl_file",
+        Export::File(path.clone()),
+        || {
+            // Start each run with an empty file: the runs would otherwise grow it to
+            // gigabytes and measure the page cache taking fresh memory.
+            if let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) {
+                let _ = f.set_len(0);
+            }
+        },
+    );
     let _ = std::fs::remove_file(&path);
 }
 
@@ -226,41 +242,11 @@ fn otlp_sink() -> std::net::SocketAddr {
 
 /// The production path: records to spans, protobuf, gzip, POST to a loopback collector.
 fn end_to_end_otlp_http(c: &mut Criterion) {
-    const N: usize = 10_000;
-    let mut s = ShipperSettings::default();
-    s.queue_max_items = N * 2;
-    s.queue_max_bytes = usize::MAX / 2;
-    let config = Config::builder()
-        .api_key("bench-key")
-        .shipper(s)
-        .redact_request_body(["$.password", "$.user.card.number", "$.items[*].secret"])
-        .export(Export::Otlp(apitoolkit_core::OtlpSettings::new(
-            format!("http://{}", otlp_sink()),
-            apitoolkit_core::OtlpProtocol::HttpProtobuf,
-        )))
-        .build_with_env(|_| None)
-        .expect("config");
-    let shipper = Shipper::start(config).expect("start");
-    let ex = exchange();
-    let mut group = c.benchmark_group("end_to_end_otlp_http");
-    group.throughput(Throughput::Elements(N as u64));
-    group.sample_size(10);
-    group.bench_function("10k records, 1 KB bodies, 3 body paths", |b| {
-        b.iter_batched(
-            || vec![ex.clone(); N],
-            |batch| {
-                for ex in batch {
-                    shipper.enqueue(ex);
-                }
-                assert!(shipper.flush(Duration::from_secs(120)));
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    group.finish();
-    shipper.shutdown(Duration::from_secs(60));
-    let st = shipper.stats();
-    assert_eq!(st.exported, st.enqueued, "{st:?}");
+    let export = Export::Otlp(apitoolkit_core::OtlpSettings::new(
+        format!("http://{}", otlp_sink()),
+        apitoolkit_core::OtlpProtocol::HttpProtobuf,
+    ));
+    end_to_end(c, "end_to_end_otlp_http", export, || {});
 }
 
 criterion_group!(

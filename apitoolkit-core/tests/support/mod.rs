@@ -353,6 +353,16 @@ impl BlackHole {
     }
 }
 
+/// Shipper settings for export tests against a live receiver: two attempts, a short
+/// back-off, a 5 s export timeout.
+pub fn export_settings() -> apitoolkit_core::ShipperSettings {
+    let mut s = apitoolkit_core::ShipperSettings::default();
+    s.max_attempts = 2;
+    s.initial_backoff = Duration::from_millis(10);
+    s.export_timeout = Duration::from_secs(5);
+    s
+}
+
 /// An address on which nothing listens (connection refused).
 pub fn dead_endpoint() -> String {
     let listener = StdListener::bind("127.0.0.1:0").expect("bind");
