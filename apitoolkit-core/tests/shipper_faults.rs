@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings, ShipperStats};
 use http::StatusCode;
-use support::{dead_endpoint, http_receiver, small, wait_until, BlackHole};
+use support::{dead_endpoint, grpc_receiver_with, http_receiver, small, wait_until, BlackHole};
 
 fn settings() -> ShipperSettings {
     let mut s = ShipperSettings::default();
@@ -148,6 +148,51 @@ fn retry_after_is_capped_by_max_backoff() {
 fn client_error_is_permanent() {
     let receiver = http_receiver(Arc::new(|_| Some((StatusCode::BAD_REQUEST, Vec::new()))));
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
+    shipper.enqueue(small(1));
+    shipper.enqueue(small(2));
+    assert!(shipper.flush(Duration::from_secs(30)));
+    let s = shipper.stats();
+    assert_eq!(
+        (s.dropped_export_failed, s.retries, s.failed_exports),
+        (2, 0, 1),
+        "{s:?}"
+    );
+    assert_eq!(receiver.requests().len(), 1);
+}
+
+#[test]
+fn grpc_unavailable_then_ok_delivers_after_a_retry() {
+    let receiver = grpc_receiver_with(Arc::new(|n| {
+        if n == 0 {
+            Err(tonic::Code::Unavailable)
+        } else {
+            Ok(())
+        }
+    }));
+    let shipper = shipper(receiver.endpoint(), OtlpProtocol::Grpc, settings());
+    for i in 0..3 {
+        shipper.enqueue(small(i));
+    }
+    assert!(shipper.flush(Duration::from_secs(30)));
+    let s = shipper.stats();
+    assert_eq!(
+        (s.exported, s.retries, s.failed_exports),
+        (3, 1, 1),
+        "{s:?}"
+    );
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests.iter().all(|r| r.span_count() == 3),
+        "the same batch twice"
+    );
+    assert_eq!(requests[0].raw, requests[1].raw, "byte for byte");
+}
+
+#[test]
+fn grpc_permission_denied_is_permanent() {
+    let receiver = grpc_receiver_with(Arc::new(|_| Err(tonic::Code::PermissionDenied)));
+    let shipper = shipper(receiver.endpoint(), OtlpProtocol::Grpc, settings());
     shipper.enqueue(small(1));
     shipper.enqueue(small(2));
     assert!(shipper.flush(Duration::from_secs(30)));

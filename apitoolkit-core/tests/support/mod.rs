@@ -160,8 +160,13 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("receiver runtime")
 }
 
+/// What the gRPC receiver answers to its n-th export (0-based): `Ok`, or this status
+/// code (the request is recorded either way).
+pub type GrpcPlan = Arc<dyn Fn(usize) -> Result<(), tonic::Code> + Send + Sync>;
+
 struct GrpcService {
     received: Arc<Mutex<Vec<Received>>>,
+    plan: GrpcPlan,
 }
 
 #[tonic::async_trait]
@@ -173,23 +178,36 @@ impl TraceService for GrpcService {
         let headers = request.metadata().clone().into_headers();
         let request = request.into_inner();
         let raw = request.encode_to_vec();
-        if let Ok(mut r) = self.received.lock() {
-            r.push(Received {
-                path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export".into(),
-                headers,
-                request,
-                raw,
-            });
+        let n = match self.received.lock() {
+            Ok(mut r) => {
+                r.push(Received {
+                    path: "/opentelemetry.proto.collector.trace.v1.TraceService/Export".into(),
+                    headers,
+                    request,
+                    raw,
+                });
+                r.len() - 1
+            }
+            Err(_) => 0,
+        };
+        match (self.plan)(n) {
+            Ok(()) => Ok(tonic::Response::new(ExportTraceServiceResponse::default())),
+            Err(code) => Err(tonic::Status::new(code, "scripted by the test")),
         }
-        Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
     }
 }
 
-/// A gRPC OTLP trace receiver (accepting gzip) on 127.0.0.1:0.
+/// A gRPC OTLP trace receiver (accepting gzip) on 127.0.0.1:0, answering OK.
 pub fn grpc_receiver() -> Receiver {
+    grpc_receiver_with(Arc::new(|_| Ok(())))
+}
+
+/// A gRPC OTLP trace receiver (accepting gzip) on 127.0.0.1:0 answering per `plan`.
+pub fn grpc_receiver_with(plan: GrpcPlan) -> Receiver {
     let received = Arc::new(Mutex::new(Vec::new()));
     let svc = GrpcService {
         received: Arc::clone(&received),
+        plan,
     };
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
