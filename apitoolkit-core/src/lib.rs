@@ -25,6 +25,7 @@
 //!     http::Version::HTTP_11,
 //! );
 //! exchange.status = 200;
+//! exchange.request_headers.append("content-type", b"application/json");
 //! exchange.request_body = CapturedBody::Complete(r#"{"user":"ann","password":"x"}"#.into());
 //! shipper.enqueue(exchange); // never blocks
 //! assert!(shipper.shutdown(Duration::from_secs(5))); // flushes, then stops
