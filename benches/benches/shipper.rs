@@ -1,7 +1,7 @@
 //! The shipper: the request-path cost of `Shipper::enqueue`, and the sustained throughput
 //! of the worker through the JSON Lines file exporter (redaction with three body paths,
-//! base64, serialisation, write) and through OTLP/HTTP to a loopback collector (spans,
-//! protobuf, gzip, HTTP).
+//! base64, serialisation, write) and through OTLP (HTTP/protobuf and gRPC) to a loopback
+//! collector (spans, protobuf, gzip, transport).
 //!
 //! Run: `cargo bench -p apitoolkit-benches --bench shipper -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -249,10 +249,62 @@ fn end_to_end_otlp_http(c: &mut Criterion) {
     end_to_end(c, "end_to_end_otlp_http", export, || {});
 }
 
+/// An OTLP/gRPC sink on 127.0.0.1:0 (its own thread and runtime): tonic's generated
+/// server, which decodes each request (that decoding shares the two cores too).
+fn otlp_grpc_sink() -> std::net::SocketAddr {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+        TraceService, TraceServiceServer,
+    };
+    use opentelemetry_proto::tonic::collector::trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+    };
+    struct Sink;
+    #[tonic::async_trait]
+    impl TraceService for Sink {
+        async fn export(
+            &self,
+            _request: tonic::Request<ExportTraceServiceRequest>,
+        ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+            Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
+        }
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("sink runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            let service = TraceServiceServer::new(Sink)
+                .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+            let _ = tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(incoming)
+                .await;
+        });
+    });
+    addr
+}
+
+/// The default transport: records to spans, protobuf, gzip (tonic), gRPC to a loopback
+/// collector.
+fn end_to_end_otlp_grpc(c: &mut Criterion) {
+    let export = Export::Otlp(apitoolkit_core::OtlpSettings::new(
+        format!("http://{}", otlp_grpc_sink()),
+        apitoolkit_core::OtlpProtocol::Grpc,
+    ));
+    end_to_end(c, "end_to_end_otlp_grpc", export, || {});
+}
+
 criterion_group!(
     benches,
     enqueue,
     end_to_end_jsonl_file,
-    end_to_end_otlp_http
+    end_to_end_otlp_http,
+    end_to_end_otlp_grpc
 );
 criterion_main!(benches);
