@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings, ShipperStats};
 use http::StatusCode;
-use support::{dead_endpoint, grpc_receiver_with, http_receiver, small, wait_until, BlackHole};
+use support::{
+    dead_endpoint, grpc_receiver_with, http_receiver, small, wait_until, BlackHole, Received,
+    Receiver,
+};
 
 fn settings() -> ShipperSettings {
     let mut s = ShipperSettings::default();
@@ -69,16 +72,10 @@ fn grpc_connection_refused_is_retried_then_counted() {
     refused(OtlpProtocol::Grpc);
 }
 
-#[test]
-fn server_error_then_success_delivers_after_a_retry() {
-    let receiver = http_receiver(Arc::new(|n| {
-        Some(if n == 0 {
-            (StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
-        } else {
-            (StatusCode::OK, Vec::new())
-        })
-    }));
-    let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
+/// The receiver fails the first export retryably and accepts the second: three records
+/// are delivered after one retry, the same batch sent twice. Returns both requests.
+fn retried_once_then_delivered(receiver: &Receiver, protocol: OtlpProtocol) -> Vec<Received> {
+    let shipper = shipper(receiver.endpoint(), protocol, settings());
     for i in 0..3 {
         shipper.enqueue(small(i));
     }
@@ -95,6 +92,35 @@ fn server_error_then_success_delivers_after_a_retry() {
         requests.iter().all(|r| r.span_count() == 3),
         "the same batch twice"
     );
+    requests
+}
+
+/// The receiver refuses every export for good: both records are counted lost after a
+/// single attempt.
+fn refused_for_good(receiver: &Receiver, protocol: OtlpProtocol) {
+    let shipper = shipper(receiver.endpoint(), protocol, settings());
+    shipper.enqueue(small(1));
+    shipper.enqueue(small(2));
+    assert!(shipper.flush(Duration::from_secs(30)));
+    let s = shipper.stats();
+    assert_eq!(
+        (s.dropped_export_failed, s.retries, s.failed_exports),
+        (2, 0, 1),
+        "{s:?}"
+    );
+    assert_eq!(receiver.requests().len(), 1);
+}
+
+#[test]
+fn server_error_then_success_delivers_after_a_retry() {
+    let receiver = http_receiver(Arc::new(|n| {
+        Some(if n == 0 {
+            (StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
+        } else {
+            (StatusCode::OK, Vec::new())
+        })
+    }));
+    retried_once_then_delivered(&receiver, OtlpProtocol::HttpProtobuf);
 }
 
 #[test]
@@ -147,17 +173,7 @@ fn retry_after_is_capped_by_max_backoff() {
 #[test]
 fn client_error_is_permanent() {
     let receiver = http_receiver(Arc::new(|_| Some((StatusCode::BAD_REQUEST, Vec::new()))));
-    let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
-    shipper.enqueue(small(1));
-    shipper.enqueue(small(2));
-    assert!(shipper.flush(Duration::from_secs(30)));
-    let s = shipper.stats();
-    assert_eq!(
-        (s.dropped_export_failed, s.retries, s.failed_exports),
-        (2, 0, 1),
-        "{s:?}"
-    );
-    assert_eq!(receiver.requests().len(), 1);
+    refused_for_good(&receiver, OtlpProtocol::HttpProtobuf);
 }
 
 #[test]
@@ -169,40 +185,14 @@ fn grpc_unavailable_then_ok_delivers_after_a_retry() {
             Ok(())
         }
     }));
-    let shipper = shipper(receiver.endpoint(), OtlpProtocol::Grpc, settings());
-    for i in 0..3 {
-        shipper.enqueue(small(i));
-    }
-    assert!(shipper.flush(Duration::from_secs(30)));
-    let s = shipper.stats();
-    assert_eq!(
-        (s.exported, s.retries, s.failed_exports),
-        (3, 1, 1),
-        "{s:?}"
-    );
-    let requests = receiver.requests();
-    assert_eq!(requests.len(), 2);
-    assert!(
-        requests.iter().all(|r| r.span_count() == 3),
-        "the same batch twice"
-    );
+    let requests = retried_once_then_delivered(&receiver, OtlpProtocol::Grpc);
     assert_eq!(requests[0].raw, requests[1].raw, "byte for byte");
 }
 
 #[test]
 fn grpc_permission_denied_is_permanent() {
     let receiver = grpc_receiver_with(Arc::new(|_| Err(tonic::Code::PermissionDenied)));
-    let shipper = shipper(receiver.endpoint(), OtlpProtocol::Grpc, settings());
-    shipper.enqueue(small(1));
-    shipper.enqueue(small(2));
-    assert!(shipper.flush(Duration::from_secs(30)));
-    let s = shipper.stats();
-    assert_eq!(
-        (s.dropped_export_failed, s.retries, s.failed_exports),
-        (2, 0, 1),
-        "{s:?}"
-    );
-    assert_eq!(receiver.requests().len(), 1);
+    refused_for_good(&receiver, OtlpProtocol::Grpc);
 }
 
 #[test]

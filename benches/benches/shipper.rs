@@ -205,10 +205,13 @@ fn end_to_end_jsonl_file(c: &mut Criterion) {
     let _ = std::fs::remove_file(&path);
 }
 
-/// An OTLP/HTTP sink on 127.0.0.1:0 (its own thread and runtime) that reads each request
-/// body and answers 200 without decoding it: the bench measures the SDK's side.
-fn otlp_sink() -> std::net::SocketAddr {
-    use http_body_util::BodyExt as _;
+/// Runs `serve` on a listener on 127.0.0.1:0, on its own thread and runtime, for the
+/// rest of the process; returns the listener's address.
+fn spawn_sink<F, Fut>(serve: F) -> std::net::SocketAddr
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.set_nonblocking(true).expect("non-blocking");
     let addr = listener.local_addr().expect("address");
@@ -219,38 +222,38 @@ fn otlp_sink() -> std::net::SocketAddr {
             .expect("sink runtime");
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            while let Ok((tcp, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(
-                        |req: http::Request<hyper::body::Incoming>| async move {
-                            let _ = req.into_body().collect().await;
-                            Ok::<_, std::convert::Infallible>(http::Response::new(
-                                http_body_util::Empty::<Bytes>::new(),
-                            ))
-                        },
-                    );
-                    let io = hyper_util::rt::TokioIo::new(tcp);
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(io, service)
-                        .await;
-                });
-            }
+            serve(listener).await;
         });
     });
     addr
 }
 
-/// The production path: records to spans, protobuf, gzip, POST to a loopback collector.
-fn end_to_end_otlp_http(c: &mut Criterion) {
-    let export = Export::Otlp(apitoolkit_core::OtlpSettings::new(
-        format!("http://{}", otlp_sink()),
-        apitoolkit_core::OtlpProtocol::HttpProtobuf,
-    ));
-    end_to_end(c, "end_to_end_otlp_http", export, || {});
+/// An OTLP/HTTP sink that reads each request body and answers 200 without decoding it:
+/// the bench measures the SDK's side.
+fn otlp_http_sink() -> std::net::SocketAddr {
+    use http_body_util::BodyExt as _;
+    spawn_sink(|listener| async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    |req: http::Request<hyper::body::Incoming>| async move {
+                        let _ = req.into_body().collect().await;
+                        Ok::<_, std::convert::Infallible>(http::Response::new(
+                            http_body_util::Empty::<Bytes>::new(),
+                        ))
+                    },
+                );
+                let io = hyper_util::rt::TokioIo::new(tcp);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    })
 }
 
-/// An OTLP/gRPC sink on 127.0.0.1:0 (its own thread and runtime): tonic's generated
-/// server, which decodes each request (that decoding shares the two cores too).
+/// An OTLP/gRPC sink: tonic's generated server, which decodes each request (that
+/// decoding shares the two cores too).
 fn otlp_grpc_sink() -> std::net::SocketAddr {
     use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
         TraceService, TraceServiceServer,
@@ -268,36 +271,48 @@ fn otlp_grpc_sink() -> std::net::SocketAddr {
             Ok(tonic::Response::new(ExportTraceServiceResponse::default()))
         }
     }
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.set_nonblocking(true).expect("non-blocking");
-    let addr = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("sink runtime");
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            let incoming = tonic::transport::server::TcpIncoming::from(listener);
-            let service = TraceServiceServer::new(Sink)
-                .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-            let _ = tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming(incoming)
-                .await;
-        });
-    });
-    addr
+    spawn_sink(|listener| async move {
+        let incoming = tonic::transport::server::TcpIncoming::from(listener);
+        let service = TraceServiceServer::new(Sink)
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        let _ = tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(incoming)
+            .await;
+    })
 }
 
-/// The default transport: records to spans, protobuf, gzip (tonic), gRPC to a loopback
-/// collector.
+/// OTLP to a loopback sink: records to spans, protobuf, gzip, then the transport.
+fn end_to_end_otlp(
+    c: &mut Criterion,
+    group: &str,
+    sink: std::net::SocketAddr,
+    protocol: apitoolkit_core::OtlpProtocol,
+) {
+    let settings = apitoolkit_core::OtlpSettings::new(format!("http://{sink}"), protocol);
+    end_to_end(c, group, Export::Otlp(settings), || {});
+}
+
+/// OTLP/HTTP, POST of the gzip-compressed request.
+fn end_to_end_otlp_http(c: &mut Criterion) {
+    let sink = otlp_http_sink();
+    end_to_end_otlp(
+        c,
+        "end_to_end_otlp_http",
+        sink,
+        apitoolkit_core::OtlpProtocol::HttpProtobuf,
+    );
+}
+
+/// OTLP/gRPC, the default transport (tonic compresses).
 fn end_to_end_otlp_grpc(c: &mut Criterion) {
-    let export = Export::Otlp(apitoolkit_core::OtlpSettings::new(
-        format!("http://{}", otlp_grpc_sink()),
+    let sink = otlp_grpc_sink();
+    end_to_end_otlp(
+        c,
+        "end_to_end_otlp_grpc",
+        sink,
         apitoolkit_core::OtlpProtocol::Grpc,
-    ));
-    end_to_end(c, "end_to_end_otlp_grpc", export, || {});
+    );
 }
 
 criterion_group!(

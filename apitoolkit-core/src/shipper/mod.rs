@@ -14,9 +14,9 @@
 //!   retries short. Dropping the last handle shuts down with a 5 s timeout.
 //!
 //! Handled records (exported or counted lost) are freed by later enqueues, on the request
-//! threads that allocated them, rather than by the worker (cross-thread frees made the allocator's locks contend);
-//! at most 4 MiB of them wait, and the worker frees them itself once no record has
-//! arrived for a batch interval.
+//! threads that allocated them, rather than by the worker (cross-thread frees made the
+//! allocator's locks contend); at most 4 MiB of them wait, and the worker frees them
+//! itself once no record has arrived for a batch interval.
 //!
 //! Losses are logged with `tracing::warn!` once per burst; [`Shipper::stats`] has the
 //! counts. With `debug` on, every built (redacted) record is logged at `debug` level and
