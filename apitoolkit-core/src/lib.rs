@@ -50,6 +50,7 @@ pub mod exchange;
 mod export;
 pub mod headers;
 pub mod inflight;
+mod json;
 pub mod payload;
 pub mod record;
 pub mod redact;

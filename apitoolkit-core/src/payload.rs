@@ -115,18 +115,25 @@ pub struct RequestMessage {
 /// Written digit by digit: it runs once per record on the shipper's thread and once per
 /// reported error on the request path, where a general formatter costs several times more.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let bytes = rfc3339_bytes(t);
+    // Always ASCII.
+    std::str::from_utf8(&bytes).map_or_else(|_| String::from(EPOCH), str::to_owned)
+}
+
+/// [`rfc3339`] as ASCII bytes, without allocating.
+pub(crate) fn rfc3339_bytes(t: time::OffsetDateTime) -> [u8; EPOCH.len()] {
+    let mut out = [0u8; EPOCH.len()];
+    out.copy_from_slice(EPOCH.as_bytes());
     let t = t.to_offset(time::UtcOffset::UTC);
     let (year, month, day) = t.to_calendar_date();
     let (hour, minute, second, nanosecond) = t.to_hms_nano();
     let Ok(year) = u32::try_from(year) else {
-        return String::from(EPOCH);
+        return out;
     };
     if year > 9999 {
         // Outside RFC 3339's four-digit years; the clock never gives these.
-        return String::from(EPOCH);
+        return out;
     }
-    let mut out = [0u8; EPOCH.len()];
-    out.copy_from_slice(EPOCH.as_bytes());
     let fields = [
         (0, 4, year),
         (5, 2, u32::from(u8::from(month))),
@@ -142,8 +149,7 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
             value /= 10;
         }
     }
-    // Always ASCII.
-    std::str::from_utf8(&out).map_or_else(|_| String::from(EPOCH), str::to_owned)
+    out
 }
 
 /// The shape of [`rfc3339`]'s output, and what it gives for an unrepresentable time.

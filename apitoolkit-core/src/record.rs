@@ -2,69 +2,53 @@
 //! base64 and the derived fields (`host`, `raw_url`, `query_params`, and `path_params`
 //! from the route template when the adapter did not give them). Runs on the shipper's
 //! thread, never in a request.
+//!
+//! [`write_json`] writes the same record as JSON without building it: the JSON Lines
+//! exporter's hot path. Both go through one derivation ([`Parts`]), so they cannot
+//! disagree; a test pins `write_json` to `serde_json` of [`build_message`] byte for byte.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use http::header::{HOST, REFERER};
 use http::Version;
 
 use crate::exchange::{Exchange, Uuid};
-use crate::payload::{rfc3339, RequestMessage};
-use crate::redact::{redact_body, redact_headers, redact_query};
+use crate::json::write_str;
+use crate::payload::{rfc3339, rfc3339_bytes, MultiMap, RequestMessage};
+use crate::redact::RedactionRules;
+use crate::redact::{redact_body, redact_headers, redact_query, write_redacted_headers};
 use crate::route::path_params;
 use crate::Config;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// Builds the redacted record of an exchange. Uses the exchange's own redaction rules
 /// when it carries some (outgoing clients), else the configuration's.
 pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
-    let rules = ex.redaction.as_ref().unwrap_or(config.redaction());
-    let host = ex
-        .uri
-        .authority()
-        .map(|a| a.as_str().to_owned())
-        .or_else(|| header_text(ex, HOST))
-        .unwrap_or_default();
-    let path = ex.uri.path();
-    let (query_params, raw_url) = match ex.uri.query() {
-        Some(q) => {
-            let (params, masked) = redact_query(q, rules);
-            (params, format!("{path}?{masked}"))
-        }
-        None => (Default::default(), path.to_owned()),
-    };
-    let (proto_major, proto_minor) = match ex.version {
-        Version::HTTP_09 => (0, 9),
-        Version::HTTP_10 => (1, 0),
-        Version::HTTP_2 => (2, 0),
-        Version::HTTP_3 => (3, 0),
-        _ => (1, 1),
-    };
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let request_body = redact_body(&ex.request_body, &ex.request_headers, rules.request_body());
-    let response_body = redact_body(
-        &ex.response_body,
-        &ex.response_headers,
-        rules.response_body(),
-    );
+    let p = Parts::new(ex, config);
     RequestMessage {
         timestamp: rfc3339(ex.started_at.into()),
-        duration: u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX),
-        host,
-        method: ex.method.as_str().to_ascii_uppercase(),
-        url_path: ex.route.clone().unwrap_or_default(),
-        raw_url,
-        path_params: match (&ex.route, ex.path_params.is_empty()) {
-            (Some(route), true) => path_params(route, path).into_iter().collect(),
-            _ => ex.path_params.iter().cloned().collect(),
-        },
-        query_params,
-        proto_major,
-        proto_minor,
+        duration: p.duration,
+        host: p.host.into_owned(),
+        method: p.method.into_owned(),
+        url_path: p.url_path.to_owned(),
+        raw_url: p.raw_url.into_owned(),
+        path_params: p
+            .path_params
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        query_params: p.query_params,
+        proto_major: p.proto.0,
+        proto_minor: p.proto.1,
         status_code: ex.status,
-        referer: header_text(ex, REFERER).unwrap_or_default(),
-        request_headers: redact_headers(&ex.request_headers, rules),
-        response_headers: redact_headers(&ex.response_headers, rules),
-        request_body: b64.encode(request_body),
-        response_body: b64.encode(response_body),
+        referer: p.referer.into_owned(),
+        request_headers: redact_headers(&ex.request_headers, p.rules),
+        response_headers: redact_headers(&ex.response_headers, p.rules),
+        request_body: B64.encode(p.request_body),
+        response_body: B64.encode(p.response_body),
         project_id: config.project_id().to_owned(),
         sdk_type: ex.sdk_type,
         service_version: config.service_version().map(str::to_owned),
@@ -75,6 +59,195 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
     }
 }
 
+/// Appends the record of `ex` as one JSON object, byte for byte what
+/// `serde_json::to_writer(out, &build_message(ex, config))` writes, without building
+/// the [`RequestMessage`]: headers are redacted while they are written, bodies are
+/// base64-encoded straight into `out`, and most text is borrowed from the exchange.
+///
+/// ```
+/// use apitoolkit_core::record::{build_message, write_json};
+/// use apitoolkit_core::{Config, Exchange, SdkType};
+/// use http::{Method, Uri, Version};
+///
+/// let config = Config::builder().disabled(true).build().unwrap();
+/// let ex = Exchange::new(SdkType::RustCustom, Method::GET, Uri::from_static("/a?b=1"), Version::HTTP_11);
+/// let mut out = Vec::new();
+/// write_json(&ex, &config, &mut out).unwrap();
+/// assert_eq!(out, serde_json::to_vec(&build_message(&ex, &config)).unwrap());
+/// ```
+///
+/// # Errors
+/// Only if a value fails to serialise, which the record's types never do; `out` may
+/// then hold part of the record.
+pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let p = Parts::new(ex, config);
+    let mut w = Writer { out };
+    w.out.extend_from_slice(b"{\"timestamp\":\"");
+    w.out
+        .extend_from_slice(&rfc3339_bytes(ex.started_at.into()));
+    w.out.push(b'"');
+    w.field("duration", &p.duration)?;
+    w.str_field("host", &p.host)?;
+    w.str_field("method", &p.method)?;
+    w.str_field("url_path", p.url_path)?;
+    w.str_field("raw_url", &p.raw_url)?;
+    w.field("path_params", &p.path_params)?;
+    w.field("query_params", &p.query_params)?;
+    w.field("proto_major", &p.proto.0)?;
+    w.field("proto_minor", &p.proto.1)?;
+    w.field("status_code", &ex.status)?;
+    w.str_field("referer", &p.referer)?;
+    w.key("request_headers");
+    write_redacted_headers(w.out, &ex.request_headers, p.rules)?;
+    w.key("response_headers");
+    write_redacted_headers(w.out, &ex.response_headers, p.rules)?;
+    w.key("request_body");
+    write_base64(w.out, &p.request_body)?;
+    w.key("response_body");
+    write_base64(w.out, &p.response_body)?;
+    w.field("project_id", config.project_id())?;
+    w.field("sdk_type", &ex.sdk_type)?;
+    w.field("service_version", &config.service_version())?;
+    w.field("tags", config.tags())?;
+    w.key("msg_id");
+    write_uuid(w.out, ex.msg_id);
+    w.key("parent_id");
+    match ex.parent_id {
+        Some(id) => write_uuid(w.out, id),
+        None => w.out.extend_from_slice(b"null"),
+    }
+    w.field("errors", &ex.errors)?;
+    w.out.push(b'}');
+    Ok(())
+}
+
+/// What both forms of the record derive from the exchange, borrowed where possible.
+struct Parts<'a> {
+    rules: &'a RedactionRules,
+    duration: u64,
+    host: Cow<'a, str>,
+    method: Cow<'a, str>,
+    url_path: &'a str,
+    raw_url: Cow<'a, str>,
+    path_params: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    query_params: MultiMap,
+    proto: (u8, u8),
+    referer: Cow<'a, str>,
+    request_body: Cow<'a, [u8]>,
+    response_body: Cow<'a, [u8]>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(ex: &'a Exchange, config: &'a Config) -> Parts<'a> {
+        let rules = ex.redaction.as_deref().unwrap_or(config.redaction());
+        let host = match ex.uri.authority() {
+            Some(a) => Cow::Borrowed(a.as_str()),
+            None => header_text(ex, HOST).unwrap_or_default(),
+        };
+        let path = ex.uri.path();
+        let (query_params, raw_url) = match ex.uri.query() {
+            Some(q) => {
+                let (params, masked) = redact_query(q, rules);
+                (params, Cow::Owned(format!("{path}?{masked}")))
+            }
+            None => (MultiMap::new(), Cow::Borrowed(path)),
+        };
+        let method = ex.method.as_str();
+        let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            Cow::Owned(method.to_ascii_uppercase())
+        } else {
+            Cow::Borrowed(method)
+        };
+        let path_params = match (&ex.route, ex.path_params.is_empty()) {
+            (Some(route), true) => path_params(route, path)
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+                .collect(),
+            _ => ex
+                .path_params
+                .iter()
+                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+                .collect(),
+        };
+        Parts {
+            rules,
+            duration: u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX),
+            host,
+            method,
+            url_path: ex.route.as_deref().unwrap_or_default(),
+            raw_url,
+            path_params,
+            query_params,
+            proto: match ex.version {
+                Version::HTTP_09 => (0, 9),
+                Version::HTTP_10 => (1, 0),
+                Version::HTTP_2 => (2, 0),
+                Version::HTTP_3 => (3, 0),
+                _ => (1, 1),
+            },
+            referer: header_text(ex, REFERER).unwrap_or_default(),
+            request_body: redact_body(&ex.request_body, &ex.request_headers, rules.request_body()),
+            response_body: redact_body(
+                &ex.response_body,
+                &ex.response_headers,
+                rules.response_body(),
+            ),
+        }
+    }
+}
+
+/// Appends `"name":value` pairs after the record's first field.
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn key(&mut self, name: &str) {
+        self.out.extend_from_slice(b",\"");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    fn field<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> serde_json::Result<()> {
+        self.key(name);
+        serde_json::to_writer(&mut *self.out, value)
+    }
+
+    fn str_field(&mut self, name: &str, value: &str) -> serde_json::Result<()> {
+        self.key(name);
+        write_str(self.out, value)
+    }
+}
+
+/// A JSON string of the standard base64 of `bytes` (never anything to escape).
+fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) -> serde_json::Result<()> {
+    let len = base64::encoded_len(bytes.len(), true)
+        .ok_or_else(|| serde::ser::Error::custom("body too large to encode"))?;
+    out.push(b'"');
+    let start = out.len();
+    out.resize(start + len, 0);
+    let written = B64
+        .encode_slice(bytes, &mut out[start..])
+        .map_err(serde::ser::Error::custom)?;
+    out.truncate(start + written);
+    out.push(b'"');
+    Ok(())
+}
+
+fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
+    out.push(b'"');
+    out.extend_from_slice(
+        id.hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .as_bytes(),
+    );
+    out.push(b'"');
+}
+
 /// The hyphenated lower-case form, without going through `fmt`.
 fn uuid_text(id: Uuid) -> String {
     id.hyphenated()
@@ -82,8 +255,135 @@ fn uuid_text(id: Uuid) -> String {
         .to_owned()
 }
 
-fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<String> {
+fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<Cow<'_, str>> {
     ex.request_headers
         .get(name.as_str())
-        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .map(String::from_utf8_lossy)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use bytes::Bytes;
+    use http::{Method, Uri, Version};
+
+    use super::*;
+    use crate::exchange::CapturedBody;
+    use crate::payload::{ErrorEntry, SdkType};
+
+    fn config() -> Config {
+        Config::builder()
+            .disabled(true)
+            .project_id("p-\"1\"")
+            .tags(["env:prod", "tab\there"])
+            .service_version("v2")
+            .redact_request_body(["$.password", "$..card.number"])
+            .redact_query_params(["token"])
+            .build()
+            .unwrap()
+    }
+
+    fn json(body: &str) -> CapturedBody {
+        CapturedBody::Complete(Bytes::from(body.to_owned()))
+    }
+
+    fn exchanges() -> Vec<Exchange> {
+        let mut a = Exchange::new(
+            SdkType::RustAxum,
+            Method::POST,
+            Uri::from_static("/users/42?token=s3cret&q=a%20b&q=%22c%22&flag"),
+            Version::HTTP_11,
+        );
+        a.started_at = UNIX_EPOCH + Duration::new(1_781_864_130, 123_456_789);
+        a.duration = Duration::from_micros(1530);
+        a.route = Some("/users/{id}".into());
+        a.status = 201;
+        for (n, v) in [
+            ("host", &b"api.example.com"[..]),
+            ("x-multi", b"one"),
+            ("authorization", b"Bearer s3cret"),
+            ("content-type", b"application/json"),
+            ("x-multi", b"two \"quoted\"\n"),
+            ("x-odd", b"caf\xe9"),
+            ("referer", b"https://example.com/"),
+            ("cookie", b"a=1"),
+            ("cookie", b"b=2"),
+        ] {
+            a.request_headers.append(n, v);
+        }
+        a.response_headers
+            .append("content-type", b"application/json");
+        a.response_headers.append("set-cookie", b"sid=1");
+        a.request_body = json(r#"{"name":"Ann","password":"hunter2","card":{"number":"4242"}}"#);
+        a.response_body = json(r#"{"id":42,"note":"\u00e9 \n"}"#);
+        a.errors = vec![ErrorEntry::from_message("E", "bad \"thing\"\u{1}")];
+
+        let mut b = Exchange::new(
+            SdkType::RustOutgoing,
+            Method::from_bytes(b"patch").unwrap(),
+            Uri::from_static("https://upstream.example:8443/v1/items"),
+            Version::HTTP_2,
+        );
+        b.parent_id = Some(a.msg_id);
+        b.path_params = vec![("z".into(), "1".into()), ("a".into(), "2".into())];
+        b.request_body = CapturedBody::TooLarge { cap: 10 };
+        b.response_body = CapturedBody::NotCaptured;
+        b.redaction = Some(Arc::new(
+            RedactionRules::builder()
+                .headers(["x-api"])
+                .build()
+                .unwrap(),
+        ));
+        b.request_headers.append("X-Api", b"k");
+
+        let mut c = Exchange::new(
+            SdkType::RustActix,
+            Method::GET,
+            Uri::from_static("/"),
+            Version::HTTP_10,
+        );
+        c.response_headers
+            .append("content-type", b"application/octet-stream");
+        c.response_body = CapturedBody::Complete(Bytes::from_static(b"\x00\xff\xfe binary"));
+        vec![a, b, c]
+    }
+
+    #[test]
+    fn write_json_is_serde_json_of_build_message() {
+        let config = config();
+        for ex in exchanges() {
+            let mut out = b"prefix".to_vec();
+            write_json(&ex, &config, &mut out).unwrap();
+            let expected = serde_json::to_string(&build_message(&ex, &config)).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), format!("prefix{expected}"));
+        }
+    }
+
+    #[test]
+    fn derived_fields() {
+        let config = config();
+        let [a, b, _] = <[Exchange; 3]>::try_from(exchanges()).unwrap();
+        let m = build_message(&a, &config);
+        assert_eq!(m.timestamp, "2026-06-19T10:15:30.123456789Z");
+        assert_eq!(m.host, "api.example.com");
+        assert_eq!(
+            m.raw_url,
+            "/users/42?token=[CLIENT_REDACTED]&q=a%20b&q=%22c%22&flag"
+        );
+        assert_eq!(m.query_params["q"], ["a b", "\"c\""]);
+        assert_eq!(m.path_params["id"], "42");
+        assert_eq!(m.request_headers["x-multi"], ["one", "two \"quoted\"\n"]);
+        assert_eq!(m.request_headers["cookie"], [crate::REDACTED]);
+        assert_eq!(m.referer, "https://example.com/");
+        let m = build_message(&b, &config);
+        assert_eq!(
+            (m.host.as_str(), m.method.as_str()),
+            ("upstream.example:8443", "PATCH")
+        );
+        assert_eq!((m.proto_major, m.proto_minor), (2, 0));
+        assert_eq!(m.request_headers["x-api"], [crate::REDACTED]);
+        assert_eq!(m.parent_id, Some(uuid_text(a.msg_id)));
+    }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use apitoolkit_core::__private::{otlp_resource, record_to_span};
 use apitoolkit_core::exchange::{CapturedBody, Exchange};
 use apitoolkit_core::payload::SdkType;
-use apitoolkit_core::record::build_message;
+use apitoolkit_core::record::{build_message, write_json};
 use apitoolkit_core::{Config, Export, OtlpProtocol, OtlpSettings, Shipper, ShipperSettings};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -420,7 +420,8 @@ fn api_key() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// The record (JSON, bodies decoded), its `Debug`, and its OTLP span (prost bytes and
+    /// The record (JSON, bodies decoded), its `Debug`, its JSON Lines form (which must be
+    /// the same bytes as its JSON), and its OTLP span (prost bytes and
     /// decoded base64 attributes) hold no secret; the canary shows the bodies were searched.
     #[test]
     fn record_and_span_never_hold_a_secret(r in raw(), key in api_key()) {
@@ -428,6 +429,10 @@ proptest! {
         let ex = &case.exchange;
         let msg = build_message(ex, &case.config);
         let json = serde_json::to_vec(&msg).unwrap();
+        // The JSON Lines exporter writes the record without building it: same bytes.
+        let mut line = Vec::new();
+        write_json(ex, &case.config, &mut line).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&line), String::from_utf8_lossy(&json));
         let mut secrets = case.secrets.clone();
         secrets.push(key.clone());
         assert_clean("record JSON", &json, &secrets);

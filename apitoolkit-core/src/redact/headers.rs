@@ -4,6 +4,7 @@ use std::collections::btree_map::Entry;
 
 use super::{RedactionRules, REDACTED};
 use crate::headers::CapturedHeaders;
+use crate::json::write_str;
 use crate::payload::MultiMap;
 
 /// Lower-case name → values in order; a redacted header keeps its name and gets the
@@ -34,6 +35,42 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
         add_run(&mut out, done);
     }
     out
+}
+
+/// Appends [`redact_headers`]'s map as JSON, exactly as `serde_json` writes it, without
+/// building the map: the fields are sorted by name (stably, so each name's values keep
+/// their order) and each name is checked once.
+pub(crate) fn write_redacted_headers(
+    out: &mut Vec<u8>,
+    headers: &CapturedHeaders,
+    rules: &RedactionRules,
+) -> serde_json::Result<()> {
+    let mut fields: Vec<(&str, &[u8])> = headers.iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    out.push(b'{');
+    let mut rest = &fields[..];
+    while let Some(&(name, _)) = rest.first() {
+        let run = rest.iter().take_while(|(n, _)| *n == name).count();
+        if rest.len() != fields.len() {
+            out.push(b',');
+        }
+        write_str(out, name)?;
+        out.extend_from_slice(b":[");
+        if rules.is_header_redacted(name) {
+            write_str(out, REDACTED)?;
+        } else {
+            for (i, (_, value)) in rest[..run].iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, &String::from_utf8_lossy(value))?;
+            }
+        }
+        out.push(b']');
+        rest = &rest[run..];
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 fn add_run(out: &mut MultiMap, (name, redacted, values): (&str, bool, Vec<String>)) {
@@ -68,5 +105,8 @@ mod tests {
         assert_eq!(out["cookie"], [REDACTED]);
         assert_eq!(out["x-odd"], ["caf\u{FFFD}"]);
         assert_eq!(out.len(), 3);
+        let mut json = Vec::new();
+        write_redacted_headers(&mut json, &h, &RedactionRules::default()).unwrap();
+        assert_eq!(json, serde_json::to_vec(&out).unwrap());
     }
 }
