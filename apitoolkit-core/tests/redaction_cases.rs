@@ -119,6 +119,11 @@ fn invalid_json_with_paths_becomes_placeholder_never_raw_bytes() {
         b"{\"password\": \"hunter2\"} trailing",
         b"password=hunter2",
         b"{\"password\": \"hunt\xffer2\"}",
+        // Invalid UTF-8 where the scanner does not look for matches (a skipped member,
+        // a key, an overlong form, a surrogate) still fails the whole body.
+        b"{\"other\": {\"deep\": [\"caf\xc3\"]}, \"password\": \"hunter2\"}",
+        b"{\"k\xed\xa0\x80\": 1, \"password\": \"hunter2\"}",
+        b"{\"note\": \"\xc0\xaf\", \"password\": \"hunter2\"}",
         b"{\"password\": \"\\ud800\"}",
         b"   ",
     ] {

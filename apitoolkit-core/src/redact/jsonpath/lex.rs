@@ -1,8 +1,12 @@
 //! The JSON lexer used by the scanner: whitespace, strings (validated, skipped eight
 //! bytes at a time), numbers, literals, and [`skip_value`], an iterative validating
 //! skipper that keeps one bool per open container. It accepts exactly the grammar
-//! serde_json accepts (RFC 8259, paired surrogate escapes), except that number
-//! magnitudes are not range-checked.
+//! serde_json accepts (RFC 8259, paired surrogate escapes, UTF-8 text), except that
+//! number magnitudes are not range-checked.
+//!
+//! UTF-8 is checked inside strings, where a non-ASCII byte stops the eight-byte skip and
+//! its sequence is validated; outside strings the grammar only admits ASCII. So a text
+//! the lexer accepts is valid UTF-8 without a separate pass over it.
 
 /// The input is not JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,13 +144,29 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// A mask whose lowest set bit is in the first byte of the (little-endian) word that
-/// is `"`, `\` or a control character; zero when there is none. (Borrows only
-/// propagate upwards, so the lowest flagged byte is always a true hit.)
+/// is `"`, `\`, a control character or not ASCII; zero when there is none. (Borrows
+/// only propagate upwards, so the lowest flagged byte is always a true hit.)
 #[inline]
 fn special_mask(w: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let ctrl = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | ctrl
+    zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | ctrl | (w & HIGHS)
+}
+
+/// Validates the UTF-8 sequence whose lead byte (not ASCII) is at `j`; returns its end.
+#[inline(never)]
+fn skip_utf8(b: &[u8], j: usize) -> Res<usize> {
+    let width = match b[j] {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return Err(Invalid),
+    };
+    // `from_utf8` rejects bad continuation bytes, overlong forms, surrogates and code
+    // points past U+10FFFF.
+    let seq = b.get(j..j + width).ok_or(Invalid)?;
+    std::str::from_utf8(seq).map_err(|_| Invalid)?;
+    Ok(j + width)
 }
 
 fn hex4(b: &[u8], i: usize) -> Res<u32> {
@@ -201,6 +221,7 @@ pub(crate) fn skip_string(b: &[u8], i: usize) -> Res<(usize, bool)> {
                 }
             }
             c if c < 0x20 => return Err(Invalid),
+            c if c >= 0x80 => j = skip_utf8(b, j)?,
             _ => j += 1,
         }
     }
@@ -211,7 +232,10 @@ mod tests {
     use super::*;
 
     fn valid(s: &str) -> bool {
-        let b = s.as_bytes();
+        valid_bytes(s.as_bytes())
+    }
+
+    fn valid_bytes(b: &[u8]) -> bool {
         let i = skip_ws(b, 0);
         skip_value(b, i, &mut Vec::new()).is_ok_and(|e| skip_ws(b, e) == b.len())
     }
@@ -252,6 +276,38 @@ mod tests {
         ] {
             let expect = serde_json::from_str::<serde_json::Value>(s).is_ok();
             assert_eq!(valid(s), expect, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn strings_must_be_utf8_like_serde_json_requires() {
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for text in [
+            &b"caf\xc3\xa9"[..],
+            b"\xe2\x82\xac euro, \xf0\x9f\x98\x80 emoji",
+            b"0123456789abcdef\xc3\xa9 after eight bytes",
+            b"\xc3",
+            b"\xc3(",
+            b"\xc0\xaf overlong",
+            b"\xe0\x80\xaf overlong",
+            b"\xed\xa0\x80 surrogate",
+            b"\xf4\x90\x80\x80 past U+10FFFF",
+            b"\xff",
+            b"\x80 lone continuation",
+            b"0123456789abcde\xe2\x82",
+        ] {
+            let mut v = b"{\"k\":[\"".to_vec();
+            v.extend_from_slice(text);
+            v.extend_from_slice(b"\"]}");
+            cases.push(v);
+            let mut key = b"{\"".to_vec();
+            key.extend_from_slice(text);
+            key.extend_from_slice(b"\":1}");
+            cases.push(key);
+        }
+        for b in cases {
+            let expect = serde_json::from_slice::<serde_json::Value>(&b).is_ok();
+            assert_eq!(valid_bytes(&b), expect, "{:?}", String::from_utf8_lossy(&b));
         }
     }
 }

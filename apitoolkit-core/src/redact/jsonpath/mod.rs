@@ -107,9 +107,8 @@ impl Redactor {
             return Cow::Borrowed(body);
         }
         let program = &self.inner.program;
-        let spans = if std::str::from_utf8(body).is_err() {
-            Err(lex::Invalid)
-        } else if program.streamable() {
+        // The scanner validates UTF-8 as it goes (see `lex`); no separate pass.
+        let spans = if program.streamable() {
             splice::scan(body, &mut splice::NfaCursor::new(program))
         } else {
             match serde_json::from_slice::<serde_json::Value>(body) {

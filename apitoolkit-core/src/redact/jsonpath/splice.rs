@@ -8,8 +8,8 @@
 //! that only keeps one bit per open container; strings are skipped eight bytes at a
 //! time. No recursion anywhere: nesting depth costs heap, never stack.
 //!
-//! UTF-8 validity is checked once up front by the caller (`std::str::from_utf8`), so
-//! the scanner works on bytes.
+//! UTF-8 validity is checked by the lexer inside strings (the only place the grammar
+//! admits non-ASCII bytes), so the scanner works on bytes and needs no separate pass.
 
 use std::ops::Range;
 
