@@ -82,6 +82,12 @@ pub mod __private {
         crate::export::otlp::span::span(ex, msg)
     }
 
+    /// The protobuf bytes of that span as the exporter writes them, straight from the
+    /// exchange (`export::otlp::wire`).
+    pub fn record_span_bytes(ex: &crate::Exchange, config: &crate::Config) -> Vec<u8> {
+        crate::export::otlp::span_bytes(ex, config)
+    }
+
     /// The OTLP resource of every export of `config` (carries the API key).
     pub fn otlp_resource(config: &crate::Config) -> Resource {
         crate::export::otlp::span::resource(config)

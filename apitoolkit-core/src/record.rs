@@ -121,24 +121,26 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     Ok(())
 }
 
-/// What both forms of the record derive from the exchange, borrowed where possible.
-struct Parts<'a> {
-    rules: &'a RedactionRules,
-    duration: u64,
-    host: Cow<'a, str>,
-    method: Cow<'a, str>,
-    url_path: &'a str,
-    raw_url: Cow<'a, str>,
-    path_params: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
-    query_params: MultiMap,
-    proto: (u8, u8),
-    referer: Cow<'a, str>,
-    request_body: Cow<'a, [u8]>,
-    response_body: Cow<'a, [u8]>,
+/// What every form of the record (the message, its JSON, its OTLP span) derives from
+/// the exchange, borrowed where possible. Fields are those of [`RequestMessage`], before
+/// base64 for the bodies.
+pub(crate) struct Parts<'a> {
+    pub(crate) rules: &'a RedactionRules,
+    pub(crate) duration: u64,
+    pub(crate) host: Cow<'a, str>,
+    pub(crate) method: Cow<'a, str>,
+    pub(crate) url_path: &'a str,
+    pub(crate) raw_url: Cow<'a, str>,
+    pub(crate) path_params: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    pub(crate) query_params: MultiMap,
+    pub(crate) proto: (u8, u8),
+    pub(crate) referer: Cow<'a, str>,
+    pub(crate) request_body: Cow<'a, [u8]>,
+    pub(crate) response_body: Cow<'a, [u8]>,
 }
 
 impl<'a> Parts<'a> {
-    fn new(ex: &'a Exchange, config: &'a Config) -> Parts<'a> {
+    pub(crate) fn new(ex: &'a Exchange, config: &'a Config) -> Parts<'a> {
         let rules = ex.redaction.as_deref().unwrap_or(config.redaction());
         let host = match ex.uri.authority() {
             Some(a) => Cow::Borrowed(a.as_str()),
@@ -225,27 +227,37 @@ impl Writer<'_> {
 
 /// A JSON string of the standard base64 of `bytes` (never anything to escape).
 fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) -> serde_json::Result<()> {
-    let len = base64::encoded_len(bytes.len(), true)
-        .ok_or_else(|| serde::ser::Error::custom("body too large to encode"))?;
     out.push(b'"');
-    let start = out.len();
-    out.resize(start + len, 0);
-    let written = B64
-        .encode_slice(bytes, &mut out[start..])
-        .map_err(serde::ser::Error::custom)?;
-    out.truncate(start + written);
+    base64_into(out, bytes).ok_or_else(|| serde::ser::Error::custom("body too large to encode"))?;
     out.push(b'"');
     Ok(())
 }
 
+/// The length of the standard base64 of `len` bytes (`None` past `usize`).
+pub(crate) fn base64_len(len: usize) -> Option<usize> {
+    base64::encoded_len(len, true)
+}
+
+/// Appends the standard base64 of `bytes`; `None` (nothing appended) only when its
+/// length would overflow `usize`.
+pub(crate) fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) -> Option<()> {
+    let len = base64_len(bytes.len())?;
+    let start = out.len();
+    out.resize(start + len, 0);
+    let written = B64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
+    Some(())
+}
+
 fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
     out.push(b'"');
-    out.extend_from_slice(
-        id.hyphenated()
-            .encode_lower(&mut Uuid::encode_buffer())
-            .as_bytes(),
-    );
+    out.extend_from_slice(uuid_str(&id, &mut Uuid::encode_buffer()).as_bytes());
     out.push(b'"');
+}
+
+/// The hyphenated lower-case form in `buf`, without going through `fmt`.
+pub(crate) fn uuid_str<'b>(id: &Uuid, buf: &'b mut [u8; 45]) -> &'b str {
+    id.hyphenated().encode_lower(buf)
 }
 
 /// The hyphenated lower-case form, without going through `fmt`.

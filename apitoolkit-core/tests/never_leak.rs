@@ -9,7 +9,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use apitoolkit_core::__private::{otlp_resource, record_to_span};
+use apitoolkit_core::__private::{otlp_resource, record_span_bytes, record_to_span};
 use apitoolkit_core::exchange::{CapturedBody, Exchange};
 use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::record::{build_message, write_json};
@@ -420,9 +420,10 @@ fn api_key() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-    /// The record (JSON, bodies decoded), its `Debug`, its JSON Lines form (which must be
-    /// the same bytes as its JSON), and its OTLP span (prost bytes and
-    /// decoded base64 attributes) hold no secret; the canary shows the bodies were searched.
+    /// The record (JSON, bodies decoded), its `Debug`, its JSON Lines form, and its OTLP
+    /// span (prost bytes and decoded base64 attributes) hold no secret; the canary shows
+    /// the bodies were searched. The exporters' direct writers give exactly the JSON and
+    /// the span bytes checked here.
     #[test]
     fn record_and_span_never_hold_a_secret(r in raw(), key in api_key()) {
         let case = build_case(r, false, Some(&key));
@@ -447,6 +448,8 @@ proptest! {
 
         let span = record_to_span(ex, &msg);
         let bytes = span.encode_to_vec();
+        // The exporter writes those bytes without building the span.
+        prop_assert!(record_span_bytes(ex, &case.config) == bytes, "exporter's span bytes differ");
         assert_clean("span bytes", &bytes, &secrets);
         let mut bodies = 0;
         for kv in &span.attributes {

@@ -37,21 +37,46 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
     out
 }
 
+/// The fields of `headers` grouped by name, in name order (the order of the record's
+/// map), each name's values in their original order: what [`redact_headers`] builds,
+/// without building it. The caller checks each name's redaction once.
+pub(crate) struct Groups<'h> {
+    fields: Vec<(&'h str, &'h [u8])>,
+}
+
+/// One header name and its fields (name, value) in order.
+pub(crate) type Group<'g, 'h> = (&'h str, &'g [(&'h str, &'h [u8])]);
+
+impl<'h> Groups<'h> {
+    pub(crate) fn new(headers: &'h CapturedHeaders) -> Groups<'h> {
+        let mut fields: Vec<(&str, &[u8])> = headers.iter().collect();
+        // Stable: values of one name keep their order.
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        Groups { fields }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'_, 'h>> {
+        let mut rest = &self.fields[..];
+        std::iter::from_fn(move || {
+            let &(name, _) = rest.first()?;
+            let run = rest.iter().take_while(|(n, _)| *n == name).count();
+            let (group, tail) = rest.split_at(run);
+            rest = tail;
+            Some((name, group))
+        })
+    }
+}
+
 /// Appends [`redact_headers`]'s map as JSON, exactly as `serde_json` writes it, without
-/// building the map: the fields are sorted by name (stably, so each name's values keep
-/// their order) and each name is checked once.
+/// building the map.
 pub(crate) fn write_redacted_headers(
     out: &mut Vec<u8>,
     headers: &CapturedHeaders,
     rules: &RedactionRules,
 ) -> serde_json::Result<()> {
-    let mut fields: Vec<(&str, &[u8])> = headers.iter().collect();
-    fields.sort_by(|a, b| a.0.cmp(b.0));
     out.push(b'{');
-    let mut rest = &fields[..];
-    while let Some(&(name, _)) = rest.first() {
-        let run = rest.iter().take_while(|(n, _)| *n == name).count();
-        if rest.len() != fields.len() {
+    for (i, (name, fields)) in Groups::new(headers).iter().enumerate() {
+        if i > 0 {
             out.push(b',');
         }
         write_str(out, name)?;
@@ -59,7 +84,7 @@ pub(crate) fn write_redacted_headers(
         if rules.is_header_redacted(name) {
             write_str(out, REDACTED)?;
         } else {
-            for (i, (_, value)) in rest[..run].iter().enumerate() {
+            for (i, (_, value)) in fields.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -67,7 +92,6 @@ pub(crate) fn write_redacted_headers(
             }
         }
         out.push(b']');
-        rest = &rest[run..];
     }
     out.push(b'}');
     Ok(())

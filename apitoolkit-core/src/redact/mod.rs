@@ -19,7 +19,7 @@ mod rules;
 
 pub use body::{redact_body, BodyKind};
 pub use headers::redact_headers;
-pub(crate) use headers::write_redacted_headers;
+pub(crate) use headers::{write_redacted_headers, Groups};
 pub use jsonpath::{unparseable_placeholder, Redactor};
 pub use query::redact_query;
 pub use rules::{

@@ -9,7 +9,6 @@
 
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
 use super::span::SDK_NAME;
@@ -20,7 +19,7 @@ const RESOURCE_SPANS: u32 = 1;
 const RESOURCE: u32 = 1;
 const SCOPE_SPANS: u32 = 2;
 const SCOPE: u32 = 1;
-const SPANS: u32 = 2;
+pub(super) const SPANS: u32 = 2;
 
 /// The parts of a request that are the same for every batch, encoded once.
 #[derive(Debug)]
@@ -47,11 +46,6 @@ impl Frame {
         frame
     }
 
-    /// Appends one span (as a `ScopeSpans.spans` field) to `spans`.
-    pub(super) fn push_span(spans: &mut Vec<u8>, span: &Span) {
-        message::encode(SPANS, span, spans);
-    }
-
     /// The bytes that go before `spans_len` bytes of spans to make the whole request.
     pub(super) fn head(&self, spans_len: usize) -> Vec<u8> {
         let scope_spans = self.scope.len() + spans_len;
@@ -72,7 +66,7 @@ impl Frame {
 mod tests {
     use super::*;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans};
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
     use prost::Message as _;
 
     fn span(i: u8, attrs: usize) -> Span {
@@ -104,7 +98,9 @@ mod tests {
         for n in [0usize, 1, 3, 200] {
             let spans: Vec<Span> = (0..n).map(|i| span(i as u8, i % 40)).collect();
             let mut bytes = Vec::new();
-            spans.iter().for_each(|s| Frame::push_span(&mut bytes, s));
+            spans
+                .iter()
+                .for_each(|s| message::encode(SPANS, s, &mut bytes));
             let mut ours = frame.head(bytes.len());
             ours.extend_from_slice(&bytes);
             let request = ExportTraceServiceRequest {

@@ -6,6 +6,7 @@ mod grpc;
 mod http;
 pub(crate) mod span;
 pub(crate) mod tls;
+mod wire;
 
 use std::fmt;
 use std::io::Write;
@@ -21,6 +22,11 @@ use crate::config::{OtlpProtocol, OtlpSettings};
 use crate::exchange::Exchange;
 use crate::record::build_message;
 use crate::{Config, ConfigError};
+
+/// The bytes of one record's span (a bare `Span` message), as the exporter writes them.
+pub(crate) fn span_bytes(ex: &Exchange, config: &Config) -> Vec<u8> {
+    wire::span_message(ex, config)
+}
 
 /// Name of the header/metadata carrying the API key.
 const API_KEY_HEADER: &str = "x-api-key";
@@ -88,16 +94,15 @@ impl OtlpExporter {
     }
 
     /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body):
-    /// each record is built, turned into its span, encoded and dropped in turn.
+    /// each record's span is written straight from its exchange (see `wire.rs`).
     pub(crate) fn encode(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Encoded {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         for ex in exchanges {
-            let msg = build_message(ex, config);
             if config.debug() {
-                log_record(&msg);
+                log_record(&build_message(ex, config));
             }
-            Frame::push_span(&mut spans, &span::span(ex, &msg));
+            wire::push_span(&mut spans, frame::SPANS, ex, config);
         }
         let head = self.frame.head(spans.len());
         let encoded = match self.transport {

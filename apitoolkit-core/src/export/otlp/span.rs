@@ -28,7 +28,7 @@ fn kv(key: impl Into<String>, v: any_value::Value) -> KeyValue {
     }
 }
 
-fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
+pub(super) fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
     kv(key, any_value::Value::StringValue(v.into()))
 }
 
@@ -60,7 +60,7 @@ pub(crate) fn resource(config: &Config) -> Resource {
     }
 }
 
-fn unix_nanos(t: SystemTime) -> u64 {
+pub(super) fn unix_nanos(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
@@ -81,7 +81,8 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 /// One span for one record. Times come from the exchange (exact), everything else from
-/// the redacted message.
+/// the redacted message. The exporter writes the same bytes without building it
+/// (`wire.rs`); this is the readable reference the tests hold it to.
 pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX));
@@ -181,7 +182,7 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     }
 }
 
-fn parse_time(s: &str) -> Option<u64> {
+pub(super) fn parse_time(s: &str) -> Option<u64> {
     let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
     let nanos = t.unix_timestamp_nanos();
     u64::try_from(nanos).ok()

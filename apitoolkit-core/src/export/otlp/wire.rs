@@ -1,0 +1,365 @@
+//! A record's span written as protobuf straight from the exchange: the exporter's hot
+//! path. Byte for byte `prost`'s encoding of [`span::span`] of [`build_message`] (tested
+//! below and over random exchanges in `tests/never_leak.rs`), without building either:
+//! no `RequestMessage`, no `Span` with its hundred owned strings, no second pass to
+//! encode them. Fields are written in tag order, as `prost` does.
+//!
+//! [`build_message`]: crate::record::build_message
+
+use opentelemetry_proto::tonic::trace::v1::span::{Event, SpanKind};
+use opentelemetry_proto::tonic::trace::v1::{status, Status};
+use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
+
+use super::span::{self, unix_nanos, SPAN_NAME};
+use crate::exchange::{Exchange, Uuid};
+use crate::record::{base64_into, base64_len, uuid_str, Parts};
+use crate::redact::{Groups, RedactionRules, REDACTED};
+use crate::Config;
+
+// Span fields.
+const TRACE_ID: u32 = 1;
+const SPAN_ID: u32 = 2;
+const PARENT_SPAN_ID: u32 = 4;
+const NAME: u32 = 5;
+const KIND: u32 = 6;
+const START: u32 = 7;
+const END: u32 = 8;
+const ATTRIBUTES: u32 = 9;
+const EVENTS: u32 = 11;
+const STATUS: u32 = 15;
+// KeyValue, AnyValue and ArrayValue fields.
+const KEY: u32 = 1;
+const VALUE: u32 = 2;
+const STRING_VALUE: u32 = 1;
+const INT_VALUE: u32 = 3;
+const ARRAY_VALUE: u32 = 5;
+const ARRAY_VALUES: u32 = 1;
+
+/// Appends the span of `ex` as field `field` (a length-delimited message) of `out`.
+pub(super) fn push_span(out: &mut Vec<u8>, field: u32, ex: &Exchange, config: &Config) {
+    let p = Parts::new(ex, config);
+    nested(out, field, |out| write_span(out, ex, config, &p));
+}
+
+/// The span of `ex` as a bare `Span` message.
+pub(super) fn span_message(ex: &Exchange, config: &Config) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_span(&mut out, ex, config, &Parts::new(ex, config));
+    out
+}
+
+fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) {
+    let start = unix_nanos(ex.started_at);
+    let end = start.saturating_add(p.duration);
+    bytes_field(out, TRACE_ID, ex.parent_id.unwrap_or(ex.msg_id).as_bytes());
+    bytes_field(out, SPAN_ID, &ex.msg_id.as_bytes()[8..16]);
+    if let Some(parent) = ex.parent_id {
+        bytes_field(out, PARENT_SPAN_ID, &parent.as_bytes()[8..16]);
+    }
+    bytes_field(out, NAME, SPAN_NAME.as_bytes());
+    let kind = if ex.sdk_type.is_outgoing() {
+        SpanKind::Client
+    } else {
+        SpanKind::Server
+    };
+    encode_key(KIND, WireType::Varint, out);
+    encode_varint(kind as u64, out);
+    fixed64_field(out, START, start);
+    fixed64_field(out, END, end);
+
+    str_attr(out, "net.host.name", &p.host);
+    str_attr(out, "http.route", p.url_path);
+    str_attr(out, "http.target", &p.raw_url);
+    str_attr(out, "http.request.method", &p.method);
+    nested(out, ATTRIBUTES, |out| {
+        bytes_field(out, KEY, b"http.response.status_code");
+        nested(out, VALUE, |out| {
+            encode_key(INT_VALUE, WireType::Varint, out);
+            encode_varint(u64::from(ex.status), out);
+        });
+    });
+    json_attr(out, "http.request.query_params", &p.query_params);
+    json_attr(out, "http.request.path_params", &p.path_params);
+    body_attr(out, "http.request.body", &p.request_body);
+    body_attr(out, "http.response.body", &p.response_body);
+    header_attrs(
+        out,
+        "http.request.header.",
+        &Groups::new(&ex.request_headers),
+        p.rules,
+    );
+    header_attrs(
+        out,
+        "http.response.header.",
+        &Groups::new(&ex.response_headers),
+        p.rules,
+    );
+    let mut buf = Uuid::encode_buffer();
+    str_attr(out, "apitoolkit.msg_id", uuid_str(&ex.msg_id, &mut buf));
+    match ex.parent_id {
+        Some(id) => str_attr(out, "apitoolkit.parent_id", uuid_str(&id, &mut buf)),
+        None => str_attr(out, "apitoolkit.parent_id", ""),
+    }
+    str_attr(out, "apitoolkit.sdk_type", ex.sdk_type.as_str());
+    str_attr(
+        out,
+        "apitoolkit.service_version",
+        config.service_version().unwrap_or_default(),
+    );
+    array_attr(
+        out,
+        "apitoolkit.tags",
+        config.tags().iter().map(String::as_bytes),
+    );
+    json_attr(out, "apitoolkit.errors", &ex.errors);
+    if !config.project_id().is_empty() {
+        str_attr(out, "apitoolkit.project_id", config.project_id());
+    }
+
+    // Errors are rare: their events and the status go through prost.
+    for e in &ex.errors {
+        let event = Event {
+            time_unix_nano: span::parse_time(&e.when).unwrap_or(end),
+            name: "exception".into(),
+            attributes: vec![
+                span::str_kv("exception.type", e.error_type.as_str()),
+                span::str_kv("exception.message", e.message.as_str()),
+                span::str_kv("exception.stacktrace", e.stack_trace.as_str()),
+            ],
+            ..Default::default()
+        };
+        message::encode(EVENTS, &event, out);
+    }
+    let status = if ex.status >= 500 || !ex.errors.is_empty() {
+        Status {
+            code: status::StatusCode::Error as i32,
+            message: match ex.errors.first() {
+                Some(e) => e.message.clone(),
+                None => format!("HTTP {}", ex.status),
+            },
+        }
+    } else {
+        Status::default()
+    };
+    message::encode(STATUS, &status, out);
+}
+
+/// Writes a length-delimited field whose content `body` appends; the length is patched
+/// in afterwards (one byte reserved, the content moved only when it needs more).
+fn nested(out: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
+    encode_key(field, WireType::LengthDelimited, out);
+    let at = out.len();
+    out.push(0);
+    body(out);
+    let len = out.len() - at - 1;
+    if len < 0x80 {
+        out[at] = len as u8;
+    } else {
+        let mut varint = Vec::with_capacity(10);
+        encode_varint(len as u64, &mut varint);
+        out.splice(at..=at, varint);
+    }
+}
+
+fn bytes_field(out: &mut Vec<u8>, field: u32, bytes: &[u8]) {
+    encode_key(field, WireType::LengthDelimited, out);
+    encode_varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
+}
+
+fn fixed64_field(out: &mut Vec<u8>, field: u32, v: u64) {
+    if v != 0 {
+        encode_key(field, WireType::SixtyFourBit, out);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// An attribute with a string value (`AnyValue.string_value` is a oneof member: written
+/// even when empty).
+fn str_attr(out: &mut Vec<u8>, key: &str, value: &str) {
+    nested(out, ATTRIBUTES, |out| {
+        bytes_field(out, KEY, key.as_bytes());
+        nested(out, VALUE, |out| {
+            bytes_field(out, STRING_VALUE, value.as_bytes())
+        });
+    });
+}
+
+/// An attribute whose value is the compact JSON of `v`.
+fn json_attr<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, key: &str, v: &T) {
+    nested(out, ATTRIBUTES, |out| {
+        bytes_field(out, KEY, key.as_bytes());
+        nested(out, VALUE, |out| {
+            nested(out, STRING_VALUE, |out| {
+                // As `serde_json::to_string(v).unwrap_or_default()`: nothing on failure
+                // (which the record's types never cause).
+                let start = out.len();
+                if serde_json::to_writer(&mut *out, v).is_err() {
+                    out.truncate(start);
+                }
+            });
+        });
+    });
+}
+
+/// An attribute whose value is the base64 of a body; lengths are known up front, so the
+/// body is encoded in place and never moved.
+fn body_attr(out: &mut Vec<u8>, key: &str, body: &[u8]) {
+    let Some(b64) = base64_len(body.len()) else {
+        return str_attr(out, key, "");
+    };
+    let any = field_len(b64);
+    let kv = field_len(key.len()) + field_len(any);
+    encode_key(ATTRIBUTES, WireType::LengthDelimited, out);
+    encode_varint(kv as u64, out);
+    bytes_field(out, KEY, key.as_bytes());
+    encode_key(VALUE, WireType::LengthDelimited, out);
+    encode_varint(any as u64, out);
+    encode_key(STRING_VALUE, WireType::LengthDelimited, out);
+    encode_varint(b64 as u64, out);
+    base64_into(out, body);
+}
+
+/// Bytes of a length-delimited field (one-byte key) with `len` bytes of content.
+fn field_len(len: usize) -> usize {
+    1 + encoded_len_varint(len as u64) + len
+}
+
+/// An attribute whose value is an array of strings.
+fn array_attr<'v>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = &'v [u8]>) {
+    nested(out, ATTRIBUTES, |out| {
+        bytes_field(out, KEY, key.as_bytes());
+        nested(out, VALUE, |out| {
+            nested(out, ARRAY_VALUE, |out| {
+                for v in values {
+                    nested(out, ARRAY_VALUES, |out| bytes_field(out, STRING_VALUE, v));
+                }
+            });
+        });
+    });
+}
+
+/// One array attribute per header name (`prefix` + name), values as the record's map
+/// holds them: lossy UTF-8, or the single placeholder for a redacted name.
+fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &RedactionRules) {
+    let mut key = String::with_capacity(prefix.len() + 32);
+    for (name, fields) in groups.iter() {
+        key.clear();
+        key.push_str(prefix);
+        key.push_str(name);
+        if rules.is_header_redacted(name) {
+            array_attr(out, &key, std::iter::once(REDACTED.as_bytes()));
+        } else {
+            let values: Vec<_> = fields
+                .iter()
+                .map(|(_, v)| String::from_utf8_lossy(v))
+                .collect();
+            array_attr(out, &key, values.iter().map(|v| v.as_bytes()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use bytes::Bytes;
+    use http::{Method, Uri, Version};
+    use prost::Message as _;
+
+    use super::*;
+    use crate::exchange::CapturedBody;
+    use crate::payload::{ErrorEntry, SdkType};
+    use crate::record::build_message;
+
+    /// Exchanges covering every branch: errors (events, status), outgoing with parent,
+    /// redaction, repeated and non-UTF-8 headers, bodies long enough for multi-byte
+    /// lengths, empty values.
+    fn exchanges() -> Vec<Exchange> {
+        let mut a = Exchange::new(
+            SdkType::RustAxum,
+            Method::POST,
+            Uri::from_static("/users/42?token=s3cret&q=a%20b"),
+            Version::HTTP_11,
+        );
+        a.started_at = UNIX_EPOCH + Duration::new(1_781_864_130, 123_456_789);
+        a.duration = Duration::from_micros(1530);
+        a.route = Some("/users/{id}".into());
+        a.status = 201;
+        for (n, v) in [
+            ("host", &b"api.example.com"[..]),
+            ("x-multi", b"one"),
+            ("authorization", b"Bearer s3cret"),
+            ("content-type", b"application/json"),
+            ("x-multi", b"two"),
+            ("x-odd", b"caf\xe9"),
+        ] {
+            a.request_headers.append(n, v);
+        }
+        a.response_headers
+            .append("content-type", b"application/json");
+        let long = format!(r#"{{"password":"hunter2","pad":"{}"}}"#, "x".repeat(300));
+        a.request_body = CapturedBody::Complete(Bytes::from(long));
+        a.response_body = CapturedBody::Complete(Bytes::from_static(b"{\"id\":42}"));
+        a.errors = vec![
+            ErrorEntry::from_message("E", "bad"),
+            ErrorEntry {
+                when: "not a time".into(),
+                ..ErrorEntry::from_message("F", "worse")
+            },
+        ];
+
+        let mut b = Exchange::new(
+            SdkType::RustOutgoing,
+            Method::GET,
+            Uri::from_static("https://upstream.example/v1"),
+            Version::HTTP_2,
+        );
+        b.parent_id = Some(a.msg_id);
+        b.status = 503;
+        b.redaction = Some(Arc::new(
+            RedactionRules::builder()
+                .headers(["x-api"])
+                .build()
+                .unwrap(),
+        ));
+        b.request_headers.append("x-api", b"k");
+        b.request_headers
+            .append("x-long", "v".repeat(200).as_bytes());
+
+        let c = Exchange::new(
+            SdkType::RustActix,
+            Method::GET,
+            Uri::from_static("/"),
+            Version::HTTP_11,
+        );
+        vec![a, b, c]
+    }
+
+    #[test]
+    fn bytes_are_prosts_encoding_of_the_span_of_the_message() {
+        let configs = [
+            Config::builder()
+                .disabled(true)
+                .project_id("p1")
+                .service_version("v2")
+                .tags(["env:prod", ""])
+                .redact_request_body(["$.password"])
+                .build()
+                .unwrap(),
+            Config::builder().disabled(true).build().unwrap(),
+        ];
+        for config in &configs {
+            for ex in exchanges() {
+                let mut ours = vec![0xAA];
+                push_span(&mut ours, 2, &ex, config);
+                let span = span::span(&ex, &build_message(&ex, config));
+                let mut expected = vec![0xAA];
+                message::encode(2, &span, &mut expected);
+                assert_eq!(ours, expected, "{:?}", ex.uri);
+                assert!(span.encoded_len() > 0x80, "multi-byte span length covered");
+            }
+        }
+    }
+}
