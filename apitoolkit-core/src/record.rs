@@ -91,7 +91,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.str_field("method", &p.method)?;
     w.str_field("url_path", p.url_path)?;
     w.str_field("raw_url", &p.raw_url)?;
-    w.field("path_params", &p.path_params)?;
+    w.field("path_params", &p.path_params_map())?;
     w.field("query_params", &p.query_params)?;
     w.field("proto_major", &p.proto.0)?;
     w.field("proto_minor", &p.proto.1)?;
@@ -131,7 +131,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) method: Cow<'a, str>,
     pub(crate) url_path: &'a str,
     pub(crate) raw_url: Cow<'a, str>,
-    pub(crate) path_params: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
+    /// In route order; the record's map keeps the last value of a repeated name.
+    pub(crate) path_params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     pub(crate) query_params: MultiMap,
     pub(crate) proto: (u8, u8),
     pub(crate) referer: Cow<'a, str>,
@@ -195,6 +196,16 @@ impl<'a> Parts<'a> {
                 rules.response_body(),
             ),
         }
+    }
+}
+
+impl Parts<'_> {
+    /// The record's `path_params` map, borrowing the names and values.
+    pub(crate) fn path_params_map(&self) -> BTreeMap<&str, &str> {
+        self.path_params
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect()
     }
 }
 
@@ -339,7 +350,11 @@ mod tests {
             Version::HTTP_2,
         );
         b.parent_id = Some(a.msg_id);
-        b.path_params = vec![("z".into(), "1".into()), ("a".into(), "2".into())];
+        b.path_params = vec![
+            ("z".into(), "1".into()),
+            ("a".into(), "2".into()),
+            ("z".into(), "3".into()),
+        ];
         b.request_body = CapturedBody::TooLarge { cap: 10 };
         b.response_body = CapturedBody::NotCaptured;
         b.redaction = Some(Arc::new(
@@ -396,6 +411,10 @@ mod tests {
         );
         assert_eq!((m.proto_major, m.proto_minor), (2, 0));
         assert_eq!(m.request_headers["x-api"], [crate::REDACTED]);
+        assert_eq!(
+            (m.path_params["a"].as_str(), m.path_params["z"].as_str()),
+            ("2", "3")
+        );
         assert_eq!(m.parent_id, Some(uuid_text(a.msg_id)));
     }
 }

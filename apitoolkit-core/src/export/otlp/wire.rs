@@ -79,7 +79,7 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) 
         });
     });
     json_attr(out, "http.request.query_params", &p.query_params);
-    json_attr(out, "http.request.path_params", &p.path_params);
+    json_attr(out, "http.request.path_params", &p.path_params_map());
     body_attr(out, "http.request.body", &p.request_body);
     body_attr(out, "http.response.body", &p.response_body);
     header_attrs(
