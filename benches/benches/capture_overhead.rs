@@ -80,7 +80,8 @@ async fn serve_one(app: Router, body: &str) -> usize {
 const BLOCK: u64 = 64;
 
 /// Serves `iters` requests with each app, alternating in blocks of [`BLOCK`]; returns the
-/// instrumented app's total minus the bare app's (zero if the bare one was slower).
+/// instrumented app's total minus the bare app's, at least 1 ns (criterion rejects a
+/// zero sample, which a noisy sample of few iterations can otherwise give).
 fn added_time(iters: u64, mut bare: impl FnMut(), mut with: impl FnMut()) -> Duration {
     let (mut bare_total, mut with_total) = (Duration::ZERO, Duration::ZERO);
     let mut done = 0;
@@ -94,7 +95,9 @@ fn added_time(iters: u64, mut bare: impl FnMut(), mut with: impl FnMut()) -> Dur
         with_total += t.elapsed();
         done += n;
     }
-    with_total.saturating_sub(bare_total)
+    with_total
+        .saturating_sub(bare_total)
+        .max(Duration::from_nanos(1))
 }
 
 fn axum_overhead(c: &mut Criterion) {
