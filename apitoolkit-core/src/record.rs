@@ -4,7 +4,7 @@
 //! thread, never in a request.
 //!
 //! [`write_json`] writes the same record as JSON without building it: the JSON Lines
-//! exporter's hot path. Both go through one derivation ([`Parts`]), so they cannot
+//! exporter's hot path. Both go through one derivation (`Parts`), so they cannot
 //! disagree; a test pins `write_json` to `serde_json` of [`build_message`] byte for byte.
 
 use std::borrow::Cow;
@@ -285,7 +285,7 @@ fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<Cow<'_, str>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
     use std::time::{Duration, UNIX_EPOCH};
 
@@ -300,7 +300,7 @@ mod tests {
         Config::builder()
             .disabled(true)
             .project_id("p-\"1\"")
-            .tags(["env:prod", "tab\there"])
+            .tags(["env:prod", "tab\there", ""])
             .service_version("v2")
             .redact_request_body(["$.password", "$..card.number"])
             .redact_query_params(["token"])
@@ -308,11 +308,21 @@ mod tests {
             .unwrap()
     }
 
+    /// A configuration with every record field set and redaction, and a bare one.
+    pub(crate) fn configs() -> [Config; 2] {
+        [config(), Config::builder().disabled(true).build().unwrap()]
+    }
+
     fn json(body: &str) -> CapturedBody {
         CapturedBody::Complete(Bytes::from(body.to_owned()))
     }
 
-    fn exchanges() -> Vec<Exchange> {
+    /// Exchanges covering the record's edge cases: a query with a redacted and encoded
+    /// parameters, repeated, redacted and non-UTF-8 headers, a body long enough for
+    /// multi-byte protobuf lengths, errors (one with an unparseable time), an outgoing
+    /// call with a parent, its own rules and repeated path params, binary bodies, empty
+    /// values.
+    pub(crate) fn exchanges() -> Vec<Exchange> {
         let mut a = Exchange::new(
             SdkType::RustAxum,
             Method::POST,
@@ -339,9 +349,18 @@ mod tests {
         a.response_headers
             .append("content-type", b"application/json");
         a.response_headers.append("set-cookie", b"sid=1");
-        a.request_body = json(r#"{"name":"Ann","password":"hunter2","card":{"number":"4242"}}"#);
+        a.request_body = json(&format!(
+            r#"{{"name":"Ann","password":"hunter2","card":{{"number":"4242"}},"pad":"{}"}}"#,
+            "x".repeat(300)
+        ));
         a.response_body = json(r#"{"id":42,"note":"\u00e9 \n"}"#);
-        a.errors = vec![ErrorEntry::from_message("E", "bad \"thing\"\u{1}")];
+        a.errors = vec![
+            ErrorEntry::from_message("E", "bad \"thing\"\u{1}"),
+            ErrorEntry {
+                when: "not a time".into(),
+                ..ErrorEntry::from_message("F", "worse")
+            },
+        ];
 
         let mut b = Exchange::new(
             SdkType::RustOutgoing,
@@ -363,7 +382,10 @@ mod tests {
                 .build()
                 .unwrap(),
         ));
+        b.status = 503;
         b.request_headers.append("X-Api", b"k");
+        b.request_headers
+            .append("x-long", "v".repeat(200).as_bytes());
 
         let mut c = Exchange::new(
             SdkType::RustActix,
@@ -379,12 +401,13 @@ mod tests {
 
     #[test]
     fn write_json_is_serde_json_of_build_message() {
-        let config = config();
-        for ex in exchanges() {
-            let mut out = b"prefix".to_vec();
-            write_json(&ex, &config, &mut out).unwrap();
-            let expected = serde_json::to_string(&build_message(&ex, &config)).unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), format!("prefix{expected}"));
+        for config in &configs() {
+            for ex in exchanges() {
+                let mut out = b"prefix".to_vec();
+                write_json(&ex, config, &mut out).unwrap();
+                let expected = serde_json::to_string(&build_message(&ex, config)).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), format!("prefix{expected}"));
+            }
         }
     }
 

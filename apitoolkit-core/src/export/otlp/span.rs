@@ -8,7 +8,7 @@ use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 use uuid::Uuid;
 
 use crate::exchange::Exchange;
-use crate::payload::{MultiMap, RequestMessage};
+use crate::payload::{ErrorEntry, MultiMap, RequestMessage};
 use crate::Config;
 
 /// Name of every span.
@@ -28,7 +28,7 @@ fn kv(key: impl Into<String>, v: any_value::Value) -> KeyValue {
     }
 }
 
-pub(super) fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
+fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
     kv(key, any_value::Value::StringValue(v.into()))
 }
 
@@ -136,36 +136,8 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
         attributes.push(str_kv("apitoolkit.project_id", msg.project_id.as_str()));
     }
 
-    let events = msg
-        .errors
-        .iter()
-        .map(|e| span::Event {
-            time_unix_nano: parse_time(&e.when).unwrap_or(end),
-            name: "exception".into(),
-            attributes: vec![
-                str_kv("exception.type", e.error_type.as_str()),
-                str_kv("exception.message", e.message.as_str()),
-                str_kv("exception.stacktrace", e.stack_trace.as_str()),
-            ],
-            ..Default::default()
-        })
-        .collect();
-
-    let failed = msg.status_code >= 500 || !msg.errors.is_empty();
-    let status = if failed {
-        Status {
-            code: status::StatusCode::Error as i32,
-            message: match msg.errors.first() {
-                Some(e) => e.message.clone(),
-                None => format!("HTTP {}", msg.status_code),
-            },
-        }
-    } else {
-        Status {
-            code: status::StatusCode::Unset as i32,
-            message: String::new(),
-        }
-    };
+    let events = events(&msg.errors, end);
+    let status = status(msg.status_code, &msg.errors);
 
     Span {
         trace_id,
@@ -182,7 +154,42 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     }
 }
 
-pub(super) fn parse_time(s: &str) -> Option<u64> {
+/// One `exception` event per reported error, at the error's time (else the span's end).
+pub(super) fn events(errors: &[ErrorEntry], end: u64) -> Vec<span::Event> {
+    errors
+        .iter()
+        .map(|e| span::Event {
+            time_unix_nano: parse_time(&e.when).unwrap_or(end),
+            name: "exception".into(),
+            attributes: vec![
+                str_kv("exception.type", e.error_type.as_str()),
+                str_kv("exception.message", e.message.as_str()),
+                str_kv("exception.stacktrace", e.stack_trace.as_str()),
+            ],
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Error for a 5xx or a reported error (with the first error's message), else unset.
+pub(super) fn status(status_code: u16, errors: &[ErrorEntry]) -> Status {
+    if status_code >= 500 || !errors.is_empty() {
+        Status {
+            code: status::StatusCode::Error as i32,
+            message: match errors.first() {
+                Some(e) => e.message.clone(),
+                None => format!("HTTP {status_code}"),
+            },
+        }
+    } else {
+        Status {
+            code: status::StatusCode::Unset as i32,
+            message: String::new(),
+        }
+    }
+}
+
+fn parse_time(s: &str) -> Option<u64> {
     let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
     let nanos = t.unix_timestamp_nanos();
     u64::try_from(nanos).ok()

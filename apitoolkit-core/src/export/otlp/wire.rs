@@ -6,8 +6,7 @@
 //!
 //! [`build_message`]: crate::record::build_message
 
-use opentelemetry_proto::tonic::trace::v1::span::{Event, SpanKind};
-use opentelemetry_proto::tonic::trace::v1::{status, Status};
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
 use super::span::{self, unix_nanos, SPAN_NAME};
@@ -117,30 +116,10 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) 
     }
 
     // Errors are rare: their events and the status go through prost.
-    for e in &ex.errors {
-        let event = Event {
-            time_unix_nano: span::parse_time(&e.when).unwrap_or(end),
-            name: "exception".into(),
-            attributes: vec![
-                span::str_kv("exception.type", e.error_type.as_str()),
-                span::str_kv("exception.message", e.message.as_str()),
-                span::str_kv("exception.stacktrace", e.stack_trace.as_str()),
-            ],
-            ..Default::default()
-        };
+    for event in span::events(&ex.errors, end) {
         message::encode(EVENTS, &event, out);
     }
-    let status = if ex.status >= 500 || !ex.errors.is_empty() {
-        Status {
-            code: status::StatusCode::Error as i32,
-            message: match ex.errors.first() {
-                Some(e) => e.message.clone(),
-                None => format!("HTTP {}", ex.status),
-            },
-        }
-    } else {
-        Status::default()
-    };
+    let status = span::status(ex.status, &ex.errors);
     message::encode(STATUS, &status, out);
 }
 
@@ -261,96 +240,15 @@ fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &Re
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    use bytes::Bytes;
-    use http::{Method, Uri, Version};
     use prost::Message as _;
 
     use super::*;
-    use crate::exchange::CapturedBody;
-    use crate::payload::{ErrorEntry, SdkType};
     use crate::record::build_message;
-
-    /// Exchanges covering every branch: errors (events, status), outgoing with parent,
-    /// redaction, repeated and non-UTF-8 headers, bodies long enough for multi-byte
-    /// lengths, empty values.
-    fn exchanges() -> Vec<Exchange> {
-        let mut a = Exchange::new(
-            SdkType::RustAxum,
-            Method::POST,
-            Uri::from_static("/users/42?token=s3cret&q=a%20b"),
-            Version::HTTP_11,
-        );
-        a.started_at = UNIX_EPOCH + Duration::new(1_781_864_130, 123_456_789);
-        a.duration = Duration::from_micros(1530);
-        a.route = Some("/users/{id}".into());
-        a.status = 201;
-        for (n, v) in [
-            ("host", &b"api.example.com"[..]),
-            ("x-multi", b"one"),
-            ("authorization", b"Bearer s3cret"),
-            ("content-type", b"application/json"),
-            ("x-multi", b"two"),
-            ("x-odd", b"caf\xe9"),
-        ] {
-            a.request_headers.append(n, v);
-        }
-        a.response_headers
-            .append("content-type", b"application/json");
-        let long = format!(r#"{{"password":"hunter2","pad":"{}"}}"#, "x".repeat(300));
-        a.request_body = CapturedBody::Complete(Bytes::from(long));
-        a.response_body = CapturedBody::Complete(Bytes::from_static(b"{\"id\":42}"));
-        a.errors = vec![
-            ErrorEntry::from_message("E", "bad"),
-            ErrorEntry {
-                when: "not a time".into(),
-                ..ErrorEntry::from_message("F", "worse")
-            },
-        ];
-
-        let mut b = Exchange::new(
-            SdkType::RustOutgoing,
-            Method::GET,
-            Uri::from_static("https://upstream.example/v1"),
-            Version::HTTP_2,
-        );
-        b.parent_id = Some(a.msg_id);
-        b.status = 503;
-        b.redaction = Some(Arc::new(
-            RedactionRules::builder()
-                .headers(["x-api"])
-                .build()
-                .unwrap(),
-        ));
-        b.request_headers.append("x-api", b"k");
-        b.request_headers
-            .append("x-long", "v".repeat(200).as_bytes());
-
-        let c = Exchange::new(
-            SdkType::RustActix,
-            Method::GET,
-            Uri::from_static("/"),
-            Version::HTTP_11,
-        );
-        vec![a, b, c]
-    }
+    use crate::record::tests::{configs, exchanges};
 
     #[test]
     fn bytes_are_prosts_encoding_of_the_span_of_the_message() {
-        let configs = [
-            Config::builder()
-                .disabled(true)
-                .project_id("p1")
-                .service_version("v2")
-                .tags(["env:prod", ""])
-                .redact_request_body(["$.password"])
-                .build()
-                .unwrap(),
-            Config::builder().disabled(true).build().unwrap(),
-        ];
-        for config in &configs {
+        for config in &configs() {
             for ex in exchanges() {
                 let mut ours = vec![0xAA];
                 push_span(&mut ours, 2, &ex, config);
