@@ -85,7 +85,7 @@ pub mod __private {
     /// The protobuf bytes of that span as the exporter writes them, straight from the
     /// exchange (`export::otlp::wire`).
     pub fn record_span_bytes(ex: &crate::Exchange, config: &crate::Config) -> Vec<u8> {
-        crate::export::otlp::span_bytes(ex, config)
+        crate::export::otlp::wire::span_message(ex, config)
     }
 
     /// The OTLP resource of every export of `config` (carries the API key).

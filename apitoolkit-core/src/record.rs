@@ -197,9 +197,7 @@ impl<'a> Parts<'a> {
             ),
         }
     }
-}
 
-impl Parts<'_> {
     /// The record's `path_params` map, borrowing the names and values.
     pub(crate) fn path_params_map(&self) -> BTreeMap<&str, &str> {
         self.path_params
@@ -273,9 +271,7 @@ pub(crate) fn uuid_str<'b>(id: &Uuid, buf: &'b mut [u8; 45]) -> &'b str {
 
 /// The hyphenated lower-case form, without going through `fmt`.
 fn uuid_text(id: Uuid) -> String {
-    id.hyphenated()
-        .encode_lower(&mut Uuid::encode_buffer())
-        .to_owned()
+    uuid_str(&id, &mut Uuid::encode_buffer()).to_owned()
 }
 
 fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<Cow<'_, str>> {

@@ -6,7 +6,7 @@ mod grpc;
 mod http;
 pub(crate) mod span;
 pub(crate) mod tls;
-mod wire;
+pub(crate) mod wire;
 
 use std::fmt;
 use std::io::Write;
@@ -22,11 +22,6 @@ use crate::config::{OtlpProtocol, OtlpSettings};
 use crate::exchange::Exchange;
 use crate::record::build_message;
 use crate::{Config, ConfigError};
-
-/// The bytes of one record's span (a bare `Span` message), as the exporter writes them.
-pub(crate) fn span_bytes(ex: &Exchange, config: &Config) -> Vec<u8> {
-    wire::span_message(ex, config)
-}
 
 /// Name of the header/metadata carrying the API key.
 const API_KEY_HEADER: &str = "x-api-key";

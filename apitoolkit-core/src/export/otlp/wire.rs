@@ -41,7 +41,7 @@ pub(super) fn push_span(out: &mut Vec<u8>, field: u32, ex: &Exchange, config: &C
 }
 
 /// The span of `ex` as a bare `Span` message.
-pub(super) fn span_message(ex: &Exchange, config: &Config) -> Vec<u8> {
+pub(crate) fn span_message(ex: &Exchange, config: &Config) -> Vec<u8> {
     let mut out = Vec::new();
     write_span(&mut out, ex, config, &Parts::new(ex, config));
     out
