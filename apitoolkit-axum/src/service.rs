@@ -5,7 +5,7 @@ use std::task::{Context, Poll};
 
 use apitoolkit_core::{CapturedHeaders, Exchange, InFlight, RequestContext, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
-use http::{Request, Response};
+use http::{Request, Response, Uri};
 use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
@@ -43,10 +43,12 @@ where
         };
         let ctx = RequestContext::new(shipper.clone());
         let (mut parts, body) = req.into_parts();
-        let uri = parts
-            .extensions
-            .get::<OriginalUri>()
-            .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        let uri = detached(
+            parts
+                .extensions
+                .get::<OriginalUri>()
+                .map_or(&parts.uri, |o| &o.0),
+        );
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
             SdkType::RustAxum,
@@ -71,5 +73,43 @@ where
                 resume_unwind(payload)
             }
         }
+    }
+}
+
+/// A copy of `uri` that shares no memory with it. hyper parses the request target as a
+/// slice of the connection's read buffer, so a clone would keep that whole buffer (8 KiB
+/// or more) alive for as long as the record waits in the shipper's queue, outside its
+/// byte budget. Falls back to a clone in the (impossible) case that the copy does not
+/// parse again.
+fn detached(uri: &Uri) -> Uri {
+    let copy = match (uri.authority(), uri.path_and_query()) {
+        (None, Some(target)) => Uri::try_from(target.as_str()),
+        _ => Uri::try_from(uri.to_string()),
+    };
+    copy.unwrap_or_else(|_| uri.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    #[test]
+    fn detached_uris_are_equal_copies() {
+        let buffer = Bytes::from_static(b"/a/b?x=1&y=%20 HTTP/1.1");
+        for target in [
+            Uri::from_maybe_shared(buffer.slice(..14)).unwrap(),
+            Uri::from_static("http://example.com:8080/a?x=1"),
+            Uri::from_static("*"),
+            Uri::from_static("/"),
+        ] {
+            assert_eq!(detached(&target), target);
+        }
+        let shared = Bytes::from(b"/items/7?q=1 and the rest of the read buffer".to_vec());
+        let uri = Uri::from_maybe_shared(shared.slice(..12)).unwrap();
+        let copy = detached(&uri);
+        drop(uri);
+        assert!(shared.is_unique(), "the copy still points into the buffer");
+        assert_eq!(copy, "/items/7?q=1");
     }
 }
