@@ -3,7 +3,9 @@
 # (APITOOLKIT_DISABLED=true: same routes, no layer at all), once with it exporting JSON
 # Lines to a file, and once with it pointed at a dead OTLP collector. wrk drives a 1 KB
 # JSON POST and a GET at fixed concurrency and duration; the script prints requests/s
-# and p50/p99 latency side by side, with ratios to the no-SDK run.
+# and p50/p99 latency side by side, with ratios to the no-SDK run, and where the CPU went:
+# per request, the machine's busy time (all cores, wrk included), the server process's,
+# and the SDK's shipper thread's (read from /proc before and after each run).
 #
 # Usage: benches/load/run.sh [seconds-per-run] [connections]
 # Binds 127.0.0.1 only and stops by itself. Needs `wrk` (Debian: apt-get install wrk).
@@ -46,15 +48,37 @@ stop_server() {
   SERVER_PID=""
 }
 
-# Prints "rps p50_ms p99_ms" for one wrk run.
+# Prints "shipper_ticks server_ticks machine_ticks": CPU time (clock ticks, user +
+# system) of the server's shipper thread, of all its threads, and of the whole machine.
+cpu_ticks() {
+  local ship=0 all=0 t stat ticks
+  for t in /proc/"$SERVER_PID"/task/*; do
+    stat=$(cat "$t/stat" 2>/dev/null) || continue
+    read -r -a f <<<"${stat##*) }" # f[0] is field 3 (state): utime is f[11], stime f[12]
+    ticks=$((f[11] + f[12]))
+    all=$((all + ticks))
+    if [ "$(cat "$t/comm" 2>/dev/null)" = apitoolkit-ship ]; then ship=$((ship + ticks)); fi
+  done
+  # user nice system irq softirq, summed over every core
+  echo "$ship $all $(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)"
+}
+
+# Prints "rps p50_ms p99_ms cpu_us srv_us ship_us" for one wrk run (the last three are
+# CPU microseconds per request: whole machine, server process, shipper thread).
 measure() { # $1 = wrk args...
-  local log="$OUT/wrk.log"
+  local log="$OUT/wrk.log" before after
+  before=$(cpu_ticks)
   wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$@" >"$log"
-  local rps p50 p99
+  after=$(cpu_ticks)
+  local rps p50 p99 requests
   rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
   p50=$(awk '$1=="50%" {print $2}' "$log")
   p99=$(awk '$1=="99%" {print $2}' "$log")
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+  requests=$(awk '/ requests in / {print $1}' "$log")
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $(awk -v b="$before" -v a="$after" \
+    -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+      split(b, x, " "); split(a, y, " "); us = 1e6 / hz / (n > 0 ? n : 1)
+      printf "%.1f %.1f %.1f", (y[3] - x[3]) * us, (y[2] - x[2]) * us, (y[1] - x[1]) * us }')"
 }
 
 to_ms() { # wrk prints 1.23ms, 456.00us or 1.20s
@@ -68,7 +92,8 @@ to_ms() { # wrk prints 1.23ms, 456.00us or 1.20s
 # A port with nothing listening, for the dead-collector run.
 DEAD_PORT=$((PORT + 1))
 
-printf '%-6s %-14s %-5s %12s %9s %9s %8s %8s\n' fw mode load "req/s" "p50 ms" "p99 ms" "rps x" "p99 x"
+printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' fw mode load "req/s" "p50 ms" \
+  "p99 ms" "rps x" "p99 x" "cpu us" "srv us" "ship us"
 for fw in $FRAMEWORKS; do
   declare -A base_rps=() base_p99=()
   for mode in no-sdk sdk-jsonl sdk-collector-down; do
@@ -80,14 +105,15 @@ for fw in $FRAMEWORKS; do
     esac
     for load in post get; do
       if [ "$load" = post ]; then
-        read -r rps p50 p99 < <(measure -s benches/load/post_1k.lua "http://127.0.0.1:$PORT")
+        read -r rps p50 p99 cpu srv ship < <(measure -s benches/load/post_1k.lua "http://127.0.0.1:$PORT")
       else
-        read -r rps p50 p99 < <(measure "http://127.0.0.1:$PORT/hello/world")
+        read -r rps p50 p99 cpu srv ship < <(measure "http://127.0.0.1:$PORT/hello/world")
       fi
       if [ "$mode" = no-sdk ]; then base_rps[$load]=$rps; base_p99[$load]=$p99; fi
       rx=$(awk -v a="$rps" -v b="${base_rps[$load]}" 'BEGIN {printf "%.3f", a / b}')
       px=$(awk -v a="$p99" -v b="${base_p99[$load]}" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
-      printf '%-6s %-14s %-5s %12s %9s %9s %8s %8s\n' "$fw" "$mode" "$load" "$rps" "$p50" "$p99" "$rx" "$px"
+      printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' "$fw" "$mode" "$load" "$rps" \
+        "$p50" "$p99" "$rx" "$px" "$cpu" "$srv" "$ship"
     done
     stop_server
   done
