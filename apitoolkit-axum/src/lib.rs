@@ -51,6 +51,9 @@
 //! - The record is finished when the response body ends or is dropped (client gone,
 //!   stream cancelled), with the duration to that point, and enqueued without blocking.
 //!   Redaction, base64 and serialisation run on the shipper thread.
+//! - A record owns copies of what it keeps (target, headers, bodies): while it waits in
+//!   the queue it holds no part of hyper's connection buffers or of the app's response,
+//!   so the queue's byte budget bounds what the SDK keeps alive.
 //! - A panic in the inner service is recorded (status 500, an error entry) and then
 //!   resumed unchanged, so the app's own panic handling still applies.
 //!
