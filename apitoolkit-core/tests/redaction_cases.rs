@@ -112,6 +112,52 @@ fn array_node_becomes_one_string_and_wildcard_masks_each_member() {
 }
 
 #[test]
+fn bodies_no_path_can_match_are_only_validated() {
+    // Each body lacks a name every path needs (`password`; `card` or `number`), so the
+    // redactor only checks that it is JSON.
+    let r = redactor(&["$.password", "$..card.number"]);
+    for body in [
+        &br#"{"user": {"name": "ann", "card": {"cvv": 123}}}"#[..],
+        b"[1, -2.5e3, null, true, {\"a\\n\\\"b\": \"caf\xc3\xa9 \\/\"}]",
+        b"\"pass word\"",
+        b" {} ",
+    ] {
+        let out = r.redact(body);
+        assert!(matches!(out, Cow::Borrowed(_)), "{out:?}");
+        assert_eq!(&*out, body);
+    }
+    for body in [
+        &b"{\"user\": 1"[..],
+        b"[1, 2,]",
+        b"{\"note\": \"\xc0\xaf\"}",
+        b"{\"k\": \"\\ud800\"}",
+        b"{} {}",
+        b"nul",
+        b"   ",
+    ] {
+        assert_eq!(
+            &*r.redact(body),
+            unparseable_placeholder(body.len()).as_slice(),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // A needed name written with escapes is still found.
+    let masked = |name: &str| format!(r#"{{"{name}": "{REDACTED}"}}"#);
+    assert_eq!(
+        red(&["$.password"], r#"{"pass\u0077ord": "x"}"#),
+        masked("pass\\u0077ord")
+    );
+    assert_eq!(red(&["$['a/b']"], r#"{"a\/b": 1}"#), masked("a\\/b"));
+    assert_eq!(red(&["$['a\"b']"], r#"{"a\"b": 1}"#), masked("a\\\"b"));
+    assert_eq!(red(&["$['a\\nb']"], r#"{"a\nb": 1}"#), masked("a\\nb"));
+    assert_eq!(
+        red(&["$.password"], r#"{"password": 1}"#),
+        masked("password")
+    );
+}
+
+#[test]
 fn invalid_json_with_paths_becomes_placeholder_never_raw_bytes() {
     let r = redactor(&["$.password"]);
     for body in [

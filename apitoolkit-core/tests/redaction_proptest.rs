@@ -2,6 +2,7 @@
 //! structure, `redact` (on compact and pretty bytes) and `redact_value` agree, the
 //! output is JSON, and exactly the nodes jsonpath-rust selects are replaced.
 
+use apitoolkit_core::redact::unparseable_placeholder;
 use apitoolkit_core::{Redactor, REDACTED};
 use jsonpath_rust::JsonPath;
 use proptest::prelude::*;
@@ -232,6 +233,39 @@ proptest! {
             prop_assert_eq!(&got, &reparsed, "redact, paths {:?}", paths);
             if got == serde_json::from_slice::<Value>(&bytes).unwrap() {
                 prop_assert_eq!(&*out, &bytes[..], "unchanged output must be the input");
+            }
+        }
+    }
+
+    /// Paths drawn from another document mostly need member names this one lacks (the
+    /// redactor then only validates the body), and cut or extended bodies are often not
+    /// JSON: the result is still the DOM redaction of the same parse, or the placeholder
+    /// exactly when serde_json rejects the bytes.
+    #[test]
+    fn foreign_paths_and_damaged_bodies_agree_with_serde_json(
+        (doc, _) in case(),
+        (_, paths) in case(),
+        cut in any::<prop::sample::Index>(),
+        pretty in any::<bool>(),
+        junk in prop::sample::select(vec![&b"}"[..], b",", b"0", b" ", b"]x", b"\xff"]),
+    ) {
+        let r = Redactor::new(&paths).unwrap();
+        let full = if pretty { serde_json::to_vec_pretty(&doc) } else { serde_json::to_vec(&doc) }.unwrap();
+        let part = full[..cut.index(full.len()) + 1].to_vec();
+        let extended = [&full[..], junk].concat();
+        for bytes in [full, part, extended] {
+            let out = r.redact(&bytes);
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(parsed) => {
+                    let mut want = parsed.clone();
+                    r.redact_value(&mut want);
+                    let got: Value = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
+                    prop_assert_eq!(&got, &want, "paths {:?}", paths);
+                    if want == parsed {
+                        prop_assert_eq!(&*out, &bytes[..], "unchanged output must be the input");
+                    }
+                }
+                Err(_) => prop_assert_eq!(&*out, &unparseable_placeholder(bytes.len())[..], "paths {:?}", paths),
             }
         }
     }

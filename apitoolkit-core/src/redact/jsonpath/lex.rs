@@ -22,6 +22,17 @@ pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Checks that `b` is one JSON text: a value with optional whitespace around it (what
+/// the scanner accepts, without looking at any member name).
+pub(crate) fn validate(b: &[u8]) -> Res<()> {
+    let end = skip_value(b, skip_ws(b, 0), &mut Vec::new())?;
+    if skip_ws(b, end) == b.len() {
+        Ok(())
+    } else {
+        Err(Invalid)
+    }
+}
+
 /// Skips `"key" : ` inside [`skip_value`].
 #[inline]
 fn skip_key(b: &[u8], i: usize) -> Res<usize> {

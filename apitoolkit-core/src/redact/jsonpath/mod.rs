@@ -13,6 +13,9 @@
 //!   skipped and its byte span recorded. The output splices the JSON string
 //!   `"[CLIENT_REDACTED]"` over those spans; every other byte (whitespace, key order,
 //!   number text, escapes) is copied unchanged. No `Value` is built.
+//! * **Nothing to find** (`Program::cannot_match`): before the scan, each path's member
+//!   names are searched for as quoted strings in the bytes. When every path needs a name
+//!   the body lacks (and no `\u` escape could spell it), the body is only validated.
 //! * **DOM fallback** (`dom.rs`): filter selectors, negative indices and slices with a
 //!   negative bound or step need more than a forward pass. When one is configured,
 //!   `redact` parses the body with serde_json, finds the matched nodes on the DOM, then
@@ -109,6 +112,13 @@ impl Redactor {
         let program = &self.inner.program;
         // The scanner validates UTF-8 as it goes (see `lex`); no separate pass.
         let spans = if program.streamable() {
+            if program.cannot_match(body) {
+                // Nothing can be selected: the body only has to be valid JSON.
+                return match lex::validate(body) {
+                    Ok(()) => Cow::Borrowed(body),
+                    Err(lex::Invalid) => Cow::Owned(unparseable_placeholder(body.len())),
+                };
+            }
             splice::scan(body, &mut splice::NfaCursor::new(program))
         } else {
             match serde_json::from_slice::<serde_json::Value>(body) {

@@ -16,6 +16,7 @@
 use std::ops::Range;
 
 use jsonpath_rust::parser::model::JpQuery;
+use memchr::memmem::Finder;
 
 /// One compiled selector (filters are never compiled into the NFA).
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +66,30 @@ pub(crate) struct Program {
     pub(crate) needs_len: bool,
     /// Bloom filter over every name selector (see [`name_hash`]).
     name_filter: [u64; 4],
+    /// Per compiled path, its segments made only of name selectors, each as searchers
+    /// for its names quoted (`"name"`): see [`Program::cannot_match`].
+    needed_names: Vec<Vec<Vec<Needle>>>,
+}
+
+/// A member name a path needs, as a searcher for its quoted form.
+#[derive(Debug)]
+struct Needle {
+    quoted: Finder<'static>,
+    /// The name has a character that JSON text can only carry escaped (`"`, `\`,
+    /// control characters) or that has a short escape besides `\u` (`/`).
+    escapable: bool,
+}
+
+impl Needle {
+    fn new(name: &str) -> Needle {
+        let quoted = format!("\"{name}\"");
+        Needle {
+            quoted: Finder::new(quoted.as_bytes()).into_owned(),
+            escapable: name
+                .chars()
+                .any(|c| matches!(c, '"' | '\\' | '/' | '\0'..='\x1f')),
+        }
+    }
 }
 
 /// Flag of a state set: every state is a descendant segment (the set passes unchanged
@@ -92,6 +117,18 @@ impl Program {
         }
         self.needs_len |= segs.iter().flat_map(|(_, s)| s).any(Sel::needs_len);
         self.roots.push(self.segs.len() as u32);
+        let needed = segs
+            .iter()
+            .filter_map(|(_, sels)| {
+                sels.iter()
+                    .map(|s| match s {
+                        Sel::Name(n) => Some(Needle::new(n)),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect();
+        self.needed_names.push(needed);
         let n = segs.len();
         for name in segs.iter().flat_map(|(_, s)| s).filter_map(|s| match s {
             Sel::Name(n) => Some(n),
@@ -112,6 +149,39 @@ impl Program {
     /// True when the byte scanner can evaluate every path in one forward pass.
     pub(crate) fn streamable(&self) -> bool {
         self.filters.is_empty() && !self.needs_len
+    }
+
+    /// True when no compiled path can select anything in the JSON text `doc`, judged
+    /// from its bytes without parsing: every path has a segment of name selectors none
+    /// of whose names occurs in `doc` as a member name could. A member name is written
+    /// between quotes, and its characters appear as themselves unless escaped; a name
+    /// with no character that JSON must escape (or may write as `\/`) can only be
+    /// escaped as `\uXXXX`. So when `doc` has no `\u`, such a name occurs as a member
+    /// only if `"name"` occurs in the bytes; other names need a `\` in `doc` to occur
+    /// at all, or else `"name"`. False when `root_match` (the whole document matches).
+    pub(crate) fn cannot_match(&self, doc: &[u8]) -> bool {
+        if self.root_match || self.needed_names.is_empty() {
+            return false;
+        }
+        // Whether `doc` has a `\` and a `\u`, computed on first use.
+        let mut escapes = None;
+        let mut absent = |n: &Needle| {
+            if n.quoted.find(doc).is_some() {
+                return false;
+            }
+            let (backslash, unicode) = *escapes.get_or_insert_with(|| {
+                let backslash = memchr::memchr(b'\\', doc).is_some();
+                (
+                    backslash,
+                    backslash && memchr::memmem::find(doc, b"\\u").is_some(),
+                )
+            });
+            // Not there as written; could it be there escaped?
+            !(unicode || (n.escapable && backslash))
+        };
+        self.needed_names
+            .iter()
+            .all(|segs| segs.iter().any(|names| names.iter().all(&mut absent)))
     }
 
     /// False when no name selector of any path can be `key` (a cheap filter).
