@@ -30,12 +30,18 @@ impl BodyKind {
         };
         let ct = String::from_utf8_lossy(ct);
         let mut parts = ct.split(';');
-        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        if essence.is_empty() || essence == "application/json" || essence.ends_with("+json") {
+        let essence = parts.next().unwrap_or("").trim();
+        let is = |name: &str| essence.eq_ignore_ascii_case(name);
+        let json_suffix = essence
+            .len()
+            .checked_sub(5)
+            .and_then(|at| essence.get(at..))
+            .is_some_and(|end| end.eq_ignore_ascii_case("+json"));
+        if essence.is_empty() || is("application/json") || json_suffix {
             BodyKind::Json
-        } else if essence == "application/x-www-form-urlencoded" {
+        } else if is("application/x-www-form-urlencoded") {
             BodyKind::Form
-        } else if essence == "multipart/form-data" {
+        } else if is("multipart/form-data") {
             let boundary = parts.find_map(|p| {
                 let (k, v) = p.split_once('=')?;
                 k.trim()
@@ -102,4 +108,44 @@ fn encoded_placeholder(headers: &CapturedHeaders, len: usize) -> Vec<u8> {
         .take(32)
         .collect();
     format!("[ENCODED_BODY {enc} {len} bytes]").into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(content_type: &[u8]) -> BodyKind {
+        let mut headers = CapturedHeaders::new();
+        headers.append("Content-Type", content_type);
+        BodyKind::of(&headers)
+    }
+
+    #[test]
+    fn content_types_are_classified_without_regard_to_case() {
+        assert_eq!(BodyKind::of(&CapturedHeaders::new()), BodyKind::Json);
+        for json in [
+            &b""[..],
+            b" ; charset=utf-8",
+            b"application/json",
+            b"Application/JSON; charset=utf-8",
+            b"application/vnd.api+json",
+            b"APPLICATION/PROBLEM+JSON ",
+            b"+json",
+        ] {
+            assert_eq!(kind(json), BodyKind::Json, "{json:?}");
+        }
+        assert_eq!(kind(b"Application/X-WWW-Form-Urlencoded"), BodyKind::Form);
+        assert_eq!(
+            kind(b"Multipart/Form-Data; Boundary=\"xyz\""),
+            BodyKind::Multipart("xyz".into())
+        );
+        for other in [
+            &b"json"[..],
+            b"text/plain",
+            b"application/jsonx",
+            b"\xff+json\xff",
+        ] {
+            assert_eq!(kind(other), BodyKind::Other, "{other:?}");
+        }
+    }
 }

@@ -88,7 +88,10 @@ pub(crate) fn write_redacted_headers(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str(out, &String::from_utf8_lossy(value))?;
+                match std::str::from_utf8(value) {
+                    Ok(text) => write_str(out, text)?,
+                    Err(_) => write_str(out, &String::from_utf8_lossy(value))?,
+                }
             }
         }
         out.push(b']');
