@@ -25,9 +25,10 @@ fi
 
 FRAMEWORKS="${FRAMEWORKS:-axum actix}"
 for fw in $FRAMEWORKS; do
-  # Both examples are named `quickstart`: keep a copy of each binary.
-  cargo build --release --locked -q -p "apitoolkit-$fw" --example quickstart
-  cp target/release/examples/quickstart "$OUT/quickstart-$fw"
+  example=quickstart
+  if [ "$fw" = actix ]; then example=actix_quickstart; fi
+  cargo build --release --locked -q -p "apitoolkit-$fw" --example "$example"
+  cp "target/release/examples/$example" "$OUT/quickstart-$fw"
 done
 
 start_server() { # $1 framework, rest: env assignments

@@ -1,8 +1,8 @@
 //! The APItoolkit actix-web quickstart.
 //!
 //! ```text
-//! cargo run -p apitoolkit-actix --example quickstart            # serve on 127.0.0.1:${PORT:-8080}
-//! cargo run -p apitoolkit-actix --example quickstart -- --demo  # serve, call each route once, print the records, exit
+//! cargo run -p apitoolkit-actix --example actix_quickstart            # serve on 127.0.0.1:${PORT:-8080}
+//! cargo run -p apitoolkit-actix --example actix_quickstart -- --demo  # serve, call each route once, print the records, exit
 //! ```
 //!
 //! Configured from the environment (`APITOOLKIT_*`, and a `.env` file if present). Without
