@@ -6,6 +6,7 @@
 //! `http::HeaderMap` costs two allocations plus a reference count per value, and keeps the
 //! server's read buffer alive (the values point into it) until the record is freed.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use http::HeaderMap;
@@ -129,6 +130,16 @@ impl CapturedHeaders {
             }
         }
         map
+    }
+}
+
+/// A header value as the record's text: the value itself when it is UTF-8 (checked with
+/// `str::from_utf8`, faster than the lossy decoder on valid input), else decoded
+/// lossily (`U+FFFD` for each invalid sequence).
+pub(crate) fn value_text(value: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(value) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(value),
     }
 }
 

@@ -15,6 +15,7 @@ use http::header::{HOST, REFERER};
 use http::Version;
 
 use crate::exchange::{Exchange, Uuid};
+use crate::headers::value_text;
 use crate::json::write_str;
 use crate::payload::{rfc3339, rfc3339_bytes, MultiMap, RequestMessage};
 use crate::redact::RedactionRules;
@@ -275,9 +276,7 @@ fn uuid_text(id: Uuid) -> String {
 }
 
 fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<Cow<'_, str>> {
-    ex.request_headers
-        .get(name.as_str())
-        .map(String::from_utf8_lossy)
+    ex.request_headers.get(name.as_str()).map(value_text)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::collections::btree_map::Entry;
 
 use super::{RedactionRules, REDACTED};
-use crate::headers::CapturedHeaders;
+use crate::headers::{value_text, CapturedHeaders};
 use crate::json::write_str;
 use crate::payload::MultiMap;
 
@@ -28,7 +28,7 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
             run = Some((name, redacted, values));
         }
         if let Some((_, false, values)) = run.as_mut() {
-            values.push(String::from_utf8_lossy(value).into_owned());
+            values.push(value_text(value).into_owned());
         }
     }
     if let Some(done) = run {
@@ -88,10 +88,7 @@ pub(crate) fn write_redacted_headers(
                 if i > 0 {
                     out.push(b',');
                 }
-                match std::str::from_utf8(value) {
-                    Ok(text) => write_str(out, text)?,
-                    Err(_) => write_str(out, &String::from_utf8_lossy(value))?,
-                }
+                write_str(out, &value_text(value))?;
             }
         }
         out.push(b']');

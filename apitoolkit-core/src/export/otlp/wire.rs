@@ -11,6 +11,7 @@ use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, Wi
 
 use super::span::{self, unix_nanos, SPAN_NAME};
 use crate::exchange::{Exchange, Uuid};
+use crate::headers::value_text;
 use crate::record::{base64_into, base64_len, uuid_str, Parts};
 use crate::redact::{Groups, RedactionRules, REDACTED};
 use crate::Config;
@@ -229,10 +230,7 @@ fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &Re
         if rules.is_header_redacted(name) {
             array_attr(out, &key, std::iter::once(REDACTED.as_bytes()));
         } else {
-            let values: Vec<_> = fields
-                .iter()
-                .map(|(_, v)| String::from_utf8_lossy(v))
-                .collect();
+            let values: Vec<_> = fields.iter().map(|(_, v)| value_text(v)).collect();
             array_attr(out, &key, values.iter().map(|v| v.as_bytes()));
         }
     }
