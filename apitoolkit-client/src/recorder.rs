@@ -96,7 +96,6 @@ impl Middleware for OutgoingRecorder {
             extensions.get::<UrlWildcard>(),
             redaction,
         );
-        let url = req.url().clone();
         let mut recording = Recording::start(self.shipper.clone(), exchange);
         match next.run(req, extensions).await {
             Ok(response) => {
@@ -108,7 +107,7 @@ impl Middleware for OutgoingRecorder {
                 Ok(tee_response(response, recording))
             }
             Err(err) => {
-                let entry = mask_entry(error_entry(&err), &url, self.rules(call_rules.as_ref()));
+                let entry = mask_entry(error_entry(&err), self.rules(call_rules.as_ref()));
                 if let Some(parent) = &self.parent {
                     parent.report_entry(entry.clone());
                 }

@@ -1,7 +1,7 @@
 //! What the record keeps of the request target: an absolute URI without credentials or
-//! fragment, and error messages with the same URL masked.
+//! fragment, and error messages with every URL in them scrubbed.
 
-use apitoolkit_core::redact::redact_query;
+use apitoolkit_core::redact::scrub_error;
 use apitoolkit_core::{ErrorEntry, RedactionRules};
 use http::Uri;
 use reqwest::Url;
@@ -19,30 +19,13 @@ pub(crate) fn target_uri(url: &Url) -> Uri {
     })
 }
 
-/// The URL as it may appear in a record: no credentials, no fragment, redacted query
-/// parameters masked.
-pub(crate) fn masked_url(url: &Url, rules: &RedactionRules) -> String {
-    let mut clean = url.clone();
-    let _ = clean.set_username("");
-    let _ = clean.set_password(None);
-    clean.set_fragment(None);
-    if let Some(query) = clean.query().map(str::to_owned) {
-        let (_, masked) = redact_query(&query, rules);
-        clean.set_query(Some(&masked));
-    }
-    clean.to_string()
-}
-
-/// Replaces the URL in an error entry's messages (reqwest puts it there) by its masked
-/// form, so that credentials and secret query values never leave the process.
-pub(crate) fn mask_entry(mut entry: ErrorEntry, url: &Url, rules: &RedactionRules) -> ErrorEntry {
-    let raw = url.as_str();
-    if entry.message.contains(raw) || entry.root_error_message.contains(raw) {
-        let masked = masked_url(url, rules);
-        entry.message = entry.message.replace(raw, &masked);
-        entry.root_error_message = entry.root_error_message.replace(raw, &masked);
-    }
-    entry
+/// An error entry as it may be attached to a record: every URL in its texts scrubbed
+/// with `rules` (reqwest names the request's URL, and redirect targets, in its errors),
+/// and its texts cut to their limits. The parent request's record would scrub it with
+/// its own rules; this applies the call's.
+pub(crate) fn mask_entry(mut entry: ErrorEntry, rules: &RedactionRules) -> ErrorEntry {
+    scrub_error(&mut entry, rules);
+    entry.bounded()
 }
 
 #[cfg(test)]
@@ -60,7 +43,7 @@ mod tests {
         let url = Url::parse("http://u:pw@example.com/a?token=abc&x=1").unwrap();
         let entry =
             ErrorEntry::from_message("Error", format!("error sending request for url ({url})"));
-        let entry = mask_entry(entry, &url, &RedactionRules::default());
+        let entry = mask_entry(entry, &RedactionRules::default());
         assert!(!entry.message.contains("abc"), "{}", entry.message);
         assert!(!entry.message.contains("pw"), "{}", entry.message);
         assert!(

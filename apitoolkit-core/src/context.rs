@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
 
 use crate::capture::BodyCapture;
+use crate::error_record::MAX_ERRORS_PER_RECORD;
 use crate::exchange::CapturedBody;
 use crate::payload::ErrorEntry;
 use crate::shipper::Shipper;
@@ -24,7 +25,7 @@ pub struct RequestContext {
 struct Inner {
     msg_id: Uuid,
     shipper: Shipper,
-    errors: Mutex<Vec<ErrorEntry>>,
+    errors: Mutex<Errors>,
     request_body: Mutex<BodyCapture>,
 }
 
@@ -38,7 +39,7 @@ impl RequestContext {
             inner: Arc::new(Inner {
                 msg_id: Uuid::new_v4(),
                 shipper,
-                errors: Mutex::new(Vec::new()),
+                errors: Mutex::new(Errors::default()),
                 request_body: Mutex::new(capture),
             }),
         }
@@ -59,9 +60,17 @@ impl RequestContext {
         self.report_entry(ErrorEntry::from_error(err));
     }
 
-    /// Attaches a ready-made error entry to this request's record.
+    /// Attaches a ready-made error entry to this request's record. Its texts are cut to
+    /// their limits ([`ErrorEntry::bounded`]); past [`MAX_ERRORS_PER_RECORD`] entries
+    /// the report is only counted, and the record ends with one entry saying how many
+    /// were left out, so a handler that reports in a loop cannot grow memory.
     pub fn report_entry(&self, entry: ErrorEntry) {
-        lock(&self.inner.errors).push(entry);
+        let mut errors = lock(&self.inner.errors);
+        if errors.kept.len() < MAX_ERRORS_PER_RECORD {
+            errors.kept.push(entry.bounded());
+        } else {
+            errors.dropped += 1;
+        }
     }
 
     /// Copies a chunk of the request body as the handler reads it.
@@ -72,13 +81,25 @@ impl RequestContext {
 
     /// Takes the errors reported so far (called once, when the record is finished).
     pub fn take_errors(&self) -> Vec<ErrorEntry> {
-        std::mem::take(&mut *lock(&self.inner.errors))
+        let Errors { mut kept, dropped } = std::mem::take(&mut *lock(&self.inner.errors));
+        if dropped > 0 {
+            kept.push(ErrorEntry::dropped(dropped));
+        }
+        kept
     }
 
     /// Takes the request body captured so far (called once, when the record is finished).
     pub fn take_request_body(&self) -> CapturedBody {
         lock(&self.inner.request_body).take()
     }
+}
+
+/// The errors reported for one request: at most [`MAX_ERRORS_PER_RECORD`], and how many
+/// more were reported.
+#[derive(Default)]
+struct Errors {
+    kept: Vec<ErrorEntry>,
+    dropped: usize,
 }
 
 impl fmt::Debug for RequestContext {

@@ -5,6 +5,16 @@ use std::error::Error;
 
 use crate::payload::{rfc3339, ErrorEntry};
 
+/// Most errors one record keeps; later reports are counted, and the record says how many
+/// were left out ([`ErrorEntry::dropped`]).
+pub const MAX_ERRORS_PER_RECORD: usize = 32;
+/// Longest type name kept, in bytes.
+pub const MAX_ERROR_TYPE_BYTES: usize = 256;
+/// Longest message (and root-cause message) kept, in bytes.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 8 * 1024;
+/// Longest stack trace kept, in bytes.
+pub const MAX_STACK_TRACE_BYTES: usize = 32 * 1024;
+
 impl ErrorEntry {
     /// Builds the six-field entry from an error: its type name and message, the type name
     /// and message of the root found by walking `source()`, the time now, and the
@@ -86,6 +96,60 @@ impl ErrorEntry {
             stack_trace: backtrace.unwrap_or_default(),
         }
     }
+}
+
+impl ErrorEntry {
+    /// The entry with each text cut to its limit ([`MAX_ERROR_TYPE_BYTES`],
+    /// [`MAX_ERROR_MESSAGE_BYTES`], [`MAX_STACK_TRACE_BYTES`]) at a character boundary,
+    /// a cut text ending in `…[truncated]`. Every entry attached to a record goes
+    /// through this, so a huge message cannot grow the queue's memory.
+    #[must_use]
+    pub fn bounded(mut self) -> ErrorEntry {
+        truncate(&mut self.when, MAX_ERROR_TYPE_BYTES);
+        truncate(&mut self.error_type, MAX_ERROR_TYPE_BYTES);
+        truncate(&mut self.root_error_type, MAX_ERROR_TYPE_BYTES);
+        truncate(&mut self.message, MAX_ERROR_MESSAGE_BYTES);
+        truncate(&mut self.root_error_message, MAX_ERROR_MESSAGE_BYTES);
+        truncate(&mut self.stack_trace, MAX_STACK_TRACE_BYTES);
+        self
+    }
+
+    /// The entry that stands for `count` errors left out of a record past
+    /// [`MAX_ERRORS_PER_RECORD`].
+    pub fn dropped(count: usize) -> ErrorEntry {
+        ErrorEntry::from_message(
+            "apitoolkit::ErrorsDropped",
+            format!(
+                "{count} more errors were reported for this exchange and not recorded \
+                 (at most {MAX_ERRORS_PER_RECORD} are kept)"
+            ),
+        )
+    }
+
+    /// Heap bytes held by the texts, for the shipper's byte budget.
+    pub fn heap_size(&self) -> usize {
+        self.when.capacity()
+            + self.error_type.capacity()
+            + self.root_error_type.capacity()
+            + self.message.capacity()
+            + self.root_error_message.capacity()
+            + self.stack_trace.capacity()
+    }
+}
+
+const TRUNCATED: &str = "…[truncated]";
+
+fn truncate(text: &mut String, max: usize) {
+    if text.len() <= max {
+        return;
+    }
+    let mut end = max - TRUNCATED.len();
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text.push_str(TRUNCATED);
+    text.shrink_to_fit();
 }
 
 fn captured_backtrace() -> String {
@@ -180,6 +244,21 @@ mod tests {
         assert_eq!(e.error_type, "ExampleError");
         assert_eq!(e.root_error_type, "ExampleError");
         assert_eq!(e.root_error_message, "Example Error value");
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(MAX_ERROR_MESSAGE_BYTES);
+        let mut e = ErrorEntry::from_message("T".repeat(1000), long.clone());
+        e.stack_trace = "x".repeat(MAX_STACK_TRACE_BYTES + 1);
+        let e = e.bounded();
+        assert_eq!(e.error_type.len(), MAX_ERROR_TYPE_BYTES);
+        assert!(e.message.len() <= MAX_ERROR_MESSAGE_BYTES && e.message.ends_with(TRUNCATED));
+        assert!(long.starts_with(e.message.trim_end_matches(TRUNCATED)));
+        assert_eq!(e.stack_trace.len(), MAX_STACK_TRACE_BYTES);
+        let short = ErrorEntry::from_message("T", "short");
+        assert_eq!(short.clone().bounded(), short);
+        assert!(short.heap_size() >= 2 * "short".len());
     }
 
     #[test]

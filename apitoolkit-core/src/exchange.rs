@@ -121,5 +121,16 @@ impl Exchange {
             + self.request_headers.heap_size()
             + self.response_headers.heap_size()
             + self.uri.path_and_query().map_or(0, |p| p.as_str().len())
+            + self.route.as_ref().map_or(0, String::capacity)
+            + self
+                .path_params
+                .iter()
+                .map(|(k, v)| 48 + k.capacity() + v.capacity())
+                .sum::<usize>()
+            + self
+                .errors
+                .iter()
+                .map(|e| std::mem::size_of::<ErrorEntry>() + e.heap_size())
+                .sum::<usize>()
     }
 }

@@ -61,6 +61,9 @@ pub use capture::BodyCapture;
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
 pub use context::RequestContext;
 pub use error::ConfigError;
+pub use error_record::{
+    MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
+};
 pub use exchange::{CapturedBody, Exchange};
 pub use headers::CapturedHeaders;
 pub use inflight::InFlight;

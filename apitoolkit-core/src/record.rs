@@ -17,9 +17,12 @@ use http::Version;
 use crate::exchange::{Exchange, Uuid};
 use crate::headers::value_text;
 use crate::json::write_str;
+use crate::payload::ErrorEntry;
 use crate::payload::{rfc3339, rfc3339_bytes, MultiMap, RequestMessage};
-use crate::redact::RedactionRules;
-use crate::redact::{redact_body, redact_headers, redact_query, write_redacted_headers};
+use crate::redact::{
+    redact_body, redact_headers, redact_query, scrub_errors, scrub_urls, strip_userinfo,
+    write_redacted_headers, RedactionRules, REDACTED,
+};
 use crate::route::path_params;
 use crate::Config;
 
@@ -56,7 +59,7 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         tags: config.tags().to_vec(),
         msg_id: uuid_text(ex.msg_id),
         parent_id: ex.parent_id.map(uuid_text),
-        errors: ex.errors.clone(),
+        errors: p.errors.into_owned(),
     }
 }
 
@@ -117,7 +120,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
         Some(id) => write_uuid(w.out, id),
         None => w.out.extend_from_slice(b"null"),
     }
-    w.field("errors", &ex.errors)?;
+    w.field("errors", &p.errors)?;
     w.out.push(b'}');
     Ok(())
 }
@@ -139,22 +142,43 @@ pub(crate) struct Parts<'a> {
     pub(crate) referer: Cow<'a, str>,
     pub(crate) request_body: Cow<'a, [u8]>,
     pub(crate) response_body: Cow<'a, [u8]>,
+    /// The reported errors with every URL in their texts scrubbed.
+    pub(crate) errors: Cow<'a, [ErrorEntry]>,
 }
 
 impl<'a> Parts<'a> {
     pub(crate) fn new(ex: &'a Exchange, config: &'a Config) -> Parts<'a> {
         let rules = ex.redaction.as_deref().unwrap_or(config.redaction());
-        let host = match ex.uri.authority() {
-            Some(a) => Cow::Borrowed(a.as_str()),
-            None => header_text(ex, HOST).unwrap_or_default(),
+        // `host` and `referer` follow the rules of the headers they come from.
+        let host = if rules.is_header_redacted(HOST.as_str()) {
+            Cow::Borrowed(REDACTED)
+        } else {
+            match ex.uri.authority() {
+                Some(a) => Cow::Borrowed(strip_userinfo(a.as_str())),
+                None => match header_text(ex, HOST).unwrap_or_default() {
+                    Cow::Borrowed(h) => Cow::Borrowed(strip_userinfo(h)),
+                    Cow::Owned(h) => Cow::Owned(strip_userinfo(&h).to_owned()),
+                },
+            }
         };
+        let referer = if rules.is_header_redacted(REFERER.as_str()) {
+            Cow::Borrowed(REDACTED)
+        } else {
+            match header_text(ex, REFERER).unwrap_or_default() {
+                Cow::Borrowed(r) => scrub_urls(r, rules),
+                Cow::Owned(r) => Cow::Owned(scrub_urls(&r, rules).into_owned()),
+            }
+        };
+        // The path as received, scrubbed like any URL (`//user:pass@..` or `;token=..`
+        // in a path are rare, and never shipped raw).
         let path = ex.uri.path();
         let (query_params, raw_url) = match ex.uri.query() {
             Some(q) => {
                 let (params, masked) = redact_query(q, rules);
-                (params, Cow::Owned(format!("{path}?{masked}")))
+                let raw = format!("{}?{masked}", scrub_urls(path, rules));
+                (params, Cow::Owned(raw))
             }
-            None => (MultiMap::new(), Cow::Borrowed(path)),
+            None => (MultiMap::new(), scrub_urls(path, rules)),
         };
         let method = ex.method.as_str();
         let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
@@ -189,13 +213,14 @@ impl<'a> Parts<'a> {
                 Version::HTTP_3 => (3, 0),
                 _ => (1, 1),
             },
-            referer: header_text(ex, REFERER).unwrap_or_default(),
+            referer,
             request_body: redact_body(&ex.request_body, &ex.request_headers, rules.request_body()),
             response_body: redact_body(
                 &ex.response_body,
                 &ex.response_headers,
                 rules.response_body(),
             ),
+            errors: scrub_errors(&ex.errors, rules),
         }
     }
 

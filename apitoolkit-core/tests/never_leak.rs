@@ -40,15 +40,16 @@ const DEFAULT_HEADERS: [&str; 5] = [
     "set-cookie",
     "x-api-key",
 ];
-const DEFAULT_QUERY: [&str; 8] = [
-    "access_token",
-    "api_key",
-    "apikey",
-    "token",
-    "password",
-    "secret",
-    "client_secret",
-    "signature",
+use apitoolkit_core::redact::DEFAULT_REDACTED_QUERY_PARAMS as DEFAULT_QUERY;
+/// Headers whose values are URLs (or hold one), in requests and responses.
+const URL_HEADERS: [&str; 7] = [
+    "referer",
+    "location",
+    "content-location",
+    "refresh",
+    "link",
+    "x-original-url",
+    "x-callback",
 ];
 /// A value that is never redacted: proves the searched text really holds the bodies.
 const CANARY: &str = "CANARYvisible";
@@ -177,6 +178,7 @@ struct Raw {
     choices: Vec<usize>,
     flags: u64,
     flips: u64,
+    more: u64,
     pretty: bool,
 }
 
@@ -184,21 +186,25 @@ fn raw() -> impl Strategy<Value = Raw> {
     (
         prop::collection::btree_map("[c-z]{1,5}", filler(), 0..5),
         prop::collection::btree_map("[c-z]{1,5}", filler(), 0..5),
-        prop::collection::vec(secret(), 40),
+        prop::collection::vec(secret(), 64),
         prop::collection::vec(any::<usize>(), 0..6),
+        any::<u64>(),
         any::<u64>(),
         any::<u64>(),
         any::<bool>(),
     )
-        .prop_map(|(req, res, secrets, choices, flags, flips, pretty)| Raw {
-            req_filler: req.into_iter().collect(),
-            res_filler: res.into_iter().collect(),
-            secrets,
-            choices,
-            flags,
-            flips,
-            pretty,
-        })
+        .prop_map(
+            |(req, res, secrets, choices, flags, flips, more, pretty)| Raw {
+                req_filler: req.into_iter().collect(),
+                res_filler: res.into_iter().collect(),
+                secrets,
+                choices,
+                flags,
+                flips,
+                more,
+                pretty,
+            },
+        )
 }
 
 fn content_type(flag: u64) -> Option<&'static str> {
@@ -318,18 +324,25 @@ fn build_case(r: Raw, debug: bool, api_key: Option<&str>) -> Case {
 
     // Query: default names in random case, sometimes percent-encoded, plus a visible one.
     let mut query = vec![format!("page=2&q={CANARY}")];
-    for (i, name) in DEFAULT_QUERY.iter().enumerate() {
-        if r.flags >> (44 + i) & 1 == 0 {
-            continue;
-        }
+    let pick = |i: u64| r.more.rotate_right(i as u32);
+    for i in 0..(r.flags >> 44) % 4 + 1 {
+        let name = DEFAULT_QUERY[(pick(i * 5) as usize) % DEFAULT_QUERY.len()];
         let v = next();
         secrets.push(v.clone());
         let mut n = random_case(name, r.flips >> (8 + i));
-        if r.flags >> (52 + i % 8) & 1 == 1 {
+        if r.flags >> (52 + i) & 1 == 1 {
             // Percent-encode the first character of the name.
             n = format!("%{:02X}{}", n.as_bytes()[0], &n[1..]);
         }
         query.push(format!("{n}={v}"));
+        if bit(56 + i as u32) {
+            // The same secret parameter inside an encoded URL in a visible parameter.
+            let inner = format!(
+                "https://cb.example/x?{n}={}&a=1",
+                next_secret(&mut secrets, &mut next)
+            );
+            query.push(format!("next={}", urlencode(&inner)));
+        }
     }
     let uri: Uri = format!("/users/42?{}", query.join("&")).parse().unwrap();
 
@@ -341,11 +354,50 @@ fn build_case(r: Raw, debug: bool, api_key: Option<&str>) -> Case {
     ex.request_body = CapturedBody::Complete(Bytes::from(ser(&req)));
     ex.response_body = CapturedBody::Complete(Bytes::from(ser(&res)));
 
-    let extra: Vec<String> = EXTRA_HEADERS
+    // URLs with secrets in URL-valued headers (requests and responses) and error texts.
+    for (i, name) in URL_HEADERS.iter().enumerate() {
+        if pick(3 + i as u64) & 1 == 0 {
+            continue;
+        }
+        let value = url_text(pick(20 + i as u64), &mut secrets, &mut next);
+        let headers = if pick(40 + i as u64) & 1 == 0 {
+            &mut ex.request_headers
+        } else {
+            &mut ex.response_headers
+        };
+        headers.append(&random_case(name, r.flips >> i), value.as_bytes());
+    }
+    for i in 0..pick(50) % 3 {
+        let message = format!(
+            "error for url ({})",
+            url_text(pick(i * 7), &mut secrets, &mut next)
+        );
+        let root = format!(
+            "redirect to {}",
+            url_text(pick(i * 11 + 1), &mut secrets, &mut next)
+        );
+        ex.errors.push(apitoolkit_core::ErrorEntry {
+            root_error_message: root.clone(),
+            stack_trace: format!("0: handler\n   at {root}\n"),
+            ..apitoolkit_core::ErrorEntry::from_message("reqwest::Error", message)
+        });
+    }
+
+    let mut extra: Vec<String> = EXTRA_HEADERS
         .iter()
         .enumerate()
         .map(|(i, h)| random_case(h, r.flips >> (20 + i)))
         .collect();
+    // `host` and `referer` redacted as headers: the top-level fields follow.
+    for (i, name) in ["host", "referer"].into_iter().enumerate() {
+        if pick(60 + i as u64) & 1 == 1 {
+            extra.push(random_case(name, r.flips >> (40 + i)));
+            let v = next();
+            secrets.push(v.clone());
+            let value = format!("https://{v}.example/{v}");
+            ex.request_headers.append(name, value.as_bytes());
+        }
+    }
     let mut builder = Config::builder()
         .redact_request_body(REQ_PATHS)
         .redact_response_body(RES_PATHS)
@@ -361,6 +413,44 @@ fn build_case(r: Raw, debug: bool, api_key: Option<&str>) -> Case {
         config,
         secrets,
     }
+}
+
+fn next_secret(secrets: &mut Vec<String>, next: &mut impl FnMut() -> String) -> String {
+    let v = next();
+    secrets.push(v.clone());
+    v
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A text holding a URL with secrets (userinfo, a default query parameter in the query or
+/// the fragment), in one of the shapes URLs take in headers and error texts.
+fn url_text(choice: u64, secrets: &mut Vec<String>, next: &mut impl FnMut() -> String) -> String {
+    let name = DEFAULT_QUERY[(choice >> 8) as usize % DEFAULT_QUERY.len()];
+    let name = random_case(name, choice >> 16);
+    let v = next_secret(secrets, next);
+    let url = match choice % 7 {
+        0 => format!(
+            "https://ann:{}@app.example/p?{name}={v}&q={CANARY}",
+            next_secret(secrets, next)
+        ),
+        1 => format!("/cb#{name}={v}&state=xyz"),
+        2 => format!("0; url=https://app.example/n?{name}={v}"),
+        3 => format!("<https://app.example/p?{name}={v}>; rel=\"next\", </q?a=1>; rel=\"last\""),
+        4 => format!("myapp://cb?{name}={v}"),
+        5 => format!(
+            "https://app.example/login?next={}",
+            urlencode(&format!("https://sso.example/cb?{name}={v}"))
+        ),
+        _ => format!(
+            "//{}@cdn.example/a?{name}={v}#{name}={}",
+            next_secret(secrets, next),
+            next_secret(secrets, next)
+        ),
+    };
+    url
 }
 
 // ------------------------------------------------------------------ captured logs
@@ -561,7 +651,8 @@ fn debug_logs_of_a_running_shipper_never_hold_a_secret() {
         .debug(true)
         .redact_request_body(REQ_PATHS)
         .redact_response_body(RES_PATHS)
-        .redact_headers(EXTRA_HEADERS)
+        // `host` and `referer` too: some cases carry secrets there.
+        .redact_headers(EXTRA_HEADERS.iter().chain(&["host", "referer"]).copied())
         .shipper(settings(|s| s.batch_interval = Duration::from_millis(5)))
         .export(Export::Callback(Arc::new(move |batch| {
             *got.lock().unwrap() += batch.len();

@@ -105,16 +105,25 @@ fn query_secrets_are_masked_in_map_and_raw_url() {
     let ex = Exchange::new(
         SdkType::RustCustom,
         Method::GET,
-        "/cb?code=1&access_token=s3cr3t&state=x".parse().unwrap(),
+        "/cb?code=c0de&access_token=s3cr3t&state=x&page=2"
+            .parse()
+            .unwrap(),
         Version::HTTP_11,
     );
     let msg = build_message(&ex, &config);
     assert_eq!(
         msg.raw_url,
-        "/cb?code=1&access_token=[CLIENT_REDACTED]&state=x"
+        "/cb?code=[CLIENT_REDACTED]&access_token=[CLIENT_REDACTED]&state=x&page=2"
+    );
+    assert_eq!(msg.query_params["code"], ["[CLIENT_REDACTED]"]);
+    assert_eq!(
+        msg.query_params["state"],
+        ["x"],
+        "state is not a credential"
     );
     assert_eq!(msg.query_params["access_token"], ["[CLIENT_REDACTED]"]);
-    assert!(!serde_json::to_string(&msg).unwrap().contains("s3cr3t"));
+    let json = serde_json::to_string(&msg).unwrap();
+    assert!(!json.contains("s3cr3t") && !json.contains("c0de"));
 }
 
 #[test]

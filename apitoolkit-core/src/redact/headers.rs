@@ -1,14 +1,16 @@
 //! Captured header fields to the record's `name → [values]` shape, with redaction.
 
+use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
-use super::{RedactionRules, REDACTED};
+use super::{scrub_urls, RedactionRules, REDACTED};
 use crate::headers::{value_text, CapturedHeaders};
 use crate::json::write_str;
 use crate::payload::MultiMap;
 
 /// Lower-case name → values in order; a redacted header keeps its name and gets the
-/// single value `"[CLIENT_REDACTED]"`. Non-UTF-8 values are decoded lossily.
+/// single value `"[CLIENT_REDACTED]"`. Non-UTF-8 values are decoded lossily, and every
+/// value goes through the URL scrubber ([`shipped_value`]).
 pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> MultiMap {
     let mut out = MultiMap::new();
     // Fields of one name usually arrive together (`http::HeaderMap` groups them), so the
@@ -28,13 +30,25 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
             run = Some((name, redacted, values));
         }
         if let Some((_, false, values)) = run.as_mut() {
-            values.push(value_text(value).into_owned());
+            values.push(shipped_value(value, rules).into_owned());
         }
     }
     if let Some(done) = run {
         add_run(&mut out, done);
     }
     out
+}
+
+/// A header value as shipped (when its name is not redacted): lossy UTF-8, with every
+/// URL in it scrubbed ([`scrub_urls`]: userinfo removed, named query and fragment
+/// parameters masked). Applied to every header, so that URL-valued ones (`Referer`,
+/// `Location`, `Content-Location`, `Refresh`, `Link`, `Origin`, proxies'
+/// `X-Original-URL`/`X-Forwarded-Uri`, and any custom one) are covered whatever their name.
+pub fn shipped_value<'v>(value: &'v [u8], rules: &RedactionRules) -> Cow<'v, str> {
+    match value_text(value) {
+        Cow::Borrowed(text) => scrub_urls(text, rules),
+        Cow::Owned(text) => Cow::Owned(scrub_urls(&text, rules).into_owned()),
+    }
 }
 
 /// The fields of `headers` grouped by name, in name order (the order of the record's
@@ -88,7 +102,7 @@ pub(crate) fn write_redacted_headers(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str(out, &value_text(value))?;
+                write_str(out, &shipped_value(value, rules))?;
             }
         }
         out.push(b']');

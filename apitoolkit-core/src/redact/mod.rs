@@ -3,6 +3,9 @@
 //!
 //! - Headers: names compared case-insensitively; the value becomes `["[CLIENT_REDACTED]"]`.
 //! - Query parameters: values masked in both `query_params` and `raw_url`.
+//! - URLs wherever they are shipped (header values, `referer`, `raw_url`, outgoing URLs,
+//!   error texts): userinfo removed, named parameters masked in queries and fragments
+//!   ([`scrub_urls`]).
 //! - Bodies: compiled JSONPaths ([`Redactor`]), applied by `Content-Type` ([`BodyKind`]):
 //!   JSON (or no type) directly, urlencoded forms and multipart forms as a JSON object
 //!   (file parts become `[<mime>_FILE]`), anything else as captured. JSON that cannot be
@@ -10,21 +13,27 @@
 //!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
 
 mod body;
+mod errors;
 mod form;
 mod headers;
 mod jsonpath;
 mod multipart;
 mod query;
 mod rules;
+mod url;
 
 pub use body::{redact_body, BodyKind};
-pub use headers::redact_headers;
+pub use errors::scrub_error;
+pub(crate) use errors::scrub_errors;
+pub use headers::{redact_headers, shipped_value};
 pub(crate) use headers::{write_redacted_headers, Groups};
 pub use jsonpath::{unparseable_placeholder, Redactor};
 pub use query::redact_query;
 pub use rules::{
     RedactionRules, RedactionRulesBuilder, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY_PARAMS,
 };
+pub(crate) use url::strip_userinfo;
+pub use url::{scrub_urls, MAX_NESTING};
 
 /// The replacement written over every redacted value.
 pub const REDACTED: &str = "[CLIENT_REDACTED]";

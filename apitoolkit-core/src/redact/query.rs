@@ -1,11 +1,16 @@
 //! Query strings: the `query_params` map and the masked `raw_url`.
 
+use std::borrow::Cow;
+
+use super::url::{decode, scrub_urls};
 use super::{RedactionRules, REDACTED};
 use crate::payload::MultiMap;
 
 /// Parses `query` (without `?`) into name → values (form decoding, lossy UTF-8, repeated
 /// names keep every value in order) and returns it with the query text in which every
-/// redacted parameter's value is replaced by `[CLIENT_REDACTED]`.
+/// redacted parameter's value is replaced by `[CLIENT_REDACTED]`. A value that holds a
+/// URL (`next=https%3A%2F%2Fx%3Ftoken%3D..`) is scrubbed like any shipped URL
+/// ([`scrub_urls`]), in the map and in the text.
 pub fn redact_query(query: &str, rules: &RedactionRules) -> (MultiMap, String) {
     let mut params = MultiMap::new();
     let mut masked = String::with_capacity(query.len());
@@ -20,38 +25,30 @@ pub fn redact_query(query: &str, rules: &RedactionRules) -> (MultiMap, String) {
             Some((n, v)) => (n, Some(v)),
             None => (pair, None),
         };
-        let name = decode(raw_name);
+        let name = decode(raw_name).into_owned();
         let redacted = rules.is_query_param_redacted(&name);
-        let value = if redacted {
-            REDACTED.to_owned()
-        } else {
-            raw_value.map(decode).unwrap_or_default()
+        let (value, raw_value) = match raw_value {
+            _ if redacted => (REDACTED.to_owned(), Some(Cow::Borrowed(REDACTED))),
+            None => (String::new(), None),
+            Some(raw) => match scrub_urls(&decode(raw), rules) {
+                Cow::Borrowed(clean) => (clean.to_owned(), Some(Cow::Borrowed(raw))),
+                // The value held a URL with something to hide: the text gets the
+                // scrubbed value, encoded again.
+                Cow::Owned(scrubbed) => {
+                    let encoded: String =
+                        form_urlencoded::byte_serialize(scrubbed.as_bytes()).collect();
+                    (scrubbed, Some(Cow::Owned(encoded)))
+                }
+            },
         };
         params.entry(name).or_default().push(value);
         masked.push_str(raw_name);
-        match (raw_value, redacted) {
-            (_, true) => {
-                masked.push('=');
-                masked.push_str(REDACTED);
-            }
-            (Some(v), false) => {
-                masked.push('=');
-                masked.push_str(v);
-            }
-            (None, false) => {}
+        if let Some(v) = raw_value {
+            masked.push('=');
+            masked.push_str(&v);
         }
     }
     (params, masked)
-}
-
-fn decode(s: &str) -> String {
-    if !s.contains(['+', '%']) {
-        return s.to_owned();
-    }
-    let plus_as_space = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus_as_space)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 #[cfg(test)]

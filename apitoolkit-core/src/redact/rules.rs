@@ -15,7 +15,11 @@ pub const DEFAULT_REDACTED_HEADERS: &[&str] = &[
     "x-api-key",
 ];
 
-/// Query parameter names always masked (SPEC §4); the user's list adds to these.
+/// Query parameter names always masked (SPEC §4); the user's list adds to these. Beside
+/// the generic names: the secret-bearing parameters of OAuth 2.0 / OpenID Connect
+/// (`code` is the authorization code, redeemable for tokens; `state` is not a credential
+/// and stays visible, see SECURITY.md) and of signed URLs (AWS SigV4, Google Cloud
+/// Storage, Azure SAS `sig`), and Google API keys (`key`).
 pub const DEFAULT_REDACTED_QUERY_PARAMS: &[&str] = &[
     "access_token",
     "api_key",
@@ -25,6 +29,24 @@ pub const DEFAULT_REDACTED_QUERY_PARAMS: &[&str] = &[
     "secret",
     "client_secret",
     "signature",
+    // OAuth 2.0 / OpenID Connect
+    "id_token",
+    "refresh_token",
+    "code",
+    "code_verifier",
+    "client_assertion",
+    "assertion",
+    "subject_token",
+    "actor_token",
+    "device_code",
+    // Signed URLs and API keys
+    "key",
+    "sig",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
 ];
 
 /// What to redact in one exchange: header names, query parameter names (both compared
@@ -60,6 +82,7 @@ impl RedactionRules {
     pub fn builder() -> RedactionRulesBuilder {
         RedactionRulesBuilder {
             default_headers: true,
+            default_query_params: true,
             headers: Vec::new(),
             query_params: Vec::new(),
             request_body: Vec::new(),
@@ -113,6 +136,7 @@ impl fmt::Debug for RedactionRules {
 #[must_use]
 pub struct RedactionRulesBuilder {
     default_headers: bool,
+    default_query_params: bool,
     headers: Vec<String>,
     query_params: Vec<String>,
     request_body: Vec<String>,
@@ -124,6 +148,13 @@ impl RedactionRulesBuilder {
     /// Keep (`true`, the default) or drop the default header list.
     pub fn default_headers(mut self, keep: bool) -> Self {
         self.default_headers = keep;
+        self
+    }
+    /// Keep (`true`, the default) or drop the default query parameter list
+    /// ([`DEFAULT_REDACTED_QUERY_PARAMS`]); the names given to
+    /// [`query_params`](Self::query_params) are masked either way.
+    pub fn default_query_params(mut self, keep: bool) -> Self {
+        self.default_query_params = keep;
         self
     }
     /// Header names to redact, added to the defaults.
@@ -182,10 +213,14 @@ impl RedactionRulesBuilder {
         headers.extend(self.headers.iter().map(|h| h.trim().to_ascii_lowercase()));
         headers.sort();
         headers.dedup();
-        let mut query_params: Vec<String> = DEFAULT_REDACTED_QUERY_PARAMS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        let mut query_params: Vec<String> = if self.default_query_params {
+            DEFAULT_REDACTED_QUERY_PARAMS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        };
         query_params.extend(
             self.query_params
                 .iter()

@@ -11,9 +11,8 @@ use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, Wi
 
 use super::span::{self, unix_nanos, SPAN_NAME};
 use crate::exchange::{Exchange, Uuid};
-use crate::headers::value_text;
 use crate::record::{base64_into, base64_len, uuid_str, Parts};
-use crate::redact::{Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 // Span fields.
@@ -111,16 +110,16 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) 
         "apitoolkit.tags",
         config.tags().iter().map(String::as_bytes),
     );
-    json_attr(out, "apitoolkit.errors", &ex.errors);
+    json_attr(out, "apitoolkit.errors", &p.errors);
     if !config.project_id().is_empty() {
         str_attr(out, "apitoolkit.project_id", config.project_id());
     }
 
     // Errors are rare: their events and the status go through prost.
-    for event in span::events(&ex.errors, end) {
+    for event in span::events(&p.errors, end) {
         message::encode(EVENTS, &event, out);
     }
-    let status = span::status(ex.status, &ex.errors);
+    let status = span::status(ex.status, &p.errors);
     message::encode(STATUS, &status, out);
 }
 
@@ -230,7 +229,10 @@ fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &Re
         if rules.is_header_redacted(name) {
             array_attr(out, &key, std::iter::once(REDACTED.as_bytes()));
         } else {
-            let values: Vec<_> = fields.iter().map(|(_, v)| value_text(v)).collect();
+            let values: Vec<_> = fields
+                .iter()
+                .map(|(_, v)| shipped_value(v, rules))
+                .collect();
             array_attr(out, &key, values.iter().map(|v| v.as_bytes()));
         }
     }

@@ -1,0 +1,335 @@
+//! The URL scrubber: one function for every place a URL can be shipped (header values,
+//! the top-level `referer`, `raw_url`, outgoing URLs, error texts).
+//!
+//! It works on text that *holds* URLs, not only on a URL alone, because URLs reach the
+//! record inside other text: a `Refresh` header (`0; url=/next?token=..`), a `Link`
+//! header (`</a?sig=..>; rel=next`), a redirect target quoted in a reqwest error
+//! (`for url (myapp://cb?access_token=..)`). What it does:
+//!
+//! - **Userinfo** (`scheme://user:pass@host`, also `//user@host`) is removed.
+//! - **Parameters named in the query list** (compared case-insensitively after percent
+//!   and `+` decoding) have their value replaced by `[CLIENT_REDACTED]` wherever a
+//!   `name=value` pair starts: after `?` (query), `#` (fragment, `#access_token=..`),
+//!   `&`, `;`, whitespace, an opening bracket or quote, or at the start of the text. A
+//!   masked value runs to the next `&`, `#`, whitespace, quote, `<`, `>` or backtick, so
+//!   a value is masked too far rather than not far enough.
+//! - **Encoded URLs inside values** (`redirect_uri=https%3A%2F%2Fx%2Fcb%3Ftoken%3D..`) are
+//!   decoded and scrubbed in turn, up to [`MAX_NESTING`] levels deep; a value still encoded
+//!   past that depth is masked whole (fail closed).
+//!
+//! Text with no `=` and no `@` is returned as it is, without a copy.
+
+use std::borrow::Cow;
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::{RedactionRules, REDACTED};
+
+/// How many levels of percent-encoded URLs inside parameter values are decoded and
+/// scrubbed; a value still encoded beyond that is masked whole.
+pub const MAX_NESTING: usize = 4;
+
+/// Characters left as they are when a scrubbed value is percent-encoded again.
+const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Returns `text` with userinfo removed from every URL in it and the value of every
+/// parameter named in `rules`' query list masked (see the [module docs](self)).
+///
+/// ```
+/// use apitoolkit_core::redact::scrub_urls;
+/// use apitoolkit_core::RedactionRules;
+///
+/// let rules = RedactionRules::default();
+/// assert_eq!(
+///     scrub_urls("error following redirect for url (myapp://u:pw@cb?access_token=abc&x=1)", &rules),
+///     "error following redirect for url (myapp://cb?access_token=[CLIENT_REDACTED]&x=1)",
+/// );
+/// assert_eq!(scrub_urls("/cb#id_token=abc&state=s", &rules), "/cb#id_token=[CLIENT_REDACTED]&state=s");
+/// assert_eq!(scrub_urls("no url here", &rules), "no url here");
+/// ```
+pub fn scrub_urls<'t>(text: &'t str, rules: &RedactionRules) -> Cow<'t, str> {
+    scrub(text, rules, 0)
+}
+
+/// The host as shipped: without any `userinfo@` in front of it.
+pub(crate) fn strip_userinfo(host: &str) -> &str {
+    host.rsplit_once('@').map_or(host, |(_, h)| h)
+}
+
+fn scrub<'t>(text: &'t str, rules: &RedactionRules, depth: usize) -> Cow<'t, str> {
+    if memchr::memchr2(b'=', b'@', text.as_bytes()).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let without_userinfo = remove_userinfo(text);
+    match mask_params(&without_userinfo, rules, depth) {
+        Some(masked) => Cow::Owned(masked),
+        None => without_userinfo,
+    }
+}
+
+/// Removes `user[:pass]@` after every `//`.
+fn remove_userinfo(text: &str) -> Cow<'_, str> {
+    if !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = memchr::memmem::find(&bytes[at..], b"//") {
+        let start = at + found + 2;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| ends_authority(b))
+            .map_or(bytes.len(), |n| start + n);
+        if let Some(last_at) = memchr::memrchr(b'@', &bytes[start..end]) {
+            out.push_str(&text[copied..start]);
+            copied = start + last_at + 1;
+        }
+        at = end.max(start);
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+fn ends_authority(b: u8) -> bool {
+    matches!(
+        b,
+        b'/' | b'?' | b'#' | b'\\' | b'"' | b'\'' | b'<' | b'>' | b'`' | b'(' | b')'
+    ) || b.is_ascii_whitespace()
+}
+
+/// Where a `name=value` pair may start: right after one of these (or at the start).
+fn starts_pair_after(b: u8) -> bool {
+    matches!(
+        b,
+        b'?' | b'&' | b'#' | b';' | b',' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'<' | b'|'
+    ) || b.is_ascii_whitespace()
+}
+
+/// What a parameter name cannot contain.
+fn ends_name(b: u8) -> bool {
+    b == b'=' || starts_pair_after(b) || matches!(b, b')' | b']' | b'}' | b'>' | b'/' | b'`')
+}
+
+/// What ends a parameter value.
+fn ends_value(b: u8) -> bool {
+    matches!(b, b'&' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`') || b.is_ascii_whitespace()
+}
+
+/// The text with every named parameter's value masked, or `None` when nothing changed.
+/// Linear in the text: the ends of values and the next `%` are found by cursors that
+/// only move forward.
+fn mask_params(text: &str, rules: &RedactionRules, depth: usize) -> Option<String> {
+    let bytes = text.as_bytes();
+    let next_at = |from: usize, hit: fn(u8) -> bool| {
+        bytes[from..]
+            .iter()
+            .position(|&b| hit(b))
+            .map_or(bytes.len(), |n| from + n)
+    };
+    let mut out = String::new();
+    let mut copied = 0;
+    let (mut value_end, mut percent) = (0, 0);
+    let mut eq_from = 0;
+    while let Some(found) = memchr::memchr(b'=', &bytes[eq_from..]) {
+        let eq = eq_from + found;
+        eq_from = eq + 1;
+        let name_start = bytes[..eq]
+            .iter()
+            .rposition(|&b| ends_name(b))
+            .map_or(0, |p| p + 1);
+        let starts_pair = name_start == 0 || starts_pair_after(bytes[name_start - 1]);
+        if name_start == eq || name_start < copied || !starts_pair {
+            continue;
+        }
+        let value_start = eq + 1;
+        if value_end < value_start {
+            value_end = next_at(value_start, ends_value);
+        }
+        if percent < value_start {
+            percent = next_at(value_start, |b| b == b'%');
+        }
+        // A closing parenthesis that closes one opened before the pair is not the
+        // value's (`for url (..?token=x)`).
+        let mut end = value_end;
+        if text[value_start..end].ends_with(')') && !text[value_start..end].contains('(') {
+            end -= 1;
+        }
+        let value = &text[value_start..end];
+        let replacement = if rules.is_query_param_redacted(&decode(&text[name_start..eq])) {
+            if value == REDACTED {
+                continue;
+            }
+            Cow::Borrowed(REDACTED)
+        } else if percent < end {
+            // The whole value is decoded and scrubbed at once: nothing inside it is
+            // looked at again.
+            eq_from = end;
+            match scrub_encoded(value, rules, depth) {
+                Some(scrubbed) => Cow::Owned(scrubbed),
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        out.push_str(&text[copied..value_start]);
+        out.push_str(&replacement);
+        copied = end;
+        eq_from = end;
+    }
+    if copied == 0 {
+        return None;
+    }
+    out.push_str(&text[copied..]);
+    Some(out)
+}
+
+/// A percent-encoded value with the URLs inside it scrubbed and encoded again, or `None`
+/// when there was nothing to change.
+fn scrub_encoded(value: &str, rules: &RedactionRules, depth: usize) -> Option<String> {
+    let decoded = decode(value);
+    if decoded == value {
+        return None;
+    }
+    if depth + 1 >= MAX_NESTING {
+        let may_hide = memchr::memchr2(b'=', b'@', decoded.as_bytes()).is_some();
+        return may_hide.then(|| REDACTED.to_owned());
+    }
+    match scrub(&decoded, rules, depth + 1) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(scrubbed) => Some(utf8_percent_encode(&scrubbed, KEEP).to_string()),
+    }
+}
+
+/// Form decoding of a name or value: `+` is a space, `%XX` a byte, lossy UTF-8.
+pub(crate) fn decode(s: &str) -> Cow<'_, str> {
+    if !s.contains(['+', '%']) {
+        return Cow::Borrowed(s);
+    }
+    let plus_as_space = s.replace('+', " ");
+    Cow::Owned(
+        percent_decode_str(&plus_as_space)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scrubbed(text: &str) -> String {
+        let rules = RedactionRules::builder()
+            .query_params(["custom"])
+            .build()
+            .unwrap();
+        scrub_urls(text, &rules).into_owned()
+    }
+
+    #[test]
+    fn userinfo_is_removed_from_every_url() {
+        assert_eq!(
+            scrubbed("https://ann:pw@example.com:8443/a?x=1"),
+            "https://example.com:8443/a?x=1"
+        );
+        assert_eq!(scrubbed("//ann@cdn.example/x"), "//cdn.example/x");
+        assert_eq!(
+            scrubbed("a http://u:p@x b ftp://v:q@y/ c"),
+            "a http://x b ftp://y/ c"
+        );
+        assert_eq!(scrubbed("http://u:p@ss@host/"), "http://host/");
+        assert_eq!(scrubbed("mail ann@example.com"), "mail ann@example.com");
+    }
+
+    #[test]
+    fn named_parameters_are_masked_in_queries_fragments_and_text() {
+        assert_eq!(
+            scrubbed("/cb?Access_Token=abc&x=1"),
+            "/cb?Access_Token=[CLIENT_REDACTED]&x=1"
+        );
+        assert_eq!(
+            scrubbed("/cb#access_token=abc&token_type=bearer"),
+            "/cb#access_token=[CLIENT_REDACTED]&token_type=bearer"
+        );
+        assert_eq!(
+            scrubbed("0; url=/n?custom=v"),
+            "0; url=/n?custom=[CLIENT_REDACTED]"
+        );
+        assert_eq!(
+            scrubbed("</p?sig=abc>; rel=\"next\", </q?a=1>"),
+            "</p?sig=[CLIENT_REDACTED]>; rel=\"next\", </q?a=1>"
+        );
+        assert_eq!(
+            scrubbed("for url (http://h/p?token=abc)"),
+            "for url (http://h/p?token=[CLIENT_REDACTED])"
+        );
+        assert_eq!(scrubbed("password=hunter2"), "password=[CLIENT_REDACTED]");
+        assert_eq!(
+            scrubbed("/p?acc%65ss_token=abc&tok+en=x"),
+            "/p?acc%65ss_token=[CLIENT_REDACTED]&tok+en=x"
+        );
+        assert_eq!(scrubbed("/p?a=1&b=2"), "/p?a=1&b=2");
+        assert_eq!(scrubbed("/p?xtoken=1&token_x=2"), "/p?xtoken=1&token_x=2");
+        assert_eq!(scrubbed("/p?token="), "/p?token=[CLIENT_REDACTED]");
+    }
+
+    #[test]
+    fn encoded_urls_inside_values_are_scrubbed() {
+        let out = scrubbed("/login?next=https%3A%2F%2Fx%2Fcb%3Ftoken%3Dabc%26y%3D1");
+        assert!(!out.contains("abc"), "{out}");
+        assert!(
+            out.starts_with("/login?next=https%3A%2F%2Fx%2Fcb%3Ftoken%3D"),
+            "{out}"
+        );
+        assert!(out.ends_with("%26y%3D1"), "{out}");
+        let out = scrubbed("/r?u=https%3A%2F%2Fann%3Apw%40h%2F");
+        assert!(!out.contains("pw"), "{out}");
+        // Encoded more times than the scrubber decodes: masked whole.
+        let mut deep = "t=1&token=abc".to_owned();
+        for _ in 0..MAX_NESTING + 1 {
+            deep = format!("/x?n={}", utf8_percent_encode(&deep, KEEP));
+        }
+        let out = scrubbed(&deep);
+        assert!(
+            !out.contains("abc") && out.contains("CLIENT_REDACTED"),
+            "{out}"
+        );
+        assert_eq!(
+            scrubbed("/p?q=a%20b"),
+            "/p?q=a%20b",
+            "clean encoded values stay"
+        );
+    }
+
+    #[test]
+    fn scrubbing_is_idempotent_and_borrows_clean_text() {
+        for text in [
+            "/cb?token=abc#access_token=d",
+            "https://u:p@h/x?sig=1&a=b",
+            "plain",
+        ] {
+            let once = scrubbed(text);
+            assert_eq!(scrubbed(&once), once);
+        }
+        let rules = RedactionRules::default();
+        assert!(matches!(scrub_urls("/a/b?x=1", &rules), Cow::Borrowed(_)));
+        assert!(matches!(
+            scrub_urls("/a?token=[CLIENT_REDACTED]", &rules),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn host_loses_userinfo() {
+        assert_eq!(strip_userinfo("u:p@example.com:80"), "example.com:80");
+        assert_eq!(strip_userinfo("example.com"), "example.com");
+    }
+}
