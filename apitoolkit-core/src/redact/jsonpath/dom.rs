@@ -4,7 +4,7 @@
 //!
 //! Matching and replacing are separate: [`match_set`] collects the *addresses* of the
 //! matched nodes (compiled paths via the same NFA as the scanner, with array lengths
-//! known; filter paths via jsonpath-rust's RFC 9535 evaluator, whose results are
+//! known; filter paths via our RFC 9535 evaluator in `eval.rs`, whose results are
 //! references into the same document). Then either [`apply`] replaces those nodes in
 //! place, outermost first, or the byte scanner walks the original bytes with a
 //! [`DomCursor`] and splices the spans of those nodes, keeping every other byte.
@@ -12,15 +12,16 @@
 
 use std::collections::HashSet;
 
-use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
+use super::eval;
 use super::program::{Child, Program};
 use super::splice::{decode_key, ChildRef, Cursor, Step};
 use crate::redact::REDACTED;
 
-/// Deepest document handed to jsonpath-rust (whose evaluation recurses). serde_json
-/// never parses deeper documents, so only hand-built values can exceed it.
+/// Deepest document a filter path is evaluated on: serde_json never parses deeper
+/// documents (`redact` gives them the placeholder), and `redact_value` replaces a
+/// deeper hand-built value as a whole, so both fail closed alike.
 pub(crate) const MAX_FILTER_DEPTH: usize = 128;
 
 fn addr(v: &Value) -> usize {
@@ -66,9 +67,7 @@ pub(crate) fn match_set(program: &Program, root: &Value) -> HashSet<usize> {
         }
     }
     for query in &program.filters {
-        if let Ok(found) = js_path_process(query, root) {
-            set.extend(found.into_iter().map(|r| addr(r.val)));
-        }
+        set.extend(eval::select(query, root).into_iter().map(addr));
     }
     set
 }

@@ -21,7 +21,10 @@
 //!   `redact` parses the body with serde_json, finds the matched nodes on the DOM, then
 //!   runs the same byte scanner with the DOM as its guide, so the output still keeps
 //!   every unredacted byte. serde_json's recursion limit (128) applies on that path: a
-//!   deeper body becomes the unparseable placeholder.
+//!   deeper body becomes the unparseable placeholder. Filter paths are evaluated by our
+//!   own RFC 9535 evaluator over jsonpath-rust's AST (`eval.rs`): the library's
+//!   evaluator mistakes a filter applied to a filter's current node (`$[?@[?@>1]]`)
+//!   for a logical expression, and selects too little.
 //! * **Fail closed**: with paths configured, a body that is not JSON (bad syntax,
 //!   truncation, trailing garbage, invalid UTF-8, lone surrogate escapes) becomes
 //!   `[UNPARSEABLE_BODY n bytes]`. The empty body stays empty.
@@ -30,6 +33,7 @@
 //! or `$.a` with `$.a.b`) replace the outermost node once.
 
 mod dom;
+mod eval;
 mod lex;
 mod parse;
 mod program;
