@@ -1,6 +1,7 @@
 //! Property tests: on random documents and random paths drawn from each document's own
 //! structure, `redact` (on compact and pretty bytes) and `redact_value` agree, the
-//! output is JSON, and exactly the nodes jsonpath-rust selects are replaced.
+//! output is JSON, and exactly the nodes jsonpath-rust selects are replaced; and
+//! duplicate member names injected into random documents never ship a covered value.
 
 use apitoolkit_core::redact::unparseable_placeholder;
 use apitoolkit_core::{Redactor, REDACTED};
@@ -213,6 +214,72 @@ fn case() -> impl Strategy<Value = (Value, Vec<String>)> {
     })
 }
 
+/// Spellings of the member name `token`, plain and escaped.
+const TOKEN_SPELLINGS: [&str; 4] = ["token", "t\\u006fken", "\\u0074oken", "toke\\u006e"];
+
+/// Serializes `v` compactly, inserting into the objects `inject` picks (by ordinal,
+/// cycling) two members named `token` (spelled by `spell`) whose values carry
+/// `DUPMARK`. Returns the text and the number of objects injected into.
+fn with_duplicates(v: &Value, inject: &[bool], spell: &[u8]) -> (String, usize) {
+    fn write(v: &Value, inject: &[bool], spell: &[u8], ord: &mut usize, out: &mut String) -> usize {
+        let m = match v {
+            Value::Object(m) => m,
+            Value::Array(a) => {
+                let mut injected = 0;
+                out.push('[');
+                for (i, c) in a.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    injected += write(c, inject, spell, ord, out);
+                }
+                out.push(']');
+                return injected;
+            }
+            _ => {
+                out.push_str(&serde_json::to_string(v).unwrap());
+                return 0;
+            }
+        };
+        let mut injected = 0;
+        let n = *ord;
+        *ord += 1;
+        let mut members: Vec<String> = m
+            .iter()
+            .map(|(k, c)| {
+                let mut s = serde_json::to_string(k).unwrap();
+                s.push(':');
+                injected += write(c, inject, spell, ord, &mut s);
+                s
+            })
+            .collect();
+        if !inject.is_empty() && inject[n % inject.len()] {
+            injected += 1;
+            for j in 0..2 {
+                let pick = spell
+                    .get((n * 2 + j) % spell.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
+                let name = TOKEN_SPELLINGS[usize::from(pick) % TOKEN_SPELLINGS.len()];
+                let value = if pick % 3 == 0 {
+                    r#"["DUPMARK"]"#
+                } else {
+                    r#""DUPMARK""#
+                };
+                let at = usize::from(pick) % (members.len() + 1);
+                members.insert(at, format!("\"{name}\":{value}"));
+            }
+        }
+        out.push('{');
+        out.push_str(&members.join(","));
+        out.push('}');
+        injected
+    }
+    let mut out = String::new();
+    let injected = write(v, inject, spell, &mut 0, &mut out);
+    (out, injected)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -278,6 +345,32 @@ proptest! {
                     );
                 }
                 Err(_) => prop_assert_eq!(&*out, &unparseable_placeholder(bytes.len())[..], "paths {:?}", paths),
+            }
+        }
+    }
+
+    /// Every occurrence of a duplicated member is redacted by the byte scanner; the
+    /// DOM fallback, which cannot vouch for duplicates, fails closed on such a body.
+    #[test]
+    fn injected_duplicate_members_never_ship_a_covered_value(
+        doc in doc(),
+        inject in prop::collection::vec(any::<bool>(), 1..6),
+        spell in prop::collection::vec(any::<u8>(), 1..6),
+    ) {
+        let (body, injected) = with_duplicates(&doc, &inject, &spell);
+        for paths in [&["$..token"][..], &["$..token", "$.none[-1]"], &["$..[?@.token]"]] {
+            let out = Redactor::new(paths).unwrap().redact(body.as_bytes());
+            let text = String::from_utf8_lossy(&out);
+            prop_assert!(!text.contains("DUPMARK"), "{:?} on {}: {}", paths, body, text);
+            let placeholder = *out == unparseable_placeholder(body.len())[..];
+            if paths.len() == 1 && !paths[0].contains('?') {
+                // The scanner: each occurrence judged by its own name.
+                prop_assert!(serde_json::from_slice::<Value>(&out).is_ok(), "{}", text);
+            } else {
+                prop_assert_eq!(placeholder, injected > 0, "{:?} on {}: {}", paths, body, text);
+                if !placeholder {
+                    prop_assert!(serde_json::from_slice::<Value>(&out).is_ok(), "{}", text);
+                }
             }
         }
     }

@@ -4,23 +4,29 @@
 //!
 //! Matching and replacing are separate: [`match_set`] collects the *addresses* of the
 //! matched nodes (compiled paths via the same NFA as the scanner, with array lengths
-//! known; filter paths via jsonpath-rust's RFC 9535 evaluator, whose results are
+//! known; filter paths via our RFC 9535 evaluator in `eval.rs`, whose results are
 //! references into the same document). Then either [`apply`] replaces those nodes in
 //! place, outermost first, or the byte scanner walks the original bytes with a
 //! [`DomCursor`] and splices the spans of those nodes, keeping every other byte.
 //! All walks are iterative.
+//!
+//! A DOM keeps one value per member name (serde_json keeps the last duplicate), so it
+//! cannot vouch for the bytes of a duplicate member: [`has_duplicate_members`] tells
+//! `Redactor::redact` to fail closed on such a body (see the design notes in `mod.rs`).
 
 use std::collections::HashSet;
 
-use jsonpath_rust::query::js_path_process;
 use serde_json::Value;
 
+use super::eval;
+use super::lex::skip_string;
 use super::program::{Child, Program};
 use super::splice::{decode_key, ChildRef, Cursor, Step};
 use crate::redact::REDACTED;
 
-/// Deepest document handed to jsonpath-rust (whose evaluation recurses). serde_json
-/// never parses deeper documents, so only hand-built values can exceed it.
+/// Deepest document a filter path is evaluated on: serde_json never parses deeper
+/// documents (`redact` gives them the placeholder), and `redact_value` replaces a
+/// deeper hand-built value as a whole, so both fail closed alike.
 pub(crate) const MAX_FILTER_DEPTH: usize = 128;
 
 fn addr(v: &Value) -> usize {
@@ -66,11 +72,44 @@ pub(crate) fn match_set(program: &Program, root: &Value) -> HashSet<usize> {
         }
     }
     for query in &program.filters {
-        if let Ok(found) = js_path_process(query, root) {
-            set.extend(found.into_iter().map(|r| addr(r.val)));
-        }
+        set.extend(eval::select(query, root).into_iter().map(addr));
     }
     set
+}
+
+/// True when the JSON text `b`, parsed by serde_json into `doc`, has an object with
+/// two members of the same name (however each is spelled: `"a"` and `"\u0061"` are
+/// the same name). serde_json keeps one value per name, so `doc` then has fewer
+/// members than `b`: every `:` outside a string in a JSON text separates a member
+/// name from its value. Also true if `b` does not lex (it always does once parsed).
+pub(crate) fn has_duplicate_members(b: &[u8], doc: &Value) -> bool {
+    let mut in_text = 0usize;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr2(b'"', b':', &b[i..]) {
+        i += at;
+        if b[i] == b':' {
+            in_text += 1;
+            i += 1;
+        } else {
+            match skip_string(b, i) {
+                Ok((end, _)) => i = end,
+                Err(_) => return true,
+            }
+        }
+    }
+    let mut in_doc = 0usize;
+    let mut stack = vec![doc];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                in_doc += m.len();
+                stack.extend(m.values().filter(|c| is_container(c)));
+            }
+            Value::Array(a) => stack.extend(a.iter().filter(|c| is_container(c))),
+            _ => {}
+        }
+    }
+    in_text != in_doc
 }
 
 /// Nesting depth of `v` (a scalar has depth 0), computed without recursion.
@@ -177,6 +216,15 @@ impl<'v> Cursor for DomCursor<'v> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn redact_dom_duplicate_members_are_detected_however_spelled() {
+        let dup = |b: &[u8]| has_duplicate_members(b, &serde_json::from_slice(b).unwrap());
+        assert!(!dup(br#"{"a": {"b": "x:y", "c\":": [1, {"a": 2}]}}"#));
+        assert!(!dup(br#"[1, "::", {}]"#));
+        assert!(dup(br#"{"a": 1, "a": 2}"#));
+        assert!(dup(br#"[{"x": 0}, {"a": {"b": 1, "\u0062": 2}}]"#));
+    }
 
     #[test]
     fn redact_dom_depth() {

@@ -21,7 +21,26 @@
 //!   `redact` parses the body with serde_json, finds the matched nodes on the DOM, then
 //!   runs the same byte scanner with the DOM as its guide, so the output still keeps
 //!   every unredacted byte. serde_json's recursion limit (128) applies on that path: a
-//!   deeper body becomes the unparseable placeholder.
+//!   deeper body becomes the unparseable placeholder. Filter paths are evaluated by our
+//!   own RFC 9535 evaluator over jsonpath-rust's AST (`eval.rs`): the library's
+//!   evaluator mistakes a filter applied to a filter's current node (`$[?@[?@>1]]`)
+//!   for a logical expression, and selects too little.
+//! * **Duplicate member names** (`{"password":"a","pass\u0077ord":"b"}`): RFC 8259 only
+//!   says names *should* be unique, and receivers differ on which duplicate they keep,
+//!   so a path covers every occurrence. The byte scanner judges each member by its own
+//!   (decoded) name, so it redacts every occurrence, nested or in arrays, whatever the
+//!   spelling; `cannot_match` only calls a name absent when its quoted form does not
+//!   occur and no escape that could spell it does (any `\u`; a `\` for names with a
+//!   short escape), so no occurrence, first or second, slips past it. A DOM keeps one
+//!   value per name (serde_json keeps the last), so in the DOM fallback the other
+//!   occurrences are bytes the DOM cannot vouch for, and a filter's verdict may hinge
+//!   on the duplicate the DOM dropped (`$[?@.role=='admin'].password` on
+//!   `[{"role":"admin","role":"user","password":"x"}]`). There, a body with any
+//!   duplicate member name anywhere fails closed: [`dom::has_duplicate_members`] compares
+//!   the member count of the bytes with the DOM's, before matching, so such a body is
+//!   never shipped even when the DOM says nothing matched. Duplicates are rare in real
+//!   traffic; this trades their observability for a decision that needs no reading of
+//!   which duplicate "counts". `redact_value` sees a `Value`, which has no duplicates.
 //! * **Fail closed**: with paths configured, a body that is not JSON (bad syntax,
 //!   truncation, trailing garbage, invalid UTF-8, lone surrogate escapes) becomes
 //!   `[UNPARSEABLE_BODY n bytes]`. The empty body stays empty.
@@ -30,6 +49,7 @@
 //! or `$.a` with `$.a.b`) replace the outermost node once.
 
 mod dom;
+mod eval;
 mod lex;
 mod parse;
 mod program;
@@ -122,6 +142,8 @@ impl Redactor {
             splice::scan(body, &mut splice::NfaCursor::new(program))
         } else {
             match serde_json::from_slice::<serde_json::Value>(body) {
+                // A DOM cannot vouch for duplicate members: fail closed (module docs).
+                Ok(doc) if dom::has_duplicate_members(body, &doc) => Err(lex::Invalid),
                 Ok(doc) => {
                     let set = dom::match_set(program, &doc);
                     if set.is_empty() {

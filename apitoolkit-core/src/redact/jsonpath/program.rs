@@ -294,7 +294,7 @@ fn eq_short(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// RFC 9535 §2.3.4.2 slice membership of index `i` (with `0 <= i < len`).
-fn slice_contains(
+pub(crate) fn slice_contains(
     start: Option<i64>,
     end: Option<i64>,
     step: i64,

@@ -2,10 +2,11 @@
 //! does not fully enforce: a function returning a value (`length`, `count`, `value`)
 //! cannot stand alone as a test, a function returning a logical (`match`, `search`)
 //! cannot be compared, and value-typed arguments must be literals, *singular* queries
-//! or value-returning functions.
+//! or value-returning functions. Also, a number literal must be finite (`1e400` is
+//! not a number our evaluator can compare).
 
 use jsonpath_rust::parser::model::{
-    Comparable, Filter, FilterAtom, FnArg, Segment, Selector, Test, TestFunction,
+    Comparable, Filter, FilterAtom, FnArg, Literal, Segment, Selector, Test, TestFunction,
 };
 
 type Checked = Result<(), String>;
@@ -70,7 +71,17 @@ fn check_comparable(c: &Comparable) -> Checked {
             Err("a logical function result cannot be compared".into())
         }
         Comparable::Function(func) => check_function(func),
-        Comparable::Literal(_) | Comparable::SingularQuery(_) => Ok(()),
+        Comparable::Literal(lit) => check_literal(lit),
+        Comparable::SingularQuery(_) => Ok(()),
+    }
+}
+
+fn check_literal(lit: &Literal) -> Checked {
+    match lit {
+        Literal::Float(f) if !f.is_finite() => {
+            Err("a number literal must be within the range of a double".into())
+        }
+        _ => Ok(()),
     }
 }
 
@@ -79,7 +90,8 @@ fn check_function(func: &TestFunction) -> Checked {
         TestFunction::Length(a) => check_value_arg(a),
         TestFunction::Value(a) | TestFunction::Count(a) => match a {
             FnArg::Test(t) => check_test(t),
-            _ => Ok(()),
+            FnArg::Literal(lit) => check_literal(lit),
+            FnArg::Filter(_) => Ok(()),
         },
         TestFunction::Search(a, b) | TestFunction::Match(a, b) => {
             check_value_arg(a)?;
@@ -96,7 +108,7 @@ fn is_singular(segs: &[Segment]) -> bool {
 
 fn check_value_arg(a: &FnArg) -> Checked {
     match a {
-        FnArg::Literal(_) => Ok(()),
+        FnArg::Literal(lit) => check_literal(lit),
         FnArg::Test(t) => match t.as_ref() {
             Test::RelQuery(segs) if !is_singular(segs) => {
                 Err("a non-singular query cannot be a value argument".into())
