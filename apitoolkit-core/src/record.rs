@@ -37,7 +37,7 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         duration: p.duration,
         host: p.host.into_owned(),
         method: p.method.into_owned(),
-        url_path: p.url_path.to_owned(),
+        url_path: p.url_path.into_owned(),
         raw_url: p.raw_url.into_owned(),
         path_params: p
             .path_params
@@ -93,7 +93,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.field("duration", &p.duration)?;
     w.str_field("host", &p.host)?;
     w.str_field("method", &p.method)?;
-    w.str_field("url_path", p.url_path)?;
+    w.str_field("url_path", &p.url_path)?;
     w.str_field("raw_url", &p.raw_url)?;
     w.field("path_params", &p.path_params_map())?;
     w.field("query_params", &p.query_params)?;
@@ -133,7 +133,8 @@ pub(crate) struct Parts<'a> {
     pub(crate) duration: u64,
     pub(crate) host: Cow<'a, str>,
     pub(crate) method: Cow<'a, str>,
-    pub(crate) url_path: &'a str,
+    /// The route template (an outgoing call's concrete path when it has none), scrubbed.
+    pub(crate) url_path: Cow<'a, str>,
     pub(crate) raw_url: Cow<'a, str>,
     /// In route order; the record's map keeps the last value of a repeated name.
     pub(crate) path_params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
@@ -202,7 +203,7 @@ impl<'a> Parts<'a> {
             duration: u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX),
             host,
             method,
-            url_path: ex.route.as_deref().unwrap_or_default(),
+            url_path: scrub_urls(ex.route.as_deref().unwrap_or_default(), rules),
             raw_url,
             path_params,
             query_params,

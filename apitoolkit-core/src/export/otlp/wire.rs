@@ -67,7 +67,7 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) 
     fixed64_field(out, END, end);
 
     str_attr(out, "net.host.name", &p.host);
-    str_attr(out, "http.route", p.url_path);
+    str_attr(out, "http.route", &p.url_path);
     str_attr(out, "http.target", &p.raw_url);
     str_attr(out, "http.request.method", &p.method);
     nested(out, ATTRIBUTES, |out| {
