@@ -212,6 +212,39 @@ fn part_header_names_and_parameters_match_in_any_case() {
 }
 
 #[test]
+fn folded_or_oddly_spaced_part_headers_never_turn_a_file_into_a_field() {
+    for (i, head) in [
+        "Content-Disposition: form-data; name=up\r\n filename",
+        "Content-Disposition: form-data; name=\"up\"\r\n\tfilename=\"x\"",
+        "Content-Disposition: form-data;\r\n name=up;\r\n filename*=UTF-8''x",
+        "Content-Disposition:\tform-data;\tname=up;\tfilename=x",
+        "Content-Disposition : form-data ; name = up ; filename = x",
+        "Content-Disposition: form-data; name=up\r\nContent-Type :\timage/png",
+        "Content-Disposition: form-data; name=up\r\nContent-Type:\r\n image/png",
+        "Content-Disposition: form-data; name=up\nContent-Type: image/png",
+        "Content-Disposition: form-data; name=up\rContent-Type: image/png",
+        "Content-Disposition: form-data; name=up; \u{a0}filename=x",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let secret = format!("folded-secret-{i}");
+        let body = part("b6", head, &secret) + "--b6--";
+        let out = shipped(
+            Some("multipart/form-data; boundary=b6"),
+            body.as_bytes(),
+            &[],
+        );
+        assert_absent(&out, &[&secret]);
+        let out = text(&out);
+        assert!(
+            out.contains("_FILE]\"") || out.starts_with("[UNPARSEABLE_BODY"),
+            "{head:?}: {out}"
+        );
+    }
+}
+
+#[test]
 fn malformed_multipart_is_the_placeholder_with_or_without_paths() {
     let head = "Content-Disposition: form-data; name=\"a\"";
     for (i, (ct, body)) in [

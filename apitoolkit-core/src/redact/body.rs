@@ -25,9 +25,13 @@ pub enum BodyKind {
     /// configured, as captured otherwise.
     Form,
     /// Any `multipart/*` (`form-data`, `mixed`, `related`, ...) with its boundary: text
-    /// fields as for forms, every other part `[<mime>_FILE]`. The boundary is empty when
-    /// the parameter is missing, repeated or unreadable; a boundary RFC 2046 does not
-    /// allow (empty included) ships the placeholder.
+    /// fields as for forms, every other part `[<mime>_FILE]`. A field is a part with one
+    /// `form-data` disposition naming it, no `filename`/`filename*` parameter, and no
+    /// content type or a `text/*` one. A part without a usable name (as in
+    /// `multipart/mixed`) is a file keyed `[part N]` (its 0-based position); a nested
+    /// multipart part is a file. The boundary is empty when the parameter is missing,
+    /// repeated or unreadable; a boundary RFC 2046 does not allow (empty included) and
+    /// a malformed body ship the placeholder, with or without paths.
     Multipart(String),
     /// Anything else: shipped as captured.
     Other,
@@ -42,7 +46,10 @@ impl BodyKind {
         let end = memchr::memchr(b';', ct).unwrap_or(ct.len());
         let essence = ct[..end].trim_ascii();
         let (kind, subtype) = match memchr::memchr(b'/', essence) {
-            Some(slash) => (&essence[..slash], &essence[slash + 1..]),
+            Some(slash) => (
+                essence[..slash].trim_ascii(),
+                essence[slash + 1..].trim_ascii(),
+            ),
             None => (essence, &b""[..]),
         };
         let json_suffix = essence
@@ -178,6 +185,7 @@ mod tests {
             b"application/anything+json",
             b"foo/json",
             b"\tapplication/json\t",
+            b"application / json",
         ] {
             assert_eq!(kind(json), BodyKind::Json, "{json:?}");
         }
@@ -210,6 +218,7 @@ mod tests {
             (b"multipart/form-data; boundary=a; boundary=b", ""),
             (b"multipart/form-data; boundary=\"unclosed", ""),
             (b"multipart", ""),
+            (b"multipart /form-data; boundary=z", "z"),
         ] {
             assert_eq!(kind(ct), BodyKind::Multipart(boundary.into()), "{ct:?}");
         }

@@ -4,7 +4,8 @@
 //! Separators inside quoted strings do not split, `\` escapes inside quotes are undone,
 //! parameter names are trimmed (compare them case-insensitively), and a parameter may
 //! appear without a value (`; filename`). Anything that cannot be read one way only (an
-//! unclosed quote, text after a closing quote, a quote inside a token) is
+//! unclosed quote, text after a closing quote, a quote or whitespace inside a token,
+//! as a folded `name=f<CRLF> filename` becomes) is
 //! [`Malformed`]: callers fail closed on it.
 
 use std::borrow::Cow;
@@ -70,7 +71,7 @@ pub(super) fn split(header: &str) -> Result<(&str, Vec<Param<'_>>), Malformed> {
 /// A token, or a quoted string that must end the segment.
 fn value_of(raw: &str) -> Result<Cow<'_, str>, Malformed> {
     let Some(inner) = raw.strip_prefix('"') else {
-        return if raw.contains('"') {
+        return if raw.contains(|c: char| c == '"' || c.is_whitespace()) {
             Err(Malformed)
         } else {
             Ok(Cow::Borrowed(raw))
@@ -132,6 +133,8 @@ mod tests {
             r#"form-data; na"me"=x"#,
             r#"form-"data"; name=x"#,
             r#"form-data; name="ends in escape\"#,
+            "form-data; name=f filename",
+            "form-data; name=f\tfilename=x",
         ] {
             assert_eq!(split(header), Err(Malformed), "{header}");
         }

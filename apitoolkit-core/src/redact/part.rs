@@ -212,6 +212,8 @@ mod tests {
             (b"Content-Disposition: form-data; name=f; filename*0=\"a\"", Some("f"), octet),
             (b"Content-Disposition: form-data; name=f; filename", Some("f"), octet),
             (b"Content-Disposition: form-data; name=\"f\";\r\n\tfilename=\"a\"", Some("f"), octet),
+            (b"Content-Disposition: form-data; name=f\r\n\tfilename", None, octet),
+            (b"Content-Disposition: form-data; name=\"f\"\r\n filename=\"a\"", None, octet),
             (b"Content-Disposition: form-data; name=\"a\\\"; filename=\\\"b\"", Some("a\"; filename=\"b"), octet),
             (b"Content-Disposition: form-data; x=\"filename\"; name=f", Some("f"), octet),
             (b"Content-Disposition: form-data; name=f\r\nContent-Type: application/json", Some("f"), "application/json"),
