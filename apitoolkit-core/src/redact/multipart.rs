@@ -1,6 +1,6 @@
 //! `multipart/*` bodies (`form-data`, `mixed`, `related`, ...): text fields as for
 //! forms, every other part replaced by `[<mime type>_FILE]` (Express's convention).
-//! Nothing of a file's content is shipped. Which part is a field: [`part`](super::part).
+//! Nothing of a file's content is shipped. Which part is a field: [`part`].
 //!
 //! Framing follows RFC 2046: the first delimiter opens the body or follows a CRLF (a
 //! preamble is skipped); each delimiter is `CRLF--boundary`, followed by optional spaces

@@ -4,7 +4,7 @@
 //! (shipped as `[<mime>_FILE]`, nothing of its content):
 //!
 //! - exactly one `Content-Disposition` header, readable without ambiguity
-//!   ([`params`](super::params)), of type `form-data`, with exactly one `name` parameter
+//!   ([`params`]), of type `form-data`, with exactly one `name` parameter
 //!   that has a value and no `name*`;
 //! - no parameter whose name starts with `filename` (`filename`, `filename*`,
 //!   `filename*0*`..., in any case, with or without a value), and the text `filename`
