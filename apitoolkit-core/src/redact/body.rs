@@ -5,18 +5,33 @@ use std::borrow::Cow;
 
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
-use super::{form, multipart, Redactor};
+use super::{form, multipart, params, Redactor};
 use crate::exchange::CapturedBody;
 use crate::headers::CapturedHeaders;
 
-/// How a body is treated, decided by its `Content-Type`.
+/// How a body is treated, decided by its `Content-Type` (SPEC §4).
+///
+/// Only the media type before the first `;` is compared, trimmed, case-insensitively.
+/// When several `Content-Type` headers were captured, the first decides, as it does for
+/// `http::HeaderMap::get` and so for axum and actix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyKind {
-    /// `application/json`, `*/*+json`, or no content type: the paths apply.
+    /// `application/json`, any `*/json` (`text/json`, which actix's `web::Json` accepts),
+    /// any `*/*+json`, no content type or an empty one: the paths apply. Not
+    /// `application/jsonx` or `application/json-seq`.
     Json,
-    /// `application/x-www-form-urlencoded`: shipped as a redacted JSON object.
+    /// `application/x-www-form-urlencoded`: shipped as a redacted JSON object. A body so
+    /// declared that opens like JSON is not a form: the placeholder while paths are
+    /// configured, as captured otherwise.
     Form,
-    /// `multipart/form-data` with its boundary: fields as for forms, files replaced.
+    /// Any `multipart/*` (`form-data`, `mixed`, `related`, ...) with its boundary: text
+    /// fields as for forms, every other part `[<mime>_FILE]`. A field is a part with one
+    /// `form-data` disposition naming it, no `filename`/`filename*` parameter, and no
+    /// content type or a `text/*` one. A part without a usable name (as in
+    /// `multipart/mixed`) is a file keyed `[part N]` (its 0-based position); a nested
+    /// multipart part is a file. The boundary is empty when the parameter is missing,
+    /// repeated or unreadable; a boundary RFC 2046 does not allow (empty included) and
+    /// a malformed body ship the placeholder, with or without paths.
     Multipart(String),
     /// Anything else: shipped as captured.
     Other,
@@ -28,30 +43,43 @@ impl BodyKind {
         let Some(ct) = headers.get(CONTENT_TYPE.as_str()) else {
             return BodyKind::Json;
         };
-        let ct = String::from_utf8_lossy(ct);
-        let mut parts = ct.split(';');
-        let essence = parts.next().unwrap_or("").trim();
-        let is = |name: &str| essence.eq_ignore_ascii_case(name);
+        let end = memchr::memchr(b';', ct).unwrap_or(ct.len());
+        let essence = ct[..end].trim_ascii();
+        let (kind, subtype) = match memchr::memchr(b'/', essence) {
+            Some(slash) => (
+                essence[..slash].trim_ascii(),
+                essence[slash + 1..].trim_ascii(),
+            ),
+            None => (essence, &b""[..]),
+        };
         let json_suffix = essence
             .len()
             .checked_sub(5)
-            .and_then(|at| essence.get(at..))
-            .is_some_and(|end| end.eq_ignore_ascii_case("+json"));
-        if essence.is_empty() || is("application/json") || json_suffix {
+            .is_some_and(|at| essence[at..].eq_ignore_ascii_case(b"+json"));
+        if kind.eq_ignore_ascii_case(b"multipart") {
+            BodyKind::Multipart(boundary(&String::from_utf8_lossy(ct)))
+        } else if essence.is_empty() || subtype.eq_ignore_ascii_case(b"json") || json_suffix {
             BodyKind::Json
-        } else if is("application/x-www-form-urlencoded") {
+        } else if essence.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
             BodyKind::Form
-        } else if is("multipart/form-data") {
-            let boundary = parts.find_map(|p| {
-                let (k, v) = p.split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case("boundary")
-                    .then(|| v.trim().trim_matches('"').to_owned())
-            });
-            BodyKind::Multipart(boundary.unwrap_or_default())
         } else {
             BodyKind::Other
         }
+    }
+}
+
+/// The one `boundary` parameter's value, or `""` (which fails closed) when it is
+/// missing, repeated, or the parameters cannot be read unambiguously.
+fn boundary(content_type: &str) -> String {
+    let Ok((_, params)) = params::split(content_type) else {
+        return String::new();
+    };
+    let mut found = params
+        .into_iter()
+        .filter(|p| p.name.eq_ignore_ascii_case("boundary"));
+    match (found.next(), found.next()) {
+        (Some(only), None) => only.value.map(Cow::into_owned).unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -82,7 +110,7 @@ pub fn redact_body<'a>(
     }
     match kind {
         BodyKind::Json => redactor.redact(bytes),
-        BodyKind::Form => Cow::Owned(form::redact_form(bytes, redactor)),
+        BodyKind::Form => form::redact_form(bytes, redactor),
         BodyKind::Multipart(boundary) => {
             Cow::Owned(multipart::redact_multipart(bytes, &boundary, redactor))
         }
@@ -146,6 +174,53 @@ mod tests {
             b"\xff+json\xff",
         ] {
             assert_eq!(kind(other), BodyKind::Other, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn every_json_media_type_frameworks_accept_is_json() {
+        for json in [
+            &b"text/json"[..],
+            b"TEXT/JSON ; charset=utf-8",
+            b"application/anything+json",
+            b"foo/json",
+            b"\tapplication/json\t",
+            b"application / json",
+        ] {
+            assert_eq!(kind(json), BodyKind::Json, "{json:?}");
+        }
+        for other in [
+            &b"application/json-seq"[..],
+            b"application/jsonx",
+            b"application/json+xml",
+            b"text/jsonl",
+            b"application/x-json-stream",
+        ] {
+            assert_eq!(kind(other), BodyKind::Other, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn every_multipart_subtype_is_multipart_with_a_robustly_read_boundary() {
+        for (ct, boundary) in [
+            (&b"multipart/mixed; boundary=abc"[..], "abc"),
+            (
+                b"MULTIPART/RELATED; type=\"application/json\"; start=\"<a;b>\"; BOUNDARY=\"x y\"",
+                "x y",
+            ),
+            (b"multipart/alternative;boundary = \"q;r\" ", "q;r"),
+            (
+                b"multipart/form-data; a=\"boundary=evil;\"; boundary=good",
+                "good",
+            ),
+            (b"multipart/form-data", ""),
+            (b"multipart/form-data; boundary", ""),
+            (b"multipart/form-data; boundary=a; boundary=b", ""),
+            (b"multipart/form-data; boundary=\"unclosed", ""),
+            (b"multipart", ""),
+            (b"multipart /form-data; boundary=z", "z"),
+        ] {
+            assert_eq!(kind(ct), BodyKind::Multipart(boundary.into()), "{ct:?}");
         }
     }
 }

@@ -18,6 +18,8 @@ mod form;
 mod headers;
 mod jsonpath;
 mod multipart;
+mod params;
+mod part;
 mod query;
 mod rules;
 mod url;
