@@ -207,11 +207,15 @@ fn raw() -> impl Strategy<Value = Raw> {
         )
 }
 
+/// Every way a JSON body can be declared: the paths apply to all of them.
 fn content_type(flag: u64) -> Option<&'static str> {
-    match flag % 4 {
+    match flag % 7 {
         0 => Some("application/json"),
         1 => Some("application/vnd.api+json; charset=utf-8"),
         2 => Some("Application/JSON"),
+        3 => Some("text/json"),
+        4 => Some("vendor/json"),
+        5 => Some("Application/Problem+JSON ; q=1"),
         _ => None,
     }
 }
@@ -351,7 +355,17 @@ fn build_case(r: Raw, debug: bool, api_key: Option<&str>) -> Case {
     ex.status = 200;
     ex.request_headers = request_headers.into();
     ex.response_headers = response_headers.into();
-    ex.request_body = CapturedBody::Complete(Bytes::from(ser(&req)));
+    let mut req_bytes = ser(&req);
+    if bit(60) {
+        // A duplicate member: `token` first in the object, and maybe again later.
+        let t = next();
+        secrets.push(t.clone());
+        req_bytes.splice(1..1, format!("\"token\":\"{t}\",").into_bytes());
+        if req.as_object().is_some_and(|m| m.is_empty()) {
+            req_bytes.remove(req_bytes.len() - 2); // `{"token":"..",}` -> valid JSON
+        }
+    }
+    ex.request_body = CapturedBody::Complete(Bytes::from(req_bytes));
     ex.response_body = CapturedBody::Complete(Bytes::from(ser(&res)));
 
     // URLs with secrets in URL-valued headers (requests and responses) and error texts.
@@ -799,11 +813,24 @@ proptest! {
         file in secret(),
         file_first in any::<bool>(),
         mime in prop::sample::select(vec!["text/plain", "application/json", "image/png"]),
+        subtype in prop::sample::select(vec!["form-data", "mixed", "related", "Form-Data"]),
+        filename in prop::sample::select(vec![
+            "; filename=\"a.bin\"",
+            "; filename*=UTF-8''a%20b.bin",
+            "; FILENAME=a.bin",
+            "",
+        ]),
+        flips in any::<u64>(),
     ) {
         let part = |head: &str, data: &str| format!("--XyZ\r\n{head}\r\n\r\n{data}\r\n");
-        let token = part("content-disposition: form-data; name=\"token\"", &field);
+        let disposition = random_case("content-disposition", flips);
+        let token = part(&format!("{disposition}: form-data; name=\"token\""), &field);
+        // A part with a file name, or with a content type other than text/*, is a file;
+        // a text part without a file name is a field (then the file's secret is a
+        // field named `doc`, which is not redacted: only check files).
+        let is_file = !filename.is_empty() || mime != "text/plain";
         let upload = part(
-            &format!("content-disposition: form-data; name=\"doc\"; filename=\"a.bin\"\r\ncontent-type: {mime}"),
+            &format!("{disposition}: form-data; name=\"doc\"{filename}\r\n{}: {mime}", random_case("content-type", flips >> 20)),
             &format!("{{\"password\":\"{file}\"}}"),
         );
         let keep = part("content-disposition: form-data; name=\"keep\"", CANARY);
@@ -812,12 +839,13 @@ proptest! {
         } else {
             format!("{token}{keep}{upload}--XyZ--\r\n")
         };
-        let msg = body_record("multipart/form-data; boundary=XyZ", body.into_bytes());
+        let msg = body_record(&format!("multipart/{subtype}; boundary=XyZ"), body.into_bytes());
         let json = serde_json::to_vec(&msg).unwrap();
-        assert_clean("multipart record", &json, &[field, file]);
+        let secrets = if is_file { vec![field, file] } else { vec![field] };
+        assert_clean("multipart record", &json, &secrets);
         let shipped = apitoolkit_core::testing::body_bytes(&msg.request_body);
         prop_assert!(contains(&shipped, CANARY));
         let file_marker = format!("[{mime}_FILE]");
-        prop_assert!(contains(&shipped, &file_marker));
+        prop_assert_eq!(contains(&shipped, &file_marker), is_file);
     }
 }

@@ -381,9 +381,11 @@ pub fn export_settings() -> apitoolkit_core::ShipperSettings {
     s
 }
 
-/// An address on which nothing listens (connection refused).
+/// An address on which nothing listens (connection refused). On 127.0.0.3, where no
+/// test binds: a port freed on 127.0.0.1 can be taken at once by another test's server
+/// (seen when `flush_deadline_cuts_retries_short` reached a live receiver).
 pub fn dead_endpoint() -> String {
-    let listener = StdListener::bind("127.0.0.1:0").expect("bind");
+    let listener = StdListener::bind("127.0.0.3:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
     format!("http://{addr}")
