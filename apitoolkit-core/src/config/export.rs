@@ -52,6 +52,10 @@ pub enum OtlpProtocol {
 #[non_exhaustive]
 pub struct OtlpSettings {
     /// Collector endpoint, e.g. `https://otelcol.apitoolkit.io:4317`.
+    ///
+    /// A userinfo part (`user:password@`) is not sent (use `OTEL_EXPORTER_OTLP_HEADERS`
+    /// for an `authorization` header). With an API key, an `http://` endpoint makes the
+    /// shipper log one warning when it starts: the key would travel unencrypted.
     pub endpoint: String,
     /// Transport.
     pub protocol: OtlpProtocol,
