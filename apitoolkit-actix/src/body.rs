@@ -1,5 +1,6 @@
 //! [`ResponseBody`]: the response body returned to the client, teed into the record.
 
+use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -13,7 +14,10 @@ pin_project! {
     /// original body, unchanged (same chunks, same [`size`](MessageBody::size), so
     /// `Content-Length` and streaming are unaffected), with a copy of each chunk kept for
     /// the record. The record is finished when the body ends or is dropped (client gone).
-    #[derive(Debug)]
+    ///
+    /// Its `Debug` names the inner body's type without printing it (a body type's own
+    /// `Debug` may print its bytes) and shows the record as
+    /// [`InFlight`]'s `Debug` does: names, lengths and counts, never a captured value.
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
@@ -74,5 +78,14 @@ impl<B: MessageBody> MessageBody for ResponseBody<B> {
             }
             Err(inner) => Err(ResponseBody { inner, inflight }),
         }
+    }
+}
+
+impl<B> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("inner", &format_args!("{}", std::any::type_name::<B>()))
+            .field("inflight", &self.inflight)
+            .finish()
     }
 }

@@ -1,5 +1,6 @@
 //! [`ResponseFuture`]: waits for the inner service's response, catches a handler panic.
 
+use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -16,7 +17,10 @@ use crate::error::entry;
 
 pin_project! {
     /// Response future of [`APIToolkitMiddleware`](crate::APIToolkitMiddleware).
-    #[derive(Debug)]
+    ///
+    /// Its `Debug` names the inner future's type without printing it and shows the
+    /// record as [`InFlight`]'s `Debug` does: names, lengths and counts, never a
+    /// captured value.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
@@ -88,5 +92,14 @@ where
                 Err(err)
             }
         })
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("inner", &format_args!("{}", std::any::type_name::<F>()))
+            .field("inflight", &self.inflight)
+            .finish()
     }
 }

@@ -1,5 +1,6 @@
 //! Body wrappers that copy chunks as they stream, without changing them.
 
+use std::fmt;
 use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -26,7 +27,9 @@ fn for_each_slice<D: Buf>(data: &D, mut f: impl FnMut(&[u8])) {
 pin_project! {
     /// The request body handed to the inner service: the original body, with a copy of
     /// each chunk the handler reads kept for the record (up to the cap).
-    #[derive(Debug)]
+    ///
+    /// Its `Debug` names the inner body's type without printing it (a body type's own
+    /// `Debug` may print its bytes) and shows the request's context, never a captured byte.
     pub struct RequestBody<B> {
         #[pin]
         inner: B,
@@ -77,7 +80,10 @@ impl<B: Body> Body for RequestBody<B> {
 pin_project! {
     /// The response body returned to the client: the original body, with a copy of each
     /// chunk kept for the record. The record is finished when the body ends or is dropped.
-    #[derive(Debug)]
+    ///
+    /// Its `Debug` names the inner body's type without printing it (a body type's own
+    /// `Debug` may print its bytes) and shows the record as
+    /// [`InFlight`]'s `Debug` does: names, lengths and counts, never a captured value.
     pub struct ResponseBody<B> {
         #[pin]
         inner: B,
@@ -136,5 +142,23 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+impl<B> fmt::Debug for RequestBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestBody")
+            .field("inner", &format_args!("{}", std::any::type_name::<B>()))
+            .field("context", &self.ctx)
+            .finish()
+    }
+}
+
+impl<B> fmt::Debug for ResponseBody<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("inner", &format_args!("{}", std::any::type_name::<B>()))
+            .field("inflight", &self.inflight)
+            .finish()
     }
 }

@@ -1,12 +1,15 @@
 //! Copying a body while it streams, up to the cap (SPEC §6).
 
+use std::fmt;
+
 use bytes::{Bytes, BytesMut};
 
 use crate::exchange::CapturedBody;
 
 /// Accumulates a copy of a body's chunks up to `cap` bytes. Past the cap the copy is
 /// dropped at once (memory stays bounded) and only the fact is kept.
-#[derive(Debug)]
+///
+/// Its `Debug` shows how many bytes were copied, never the bytes.
 pub struct BodyCapture {
     buf: BytesMut,
     cap: usize,
@@ -57,6 +60,16 @@ impl BodyCapture {
             State::Capturing if self.buf.is_empty() => CapturedBody::Empty,
             State::Capturing => CapturedBody::Complete(Bytes::from(std::mem::take(&mut self.buf))),
         }
+    }
+}
+
+impl fmt::Debug for BodyCapture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BodyCapture")
+            .field("captured", &format_args!("{} bytes", self.buf.len()))
+            .field("cap", &self.cap)
+            .field("state", &self.state)
+            .finish()
     }
 }
 

@@ -2,6 +2,7 @@
 //! before redaction. The shipper turns it into a [`RequestMessage`](crate::payload::RequestMessage)
 //! off the request path (see [`crate::record`]).
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -13,8 +14,8 @@ use crate::headers::CapturedHeaders;
 use crate::payload::{ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
 
-/// What was captured of one body.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What was captured of one body. Its `Debug` shows the length, never the bytes.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub enum CapturedBody {
     /// The body was empty, or capture was turned off.
     #[default]
@@ -41,7 +42,12 @@ impl CapturedBody {
 }
 
 /// Everything captured of one HTTP exchange, incoming or outgoing, not yet redacted.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows only what holds no captured secret: ids, times, method, route
+/// template, status, the lengths of the path and query, the header names with the
+/// lengths of their values, the body lengths and the number of errors. Never a header
+/// value, a query value, the path itself, a body byte or an error text.
+#[derive(Clone)]
 pub struct Exchange {
     /// Which integration captured it.
     pub sdk_type: SdkType,
@@ -132,5 +138,46 @@ impl Exchange {
                 .iter()
                 .map(|e| std::mem::size_of::<ErrorEntry>() + e.heap_size())
                 .sum::<usize>()
+    }
+}
+
+impl fmt::Debug for CapturedBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CapturedBody::Empty => f.write_str("Empty"),
+            CapturedBody::Complete(b) => f
+                .debug_tuple("Complete")
+                .field(&format_args!("{} bytes", b.len()))
+                .finish(),
+            CapturedBody::TooLarge { cap } => f.debug_struct("TooLarge").field("cap", cap).finish(),
+            CapturedBody::NotCaptured => f.write_str("NotCaptured"),
+        }
+    }
+}
+
+impl fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = |s: Option<&str>| format!("{} bytes", s.map_or(0, str::len));
+        let param_names: Vec<&str> = self.path_params.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Exchange")
+            .field("sdk_type", &self.sdk_type)
+            .field("msg_id", &self.msg_id)
+            .field("parent_id", &self.parent_id)
+            .field("started_at", &self.started_at)
+            .field("duration", &self.duration)
+            .field("method", &self.method)
+            .field("version", &self.version)
+            .field("route", &self.route)
+            .field("path", &format_args!("{}", len(Some(self.uri.path()))))
+            .field("query", &format_args!("{}", len(self.uri.query())))
+            .field("path_params", &param_names)
+            .field("status", &self.status)
+            .field("request_headers", &self.request_headers)
+            .field("response_headers", &self.response_headers)
+            .field("request_body", &self.request_body)
+            .field("response_body", &self.response_body)
+            .field("errors", &self.errors.len())
+            .field("own_redaction", &self.redaction.is_some())
+            .finish()
     }
 }

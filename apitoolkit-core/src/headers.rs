@@ -180,21 +180,47 @@ impl<'a> IntoIterator for &'a CapturedHeaders {
     }
 }
 
+/// Header names with the lengths of their values (`[content-type: 16 bytes, ...]`),
+/// never a value: values may hold credentials.
 impl fmt::Debug for CapturedHeaders {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list()
-            .entries(
-                self.iter()
-                    .map(|(n, v)| (n, String::from_utf8_lossy(v).into_owned())),
-            )
+        DebugList(self.iter()).fmt(f)
+    }
+}
+
+/// `name: n bytes`, for the `Debug` of [`CapturedHeaders`] and [`Iter`].
+struct DebugField<'a>(&'a str, usize);
+
+impl fmt::Debug for DebugField<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} bytes", self.0, self.1)
+    }
+}
+
+/// Iterator over the fields of [`CapturedHeaders`]. Its `Debug` shows the fields left
+/// as [`CapturedHeaders`] does: names and value lengths.
+#[derive(Clone)]
+pub struct Iter<'a> {
+    rest: &'a [u8],
+}
+
+impl fmt::Debug for Iter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Iter")
+            .field(&DebugList(self.clone()))
             .finish()
     }
 }
 
-/// Iterator over the fields of [`CapturedHeaders`].
-#[derive(Debug, Clone)]
-pub struct Iter<'a> {
-    rest: &'a [u8],
+/// The fields an [`Iter`] has left, as a list of [`DebugField`]s.
+struct DebugList<'a>(Iter<'a>);
+
+impl fmt::Debug for DebugList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.0.clone().map(|(n, v)| DebugField(n, v.len())))
+            .finish()
+    }
 }
 
 impl<'a> Iterator for Iter<'a> {

@@ -3,6 +3,7 @@
 //! response body ends, or when it is dropped (client gone, stream cancelled, panic).
 
 use std::any::Any;
+use std::fmt;
 use std::time::Instant;
 
 use crate::capture::BodyCapture;
@@ -16,7 +17,10 @@ use crate::payload::ErrorEntry;
 /// The exchange is boxed: it travels by pointer from here through the shipper's queue,
 /// and the adapters' futures and bodies that carry an `InFlight` stay small (frameworks
 /// move those many times per request).
-#[derive(Debug)]
+///
+/// Its `Debug` shows the exchange as [`Exchange`]'s does (names, lengths and counts,
+/// never a captured value), whether it was finished, and the response body captured so
+/// far as a length.
 pub struct InFlight {
     exchange: Option<Box<Exchange>>,
     start: Instant,
@@ -91,6 +95,17 @@ impl InFlight {
     /// Whether the record was already enqueued.
     pub fn is_finished(&self) -> bool {
         self.exchange.is_none()
+    }
+}
+
+impl fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InFlight")
+            .field("context", &self.ctx)
+            .field("finished", &self.exchange.is_none())
+            .field("exchange", &self.exchange)
+            .field("response_body", &self.response_body)
+            .finish_non_exhaustive()
     }
 }
 

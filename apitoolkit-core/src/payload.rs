@@ -40,6 +40,10 @@ impl SdkType {
 }
 
 /// One reported error, with all six string fields always present.
+///
+/// Its `Debug` prints every field as is, messages included: an entry holds the text the
+/// application reported, and is redacted (credential shapes, URLs) only when its record
+/// is built. [`Exchange`](crate::Exchange)'s `Debug` shows only how many entries it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorEntry {
     /// When the error was reported, RFC 3339 UTC.
@@ -60,6 +64,9 @@ pub struct ErrorEntry {
 ///
 /// Field names and formats are those of APItoolkit's backend; [`serde_json`] output of
 /// this struct is exactly the JSON Lines format.
+///
+/// Its `Debug` prints every field as is: a `RequestMessage` is built already redacted
+/// (SPEC §4), so it shows what would be shipped and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestMessage {
     /// RFC 3339 UTC with nanoseconds: when the exchange started.

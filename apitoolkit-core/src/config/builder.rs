@@ -1,18 +1,22 @@
 //! [`ConfigBuilder`]: typed setters, environment fallback, validation at `build()`.
 
-use std::path::PathBuf;
+use std::fmt;
 use std::sync::Arc;
 
-use super::env::{invalid, lookup, parse_bool, parse_list, parse_otlp_headers, parse_usize};
-use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+use super::env::{
+    invalid, lookup, otlp_certificate, otlp_settings, parse_bool, parse_export, parse_list,
+    parse_usize,
+};
+use super::export::{Export, OtlpProtocol};
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
+use crate::export::otlp::shown_endpoint;
 use crate::payload::RequestMessage;
 use crate::redact::RedactionRules;
 use crate::ConfigError;
 
 /// Builds a [`Config`]. Every setter wins over its environment variable; anything not set
 /// falls back to the variable of SPEC §5, then to the default.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 #[must_use]
 pub struct ConfigBuilder {
     api_key: Option<String>,
@@ -35,6 +39,41 @@ pub struct ConfigBuilder {
     otlp_protocol: Option<OtlpProtocol>,
     otlp_certificate: Option<Vec<u8>>,
     shipper: Option<ShipperSettings>,
+}
+
+/// Shows which settings are given, never the API key (`Some("[REDACTED]")`), the
+/// certificate (`"(PEM)"`) or the userinfo, query and fragment of the OTLP endpoint.
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConfigBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("project_id", &self.project_id)
+            .field("debug", &self.debug)
+            .field("tags", &self.tags)
+            .field("service_version", &self.service_version)
+            .field("service_name", &self.service_name)
+            .field("redact_headers", &self.redact_headers)
+            .field("default_redacted_headers", &self.default_redacted_headers)
+            .field("redact_request_body", &self.redact_request_body)
+            .field("redact_response_body", &self.redact_response_body)
+            .field("redact_query_params", &self.redact_query_params)
+            .field("capture_request_body", &self.capture_request_body)
+            .field("capture_response_body", &self.capture_response_body)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("disabled", &self.disabled)
+            .field("export", &self.export)
+            .field(
+                "otlp_endpoint",
+                &self.otlp_endpoint.as_deref().map(shown_endpoint),
+            )
+            .field("otlp_protocol", &self.otlp_protocol)
+            .field(
+                "otlp_certificate",
+                &self.otlp_certificate.as_ref().map(|_| "(PEM)"),
+            )
+            .field("shipper", &self.shipper)
+            .finish()
+    }
 }
 
 impl ConfigBuilder {
@@ -282,95 +321,6 @@ impl ConfigBuilder {
                 shipper,
             }),
         })
-    }
-}
-
-fn parse_export(value: &str, otlp: OtlpSettings, has_key: bool) -> Result<Export, ConfigError> {
-    let v = value.trim();
-    match v.to_ascii_lowercase().as_str() {
-        "otlp" if has_key => Ok(Export::Otlp(otlp)),
-        "otlp" => Err(invalid(
-            "APITOOLKIT_EXPORT",
-            value,
-            "APITOOLKIT_KEY to be set for the otlp exporter",
-        )),
-        "stdout" => Ok(Export::Stdout),
-        _ => match v.strip_prefix("file:") {
-            Some(path) if !path.is_empty() => Ok(Export::File(PathBuf::from(path))),
-            _ => Err(invalid(
-                "APITOOLKIT_EXPORT",
-                value,
-                "`otlp`, `stdout` or `file:PATH`",
-            )),
-        },
-    }
-}
-
-fn otlp_settings(
-    env: &dyn Fn(&str) -> Option<String>,
-    endpoint: Option<String>,
-    protocol: Option<OtlpProtocol>,
-) -> Result<OtlpSettings, ConfigError> {
-    const PROTO: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
-    let protocol = match protocol {
-        Some(p) => p,
-        None => match lookup(env, PROTO) {
-            None => OtlpProtocol::Grpc,
-            Some(v) => match v.trim() {
-                "grpc" => OtlpProtocol::Grpc,
-                "http/protobuf" => OtlpProtocol::HttpProtobuf,
-                _ => return Err(invalid(PROTO, &v, "`grpc` or `http/protobuf`")),
-            },
-        },
-    };
-    let endpoint = endpoint
-        .or_else(|| lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT"))
-        .unwrap_or_else(|| match protocol {
-            OtlpProtocol::Grpc => DEFAULT_OTLP_ENDPOINT.to_owned(),
-            OtlpProtocol::HttpProtobuf => DEFAULT_OTLP_ENDPOINT.replace(":4317", ":4318"),
-        });
-    let parsed = endpoint.parse::<http::Uri>().ok();
-    if !parsed.is_some_and(|u| u.scheme().is_some() && u.host().is_some()) {
-        return Err(invalid(
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            &endpoint,
-            "an absolute http:// or https:// URL",
-        ));
-    }
-    let headers = match lookup(env, "OTEL_EXPORTER_OTLP_HEADERS") {
-        Some(v) => parse_otlp_headers("OTEL_EXPORTER_OTLP_HEADERS", &v)?,
-        None => Vec::new(),
-    };
-    let mut s = OtlpSettings::new(endpoint, protocol);
-    s.headers = headers;
-    Ok(s)
-}
-
-/// The trusted CA certificates: set in code, or read from the file that
-/// `OTEL_EXPORTER_OTLP_CERTIFICATE` names; either must hold at least one PEM certificate.
-fn otlp_certificate(
-    env: &dyn Fn(&str) -> Option<String>,
-    set: Option<Vec<u8>>,
-) -> Result<Option<Vec<u8>>, ConfigError> {
-    const VAR: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
-    let (pem, origin, shown) = match set {
-        Some(pem) => (
-            pem,
-            "ConfigBuilder::otlp_certificate",
-            String::from("(PEM)"),
-        ),
-        None => match lookup(env, VAR) {
-            None => return Ok(None),
-            Some(path) => match std::fs::read(&path) {
-                Ok(pem) => (pem, VAR, path),
-                Err(e) => return Err(invalid(VAR, &path, &format!("a readable PEM file ({e})"))),
-            },
-        },
-    };
-    match crate::export::otlp::tls::certificates(&pem).map(|c| c.len()) {
-        Ok(n) if n > 0 => Ok(Some(pem)),
-        Ok(_) => Err(invalid(origin, &shown, "at least one PEM certificate")),
-        Err(e) => Err(invalid(origin, &shown, &format!("PEM certificates ({e})"))),
     }
 }
 

@@ -1,5 +1,10 @@
-//! Parsing of environment values (and of list values given to the builder as text).
+//! Parsing of environment values (and of list values given to the builder as text),
+//! and the exporter settings read from them.
 
+use std::path::PathBuf;
+
+use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+use crate::export::otlp::shown_endpoint;
 use crate::ConfigError;
 
 /// Looks a variable up; blank values count as unset.
@@ -82,5 +87,98 @@ pub(super) fn invalid(origin: &str, value: &str, expected: &str) -> ConfigError 
         origin: origin.to_owned(),
         value: value.to_owned(),
         expected: expected.to_owned(),
+    }
+}
+
+pub(super) fn parse_export(
+    value: &str,
+    otlp: OtlpSettings,
+    has_key: bool,
+) -> Result<Export, ConfigError> {
+    let v = value.trim();
+    match v.to_ascii_lowercase().as_str() {
+        "otlp" if has_key => Ok(Export::Otlp(otlp)),
+        "otlp" => Err(invalid(
+            "APITOOLKIT_EXPORT",
+            value,
+            "APITOOLKIT_KEY to be set for the otlp exporter",
+        )),
+        "stdout" => Ok(Export::Stdout),
+        _ => match v.strip_prefix("file:") {
+            Some(path) if !path.is_empty() => Ok(Export::File(PathBuf::from(path))),
+            _ => Err(invalid(
+                "APITOOLKIT_EXPORT",
+                value,
+                "`otlp`, `stdout` or `file:PATH`",
+            )),
+        },
+    }
+}
+
+pub(super) fn otlp_settings(
+    env: &dyn Fn(&str) -> Option<String>,
+    endpoint: Option<String>,
+    protocol: Option<OtlpProtocol>,
+) -> Result<OtlpSettings, ConfigError> {
+    const PROTO: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
+    let protocol = match protocol {
+        Some(p) => p,
+        None => match lookup(env, PROTO) {
+            None => OtlpProtocol::Grpc,
+            Some(v) => match v.trim() {
+                "grpc" => OtlpProtocol::Grpc,
+                "http/protobuf" => OtlpProtocol::HttpProtobuf,
+                _ => return Err(invalid(PROTO, &v, "`grpc` or `http/protobuf`")),
+            },
+        },
+    };
+    let endpoint = endpoint
+        .or_else(|| lookup(env, "OTEL_EXPORTER_OTLP_ENDPOINT"))
+        .unwrap_or_else(|| match protocol {
+            OtlpProtocol::Grpc => DEFAULT_OTLP_ENDPOINT.to_owned(),
+            OtlpProtocol::HttpProtobuf => DEFAULT_OTLP_ENDPOINT.replace(":4317", ":4318"),
+        });
+    let parsed = endpoint.parse::<http::Uri>().ok();
+    if !parsed.is_some_and(|u| u.scheme().is_some() && u.host().is_some()) {
+        return Err(invalid(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            &shown_endpoint(&endpoint),
+            "an absolute http:// or https:// URL",
+        ));
+    }
+    let headers = match lookup(env, "OTEL_EXPORTER_OTLP_HEADERS") {
+        Some(v) => parse_otlp_headers("OTEL_EXPORTER_OTLP_HEADERS", &v)?,
+        None => Vec::new(),
+    };
+    let mut s = OtlpSettings::new(endpoint, protocol);
+    s.headers = headers;
+    Ok(s)
+}
+
+/// The trusted CA certificates: set in code, or read from the file that
+/// `OTEL_EXPORTER_OTLP_CERTIFICATE` names; either must hold at least one PEM certificate.
+pub(super) fn otlp_certificate(
+    env: &dyn Fn(&str) -> Option<String>,
+    set: Option<Vec<u8>>,
+) -> Result<Option<Vec<u8>>, ConfigError> {
+    const VAR: &str = "OTEL_EXPORTER_OTLP_CERTIFICATE";
+    let (pem, origin, shown) = match set {
+        Some(pem) => (
+            pem,
+            "ConfigBuilder::otlp_certificate",
+            String::from("(PEM)"),
+        ),
+        None => match lookup(env, VAR) {
+            None => return Ok(None),
+            Some(path) => match std::fs::read(&path) {
+                Ok(pem) => (pem, VAR, path),
+                Err(e) => return Err(invalid(VAR, &path, &format!("a readable PEM file ({e})"))),
+            },
+        },
+    };
+    match crate::export::otlp::tls::certificates(&pem).map(|c| c.len()) {
+        Ok(n) if n > 0 => Ok(Some(pem)),
+        Ok(_) => Err(invalid(origin, &shown, "at least one PEM certificate")),
+        Err(e) => Err(invalid(origin, &shown, &format!("PEM certificates ({e})"))),
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::export::otlp::shown_endpoint;
 use crate::payload::RequestMessage;
 
 /// A closure receiving each exported batch (the in-process test hook).
@@ -17,7 +18,9 @@ pub enum Export {
     Otlp(OtlpSettings),
     /// JSON Lines on standard output (the default without a key).
     Stdout,
-    /// JSON Lines appended to a file.
+    /// JSON Lines appended to a file. On unix a file the SDK creates gets mode `0600`
+    /// (owner read/write only: the records hold request data); an existing file keeps
+    /// its mode and owner.
     File(PathBuf),
     /// Each batch handed to a closure.
     Callback(BatchCallback),
@@ -43,11 +46,16 @@ pub enum OtlpProtocol {
     HttpProtobuf,
 }
 
-/// OTLP exporter settings.
+/// OTLP exporter settings. Their `Debug` shows the endpoint without userinfo, query or
+/// fragment, the header names without their values, and not the certificate.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OtlpSettings {
     /// Collector endpoint, e.g. `https://otelcol.apitoolkit.io:4317`.
+    ///
+    /// A userinfo part (`user:password@`) is not sent (use `OTEL_EXPORTER_OTLP_HEADERS`
+    /// for an `authorization` header). With an API key, an `http://` endpoint makes the
+    /// shipper log one warning when it starts: the key would travel unencrypted.
     pub endpoint: String,
     /// Transport.
     pub protocol: OtlpProtocol,
@@ -81,10 +89,11 @@ impl Default for OtlpSettings {
 
 impl fmt::Debug for OtlpSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Header values may hold credentials: print names only.
+        // Header values may hold credentials: print names only. The endpoint loses its
+        // userinfo, query and fragment.
         let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
         f.debug_struct("OtlpSettings")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .field("protocol", &self.protocol)
             .field("headers", &names)
             .field("certificate", &self.certificate.as_ref().map(|_| "(PEM)"))

@@ -32,17 +32,19 @@ impl JsonlExporter {
         }
     }
 
-    /// Opens (creating if needed) `path` for appending.
+    /// Opens (creating if needed) `path` for appending. On unix a created file gets
+    /// mode `0600`, as the spool's files: the records hold request data. An existing
+    /// file keeps its mode (the mode of `open` applies only to a file it creates).
     pub(crate) fn file(path: &Path) -> Result<JsonlExporter, ConfigError> {
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| ConfigError::InvalidValue {
-                origin: "APITOOLKIT_EXPORT".into(),
-                value: format!("file:{}", path.display()),
-                expected: format!("a file that can be opened for appending ({e})"),
-            })?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(|e| ConfigError::InvalidValue {
+            origin: "APITOOLKIT_EXPORT".into(),
+            value: format!("file:{}", path.display()),
+            expected: format!("a file that can be opened for appending ({e})"),
+        })?;
         Ok(JsonlExporter {
             sink: Sink::File(file),
             buf: Vec::new(),

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::queue::Queue;
 use super::stats::Counters;
 use crate::config::ShipperSettings;
+use crate::export::otlp::scrub_urls;
 use crate::export::{Attempt, Exporter, Payload};
 
 /// Exponential back-off: `initial`, doubling, capped at `max`, each delay jittered to a
@@ -111,6 +112,8 @@ pub(crate) async fn deliver(
             None => backoff.next_delay(),
         };
         if debug {
+            // A transport error may quote the endpoint: shown without userinfo or query.
+            let reason = scrub_urls(&reason);
             tracing::debug!(attempt, ?delay, %reason, "apitoolkit: export failed, retrying");
         }
         Counters::add(&counters.retries, 1);

@@ -11,6 +11,7 @@ use super::queue::Queue;
 use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
 use crate::exchange::Exchange;
+use crate::export::otlp::scrub_urls;
 use crate::export::Exporter;
 use crate::Config;
 
@@ -51,6 +52,9 @@ pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt:
             Ok(Delivery::Exported) => Counters::add(&queue.counters.exported, n as u64),
             Ok(Delivery::Lost(reason)) => {
                 if config.debug() {
+                    // A transport error may quote the endpoint: shown without
+                    // userinfo or query. `Export`'s `Debug` shows it so too.
+                    let reason = scrub_urls(&reason);
                     tracing::info!(records = n, %reason, "apitoolkit: batch lost");
                 }
                 queue.counters.lose(Loss::ExportFailed, n as u64);

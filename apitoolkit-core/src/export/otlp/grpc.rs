@@ -14,7 +14,9 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Code;
 use tonic::Status;
 
-use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
+use super::{
+    invalid_endpoint, invalid_header, invalid_key, scrub_urls, without_userinfo, API_KEY_HEADER,
+};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
 use crate::ConfigError;
@@ -34,7 +36,8 @@ impl GrpcTransport {
         key: Option<&str>,
         connect_timeout: Duration,
     ) -> Result<GrpcTransport, ConfigError> {
-        let url = settings.endpoint.trim();
+        let url = without_userinfo(&settings.endpoint);
+        let url = url.as_str();
         let mut endpoint = Endpoint::from_shared(url.to_owned())
             .map_err(|e| invalid_endpoint(url, e))?
             .connect_timeout(connect_timeout);
@@ -58,8 +61,10 @@ impl GrpcTransport {
         for (name, value) in &settings.headers {
             let k = AsciiMetadataKey::from_str(&name.to_ascii_lowercase())
                 .map_err(|_| invalid_header(name))?;
-            let v =
+            let mut v =
                 AsciiMetadataValue::try_from(value.as_str()).map_err(|_| invalid_header(name))?;
+            // Values usually hold credentials: kept out of `Debug` prints.
+            v.set_sensitive(true);
             metadata.insert(k, v);
         }
         if let Some(key) = key {
@@ -135,7 +140,12 @@ impl Decoder for PassThrough {
 }
 
 fn classify(status: &tonic::Status) -> Attempt {
-    let reason = format!("gRPC status {:?}: {}", status.code(), status.message());
+    // The message of a transport failure may quote the endpoint.
+    let reason = format!(
+        "gRPC status {:?}: {}",
+        status.code(),
+        scrub_urls(status.message())
+    );
     match status.code() {
         Code::Unavailable
         | Code::ResourceExhausted

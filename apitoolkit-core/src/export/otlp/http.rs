@@ -12,7 +12,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{invalid_endpoint, invalid_header, invalid_key, tls, API_KEY_HEADER};
+use super::{
+    invalid_endpoint, invalid_header, invalid_key, scrub_urls, tls, without_userinfo,
+    API_KEY_HEADER,
+};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
 use crate::shipper::retry::parse_retry_after;
@@ -34,7 +37,7 @@ impl HttpTransport {
         settings: &OtlpSettings,
         key: Option<&str>,
     ) -> Result<HttpTransport, ConfigError> {
-        let url = traces_url(&settings.endpoint);
+        let url = traces_url(&without_userinfo(&settings.endpoint));
         let uri: Uri = url
             .parse()
             .map_err(|e| invalid_endpoint(&settings.endpoint, e))?;
@@ -115,7 +118,8 @@ impl HttpTransport {
             },
             Ok(Err(e)) => Attempt::Retryable {
                 after: None,
-                reason: format!("HTTP transport error: {e}"),
+                // May quote the URL it failed on.
+                reason: scrub_urls(&format!("HTTP transport error: {e}")),
             },
             Ok(Ok((status, after))) => classify(status, after),
         }

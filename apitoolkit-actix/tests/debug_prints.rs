@@ -1,0 +1,119 @@
+//! An outer middleware's `tracing::debug!(?res)` (or of the body, or the future) reaches
+//! the SDK's wrappers and the record they carry: their `Debug` shows names, lengths and
+//! counts, never a request header value, query value, path, body byte, error text or
+//! the API key, though the record they hold has all of them (the shipped record shows
+//! the unredacted ones arrived).
+
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{fn_service, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{test, web, App, HttpRequest, HttpResponse};
+use apitoolkit_actix::{report_error, APIToolkit};
+use apitoolkit_core::testing::{body_bytes, CapturedRecords};
+use bytes::Bytes;
+
+const HEADER: &str = "MARKachdr01";
+const QUERY: &str = "MARKacquery02";
+const PATH: &str = "MARKacpath03";
+const REQ_BODY: &str = "MARKacreqbody04";
+const RES_BODY: &str = "MARKacresbody05";
+const ERROR: &str = "MARKacerror06";
+const KEY: &str = "MARKackey07";
+
+fn assert_clean(what: &str, value: &dyn std::fmt::Debug) -> String {
+    let plain = format!("{value:?}");
+    let pretty = format!("{value:#?}");
+    for text in [&plain, &pretty] {
+        for marker in [HEADER, QUERY, PATH, REQ_BODY, RES_BODY, ERROR, KEY] {
+            assert!(
+                !text.contains(marker),
+                "{what}: Debug shows {marker}: {text}"
+            );
+        }
+    }
+    plain
+}
+
+fn middleware() -> (APIToolkit, CapturedRecords) {
+    let captured = CapturedRecords::new();
+    let config = captured
+        .config_builder()
+        .api_key(KEY)
+        .build()
+        .expect("config");
+    (APIToolkit::new(config).expect("middleware"), captured)
+}
+
+fn request() -> test::TestRequest {
+    test::TestRequest::post()
+        .uri(&format!("/users/{PATH}?token={QUERY}&q={QUERY}"))
+        .insert_header(("authorization", format!("Bearer {HEADER}")))
+        .insert_header(("x-visible", HEADER))
+        .set_payload(REQ_BODY)
+}
+
+/// Reads the request body (so it is captured), reports an error, and answers with a
+/// body whose own `Debug` (a `BoxBody` of bytes) would print it.
+async fn handler(req: HttpRequest, body: Bytes) -> HttpResponse {
+    assert_eq!(body, REQ_BODY.as_bytes());
+    report_error(&req, &std::io::Error::other(ERROR));
+    HttpResponse::Ok().body(format!("{{\"echo\":\"{RES_BODY}\"}}"))
+}
+
+fn check_record(captured: &CapturedRecords) {
+    let record = captured
+        .wait_for(1, Duration::from_secs(5))
+        .pop()
+        .expect("a record");
+    // The wrappers held every secret the test looked for.
+    assert_eq!(record.request_headers["x-visible"], [HEADER]);
+    assert!(record.raw_url.contains(PATH));
+    assert!(String::from_utf8_lossy(&body_bytes(&record.request_body)).contains(REQ_BODY));
+    assert!(String::from_utf8_lossy(&body_bytes(&record.response_body)).contains(RES_BODY));
+    assert!(record.errors[0].message.contains(ERROR));
+}
+
+#[actix_web::test]
+async fn service_responses_and_their_bodies_show_no_captured_value() {
+    let (apitoolkit, captured) = middleware();
+    assert_clean("APIToolkit", &apitoolkit);
+    let app = test::init_service(
+        App::new()
+            .wrap(apitoolkit)
+            .route("/users/{id}", web::post().to(handler)),
+    )
+    .await;
+    let res = test::call_service(&app, request().to_request()).await;
+    assert_clean("ServiceResponse", &res);
+    let text = assert_clean("ResponseBody", res.response().body());
+    assert!(text.contains("x-visible: "), "{text}");
+    assert!(text.contains("/users/{id}"), "{text}");
+    let body = test::read_body(res).await;
+    assert!(body.ends_with(format!("{RES_BODY}\"}}").as_bytes()));
+    check_record(&captured);
+}
+
+#[actix_web::test]
+async fn the_response_future_shows_no_captured_value() {
+    let (apitoolkit, captured) = middleware();
+    let inner = fn_service(|req: ServiceRequest| async move {
+        let (http_req, mut payload) = req.into_parts();
+        let body = <Bytes as actix_web::FromRequest>::from_request(&http_req, &mut payload)
+            .await
+            .expect("body");
+        let res = handler(http_req.clone(), body).await;
+        Ok::<_, actix_web::Error>(ServiceResponse::new(http_req, res))
+    });
+    let service = apitoolkit.new_transform(inner).await.expect("middleware");
+    assert_clean("APIToolkitMiddleware", &service);
+    let future = service.call(request().to_srv_request());
+    let text = assert_clean("ResponseFuture", &future);
+    assert!(text.contains("authorization: "), "{text}");
+    let res = future.await.expect("response");
+    assert_clean("ServiceResponse", &res);
+    assert_clean("ResponseBody", res.response().body());
+    let body = res.into_body().try_into_bytes().expect("bytes");
+    assert!(body.ends_with(format!("{RES_BODY}\"}}").as_bytes()));
+    check_record(&captured);
+}
