@@ -9,8 +9,8 @@ use super::env::{
 };
 use super::export::{Export, OtlpProtocol};
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
-use crate::export::otlp::shown_endpoint;
 use crate::payload::RequestMessage;
+use crate::redact::shown_endpoint;
 use crate::redact::RedactionRules;
 use crate::ConfigError;
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
-use crate::export::otlp::shown_endpoint;
+use crate::redact::shown_endpoint;
 use crate::ConfigError;
 
 /// Looks a variable up; blank values count as unset.

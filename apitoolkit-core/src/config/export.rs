@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::export::otlp::shown_endpoint;
 use crate::payload::RequestMessage;
+use crate::redact::shown_endpoint;
 
 /// A closure receiving each exported batch (the in-process test hook).
 pub type BatchCallback = Arc<dyn Fn(&[RequestMessage]) + Send + Sync>;

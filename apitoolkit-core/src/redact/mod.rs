@@ -13,6 +13,7 @@
 //!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
 
 mod body;
+mod endpoint;
 mod errors;
 mod form;
 mod headers;
@@ -25,6 +26,7 @@ mod rules;
 mod url;
 
 pub use body::{redact_body, BodyKind};
+pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub use errors::scrub_error;
 pub(crate) use errors::scrub_errors;
 pub use headers::{redact_headers, shipped_value};

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::queue::Queue;
 use super::stats::Counters;
 use crate::config::ShipperSettings;
-use crate::export::otlp::scrub_urls;
 use crate::export::{Attempt, Exporter, Payload};
+use crate::redact::shown_endpoints_in;
 
 /// Exponential back-off: `initial`, doubling, capped at `max`, each delay jittered to a
 /// uniformly random value in `[delay/2, delay]` ("equal jitter").
@@ -113,7 +113,7 @@ pub(crate) async fn deliver(
         };
         if debug {
             // A transport error may quote the endpoint: shown without userinfo or query.
-            let reason = scrub_urls(&reason);
+            let reason = shown_endpoints_in(&reason);
             tracing::debug!(attempt, ?delay, %reason, "apitoolkit: export failed, retrying");
         }
         Counters::add(&counters.retries, 1);

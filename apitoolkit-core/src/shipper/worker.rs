@@ -11,8 +11,8 @@ use super::queue::Queue;
 use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
 use crate::exchange::Exchange;
-use crate::export::otlp::scrub_urls;
 use crate::export::Exporter;
+use crate::redact::shown_endpoints_in;
 use crate::Config;
 
 /// Marks the worker gone when dropped, also when the thread unwinds.
@@ -54,7 +54,7 @@ pub(crate) fn run(queue: Arc<Queue>, config: Config, mut exporter: Exporter, rt:
                 if config.debug() {
                     // A transport error may quote the endpoint: shown without
                     // userinfo or query. `Export`'s `Debug` shows it so too.
-                    let reason = scrub_urls(&reason);
+                    let reason = shown_endpoints_in(&reason);
                     tracing::info!(records = n, %reason, "apitoolkit: batch lost");
                 }
                 queue.counters.lose(Loss::ExportFailed, n as u64);

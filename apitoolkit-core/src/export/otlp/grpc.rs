@@ -14,11 +14,10 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::Code;
 use tonic::Status;
 
-use super::{
-    invalid_endpoint, invalid_header, invalid_key, scrub_urls, without_userinfo, API_KEY_HEADER,
-};
+use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
+use crate::redact::{shown_endpoints_in, without_userinfo};
 use crate::ConfigError;
 
 /// The collector's export method.
@@ -144,7 +143,7 @@ fn classify(status: &tonic::Status) -> Attempt {
     let reason = format!(
         "gRPC status {:?}: {}",
         status.code(),
-        scrub_urls(status.message())
+        shown_endpoints_in(status.message())
     );
     match status.code() {
         Code::Unavailable

@@ -12,12 +12,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
-use super::{
-    invalid_endpoint, invalid_header, invalid_key, scrub_urls, tls, without_userinfo,
-    API_KEY_HEADER,
-};
+use super::{invalid_endpoint, invalid_header, invalid_key, tls, API_KEY_HEADER};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
+use crate::redact::{shown_endpoints_in, without_userinfo};
 use crate::shipper::retry::parse_retry_after;
 use crate::ConfigError;
 
@@ -119,7 +117,7 @@ impl HttpTransport {
             Ok(Err(e)) => Attempt::Retryable {
                 after: None,
                 // May quote the URL it failed on.
-                reason: scrub_urls(&format!("HTTP transport error: {e}")),
+                reason: shown_endpoints_in(&format!("HTTP transport error: {e}")),
             },
             Ok(Ok((status, after))) => classify(status, after),
         }
