@@ -542,6 +542,12 @@ proptest! {
         secrets.push(key.clone());
         assert_clean("record JSON", &json, &secrets);
         assert_clean("record Debug", format!("{msg:?}").as_bytes(), &secrets);
+        // `Debug` of what was captured, before redaction, prints names and lengths only.
+        let captured = format!(
+            "{ex:?} {ex:#?} {:?} {:?} {:?} {:#?}",
+            ex.request_headers, ex.response_headers, ex.request_body, case.config
+        );
+        assert_clean("Exchange Debug", captured.as_bytes(), &secrets);
 
         let req = apitoolkit_core::testing::body_bytes(&msg.request_body);
         let res = apitoolkit_core::testing::body_bytes(&msg.response_body);

@@ -199,3 +199,20 @@ fn decode(b64: &str) -> Vec<u8> {
 fn apitoolkit_core_body(b64: &str) -> Value {
     serde_json::from_slice(&decode(b64)).unwrap()
 }
+
+#[test]
+fn the_default_query_list_can_be_dropped_while_own_names_stay_masked() {
+    let config = Config::builder()
+        .default_redacted_query_params(false)
+        .redact_query_params(["session"])
+        .build_with_env(|_| None)
+        .unwrap();
+    let ex = Exchange::new(
+        SdkType::RustCustom,
+        Method::GET,
+        "/cb?code=US&session=s3ss&token=t".parse().unwrap(),
+        Version::HTTP_11,
+    );
+    let msg = build_message(&ex, &config);
+    assert_eq!(msg.raw_url, "/cb?code=US&session=[CLIENT_REDACTED]&token=t");
+}

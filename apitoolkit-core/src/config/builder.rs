@@ -27,6 +27,7 @@ pub struct ConfigBuilder {
     service_name: Option<String>,
     redact_headers: Option<Vec<String>>,
     default_redacted_headers: Option<bool>,
+    default_redacted_query_params: Option<bool>,
     redact_request_body: Option<Vec<String>>,
     redact_response_body: Option<Vec<String>>,
     redact_query_params: Option<Vec<String>>,
@@ -54,6 +55,10 @@ impl fmt::Debug for ConfigBuilder {
             .field("service_name", &self.service_name)
             .field("redact_headers", &self.redact_headers)
             .field("default_redacted_headers", &self.default_redacted_headers)
+            .field(
+                "default_redacted_query_params",
+                &self.default_redacted_query_params,
+            )
             .field("redact_request_body", &self.redact_request_body)
             .field("redact_response_body", &self.redact_response_body)
             .field("redact_query_params", &self.redact_query_params)
@@ -123,6 +128,15 @@ impl ConfigBuilder {
     /// `false` opts out of the default header list (`authorization`, `cookie`, ...).
     pub fn default_redacted_headers(mut self, keep: bool) -> Self {
         self.default_redacted_headers = Some(keep);
+        self
+    }
+    /// `false` opts out of the default query parameter list (`access_token`, `code`,
+    /// `X-Amz-Signature`, ...: [`DEFAULT_REDACTED_QUERY_PARAMS`]); the names given to
+    /// [`redact_query_params`](Self::redact_query_params) are masked either way.
+    ///
+    /// [`DEFAULT_REDACTED_QUERY_PARAMS`]: crate::redact::DEFAULT_REDACTED_QUERY_PARAMS
+    pub fn default_redacted_query_params(mut self, keep: bool) -> Self {
+        self.default_redacted_query_params = Some(keep);
         self
     }
     /// JSONPaths redacted in request bodies (`APITOOLKIT_REDACT_REQ_BODY`).
@@ -242,6 +256,7 @@ impl ConfigBuilder {
 
         let redaction = RedactionRules::builder()
             .default_headers(self.default_redacted_headers.unwrap_or(true))
+            .default_query_params(self.default_redacted_query_params.unwrap_or(true))
             .headers(list_var(
                 self.redact_headers,
                 "APITOOLKIT_REDACT_HEADERS",
