@@ -255,3 +255,13 @@ fn clean_urls_are_shipped_unchanged() {
     // Userinfo is removed even without a password.
     assert_eq!(msg.response_headers["location"], ["https://example.com/"]);
 }
+
+#[test]
+fn bracketed_parameter_names_match_by_their_parts() {
+    let config = config(&[]);
+    let ex = exchange("/a?auth%5Btoken%5D=BRtok1&user[password]=BRpw2&token[]=BRarr3&ids[]=7");
+    assert_shipped_clean(&ex, &config, &["BRtok1", "BRpw2", "BRarr3"]);
+    let msg = build_message(&ex, &config);
+    assert_eq!(msg.query_params["auth[token]"], [REDACTED]);
+    assert_eq!(msg.query_params["ids[]"], ["7"]);
+}

@@ -97,10 +97,20 @@ impl RedactionRules {
     }
 
     /// Whether a query parameter's values are masked (name compared case-insensitively).
+    /// Bracketed names as PHP, Rails and `qs` write nested and array parameters match by
+    /// any of their parts: `token[]`, `auth[token]` and `user[password][0]` are masked
+    /// like `token` and `password`.
     pub fn is_query_param_redacted(&self, name: &str) -> bool {
-        self.query_params
-            .iter()
-            .any(|q| q.eq_ignore_ascii_case(name))
+        let listed = |part: &str| {
+            self.query_params
+                .iter()
+                .any(|q| q.eq_ignore_ascii_case(part))
+        };
+        listed(name)
+            || (name.contains(['[', ']'])
+                && name
+                    .split(['[', ']'])
+                    .any(|part| !part.is_empty() && listed(part)))
     }
 
     /// The compiled request-body paths.

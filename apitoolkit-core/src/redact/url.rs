@@ -110,13 +110,13 @@ fn ends_authority(b: u8) -> bool {
 fn starts_pair_after(b: u8) -> bool {
     matches!(
         b,
-        b'?' | b'&' | b'#' | b';' | b',' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'<' | b'|'
+        b'?' | b'&' | b'#' | b';' | b',' | b'(' | b'{' | b'"' | b'\'' | b'<' | b'|'
     ) || b.is_ascii_whitespace()
 }
 
-/// What a parameter name cannot contain.
+/// What a parameter name cannot contain (brackets it can: `auth[token]=..`).
 fn ends_name(b: u8) -> bool {
-    b == b'=' || starts_pair_after(b) || matches!(b, b')' | b']' | b'}' | b'>' | b'/' | b'`')
+    b == b'=' || starts_pair_after(b) || matches!(b, b')' | b'}' | b'>' | b'/' | b'`')
 }
 
 /// What ends a parameter value.
@@ -279,6 +279,12 @@ mod tests {
         assert_eq!(scrubbed("/p?a=1&b=2"), "/p?a=1&b=2");
         assert_eq!(scrubbed("/p?xtoken=1&token_x=2"), "/p?xtoken=1&token_x=2");
         assert_eq!(scrubbed("/p?token="), "/p?token=[CLIENT_REDACTED]");
+        assert_eq!(
+            scrubbed("/p?auth[token]=a&token[]=b&user%5Bpassword%5D=c&list[]=d"),
+            "/p?auth[token]=[CLIENT_REDACTED]&token[]=[CLIENT_REDACTED]\
+             &user%5Bpassword%5D=[CLIENT_REDACTED]&list[]=d"
+        );
+        assert_eq!(scrubbed("see [token=abc]"), "see [token=[CLIENT_REDACTED]");
     }
 
     #[test]
