@@ -107,7 +107,7 @@ impl RedactionRules {
                 .any(|q| q.eq_ignore_ascii_case(part))
         };
         listed(name)
-            || (name.contains(['[', ']'])
+            || (name.bytes().any(|b| b == b'[' || b == b']')
                 && name
                     .split(['[', ']'])
                     .any(|part| !part.is_empty() && listed(part)))

@@ -61,7 +61,7 @@ pub(crate) fn strip_userinfo(host: &str) -> &str {
 }
 
 fn scrub<'t>(text: &'t str, rules: &RedactionRules, depth: usize) -> Cow<'t, str> {
-    if memchr::memchr2(b'=', b'@', text.as_bytes()).is_none() {
+    if !may_hold_secrets(text.as_bytes()) {
         return Cow::Borrowed(text);
     }
     let without_userinfo = remove_userinfo(text);
@@ -69,6 +69,11 @@ fn scrub<'t>(text: &'t str, rules: &RedactionRules, depth: usize) -> Cow<'t, str
         Some(masked) => Cow::Owned(masked),
         None => without_userinfo,
     }
+}
+
+/// Whether `text` has an `=` or an `@`: without either there is nothing to scrub.
+fn may_hold_secrets(text: &[u8]) -> bool {
+    memchr::memchr2(b'=', b'@', text).is_some()
 }
 
 /// Removes `user[:pass]@` after every `//`.
@@ -200,8 +205,7 @@ fn scrub_encoded(value: &str, rules: &RedactionRules, depth: usize) -> Option<St
         return None;
     }
     if depth + 1 >= MAX_NESTING {
-        let may_hide = memchr::memchr2(b'=', b'@', decoded.as_bytes()).is_some();
-        return may_hide.then(|| REDACTED.to_owned());
+        return may_hold_secrets(decoded.as_bytes()).then(|| REDACTED.to_owned());
     }
     match scrub(&decoded, rules, depth + 1) {
         Cow::Borrowed(_) => None,
