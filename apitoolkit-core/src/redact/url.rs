@@ -37,7 +37,18 @@ const KEEP: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Returns `text` with userinfo removed from every URL in it and the value of every
-/// parameter named in `rules`' query list masked (see the [module docs](self)).
+/// parameter named in `rules`' query list masked:
+///
+/// - userinfo (`scheme://user:pass@`, `//user@`) is removed;
+/// - a `name=value` pair whose name is in the query list (case-insensitive, after percent
+///   and `+` decoding; `auth[token]` matches by its parts) gets `[CLIENT_REDACTED]` as its
+///   value wherever the pair starts: after `?`, `#` (fragments), `&`, `;`, whitespace, an
+///   opening bracket or quote, or at the start of the text; the masked value runs to the
+///   next `&`, `#`, whitespace, quote, `<`, `>` or backtick (too far rather than too short);
+/// - percent-encoded URLs inside values are decoded and scrubbed in turn, up to
+///   [`MAX_NESTING`] levels; a value still encoded past that is masked whole.
+///
+/// Text with no `=` and no `@` is returned as it is, without a copy.
 ///
 /// ```
 /// use apitoolkit_core::redact::scrub_urls;
