@@ -23,6 +23,7 @@
 //! (with the record decoders of `apitoolkit_core::testing` re-exported beside them).
 
 mod collector;
+mod exchanges;
 mod fixtures;
 mod large;
 mod raw_http;
@@ -33,7 +34,10 @@ pub use apitoolkit_core::testing::{
     assert_not_leaked, assert_uuid_v4, body_bytes, body_json, CapturedRecords,
 };
 pub use collector::{endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan};
+pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;
 pub use large::*;
 pub use raw_http::*;
-pub use shipper::{accounted, fast_settings, otlp_to, wait_for};
+pub use shipper::{
+    accounted, dead_endpoint, export_settings, fast_settings, otlp_to, wait_for, wait_until,
+};

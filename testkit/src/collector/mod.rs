@@ -1,5 +1,6 @@
-//! The in-test OTLP/HTTP trace collector (see the [crate docs](crate)).
+//! The in-test OTLP trace collector, over HTTP or gRPC (see the [crate docs](crate)).
 
+mod grpc;
 mod server;
 use server::serve;
 
@@ -30,6 +31,13 @@ pub enum Behavior {
     Status(u16),
     /// Answer 429 with this `Retry-After` header value.
     TooManyRequests {
+        /// The `Retry-After` value (delay-seconds or an HTTP date).
+        retry_after: String,
+    },
+    /// Answer this status with this `Retry-After` header value.
+    RetryAfter {
+        /// The status (e.g. 503).
+        status: u16,
         /// The `Retry-After` value (delay-seconds or an HTTP date).
         retry_after: String,
     },
@@ -119,8 +127,15 @@ pub struct ExportRequest {
     pub path: String,
     /// Spans in the request.
     pub spans: usize,
-    /// The status answered, `None` while unanswered (stalled or delayed).
+    /// The status answered, `None` while unanswered (stalled or delayed); over gRPC, the
+    /// HTTP status whose gRPC code was answered.
     pub answered: Option<u16>,
+    /// The HTTP headers (over gRPC: the request metadata).
+    pub headers: http::HeaderMap,
+    /// The decoded export request.
+    pub request: ExportTraceServiceRequest,
+    /// The request's protobuf bytes, uncompressed.
+    pub raw: Vec<u8>,
 }
 
 #[derive(Debug)]
@@ -204,7 +219,25 @@ impl Collector {
         Collector::spawn(listener, Behavior::Ok)
     }
 
+    /// A gRPC collector (`TraceService/Export`, gzip accepted) with this initial
+    /// behaviour on 127.0.0.1:0. A status behaviour answers the gRPC code the gRPC spec
+    /// maps that HTTP status to (503 `Unavailable`, 403 `PermissionDenied`, ...);
+    /// `BlackHole` stalls like `Stall`.
+    pub fn grpc_with_behavior(behavior: Behavior) -> Collector {
+        let listener = StdListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Collector::spawn_with(listener, behavior, true)
+    }
+
+    /// A gRPC collector answering OK on 127.0.0.1:0.
+    pub fn grpc() -> Collector {
+        Collector::grpc_with_behavior(Behavior::Ok)
+    }
+
     fn spawn(listener: StdListener, behavior: Behavior) -> Collector {
+        Collector::spawn_with(listener, behavior, false)
+    }
+
+    fn spawn_with(listener: StdListener, behavior: Behavior, grpc: bool) -> Collector {
         let addr = listener.local_addr().expect("local address");
         listener
             .set_nonblocking(true)
@@ -229,7 +262,11 @@ impl Collector {
                     .enable_all()
                     .build()
                     .expect("collector runtime");
-                rt.block_on(serve(listener, thread_shared, stop_rx));
+                if grpc {
+                    rt.block_on(grpc::serve(listener, thread_shared, stop_rx));
+                } else {
+                    rt.block_on(serve(listener, thread_shared, stop_rx));
+                }
                 rt.shutdown_background();
             })
             .expect("collector thread");

@@ -36,27 +36,74 @@ pub(super) async fn serve(
     }
 }
 
-fn decode(body: &[u8], gzip: bool) -> Vec<ReceivedSpan> {
-    let raw = if gzip {
-        let mut out = Vec::new();
-        if flate2::read::GzDecoder::new(body)
-            .read_to_end(&mut out)
-            .is_err()
-        {
-            return Vec::new();
+/// The protobuf bytes of a request body (gunzipped when `gzip`; empty when that fails).
+fn unzip(body: &[u8], gzip: bool) -> Vec<u8> {
+    if !gzip {
+        return body.to_vec();
+    }
+    let mut out = Vec::new();
+    if flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    out
+}
+
+impl Shared {
+    /// Logs an export request (its protobuf bytes `raw`); returns its index and spans.
+    pub(super) fn record(
+        &self,
+        path: String,
+        headers: http::HeaderMap,
+        raw: Vec<u8>,
+    ) -> (usize, Vec<ReceivedSpan>) {
+        let request = ExportTraceServiceRequest::decode(&raw[..]).unwrap_or_default();
+        let spans: Vec<ReceivedSpan> = request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(ReceivedSpan::from_proto)
+            .collect();
+        let index = {
+            let mut log = lock(&self.log);
+            log.requests.push(ExportRequest {
+                arrived: Instant::now(),
+                path,
+                spans: spans.len(),
+                answered: None,
+                headers,
+                request,
+                raw,
+            });
+            log.requests.len() - 1
+        };
+        self.changed.notify_all();
+        (index, spans)
+    }
+}
+
+/// Waits as `behavior` says, then gives the status and headers to answer.
+pub(super) async fn outcome(behavior: Behavior) -> (u16, Vec<(&'static str, String)>) {
+    match behavior {
+        Behavior::Ok => (200, Vec::new()),
+        Behavior::Status(s) => (s, Vec::new()),
+        Behavior::TooManyRequests { retry_after } => (429, vec![("retry-after", retry_after)]),
+        Behavior::RetryAfter {
+            status,
+            retry_after,
+        } => (status, vec![("retry-after", retry_after)]),
+        Behavior::Delay(d) => {
+            tokio::time::sleep(d).await;
+            (200, Vec::new())
         }
-        out
-    } else {
-        body.to_vec()
-    };
-    let request = ExportTraceServiceRequest::decode(&raw[..]).unwrap_or_default();
-    request
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .map(ReceivedSpan::from_proto)
-        .collect()
+        Behavior::Stall | Behavior::BlackHole => {
+            std::future::pending::<()>().await;
+            (200, Vec::new())
+        }
+    }
 }
 
 fn respond(status: u16, headers: &[(&'static str, String)]) -> Response<Full<Bytes>> {
@@ -84,32 +131,10 @@ async fn handle(
         .headers
         .get("content-encoding")
         .is_some_and(|v| v == "gzip");
-    let spans = decode(&body, gzip);
+    let raw = unzip(&body, gzip);
     let behavior = shared.next_behavior();
-    let index = {
-        let mut log = lock(&shared.log);
-        log.requests.push(ExportRequest {
-            arrived: Instant::now(),
-            path: parts.uri.path().to_owned(),
-            spans: spans.len(),
-            answered: None,
-        });
-        log.requests.len() - 1
-    };
-    shared.changed.notify_all();
-    let (status, headers) = match behavior {
-        Behavior::Ok => (200, Vec::new()),
-        Behavior::Status(s) => (s, Vec::new()),
-        Behavior::TooManyRequests { retry_after } => (429, vec![("retry-after", retry_after)]),
-        Behavior::Delay(d) => {
-            tokio::time::sleep(d).await;
-            (200, Vec::new())
-        }
-        Behavior::Stall | Behavior::BlackHole => {
-            std::future::pending::<()>().await;
-            (200, Vec::new())
-        }
-    };
+    let (index, spans) = shared.record(parts.uri.path().to_owned(), parts.headers, raw);
+    let (status, headers) = outcome(behavior).await;
     shared.answer(index, status, spans);
     Ok(respond(status, &headers))
 }
