@@ -206,7 +206,7 @@ pub fn find<'a>(
 /// Generates one `#[test]` per suite scenario for an [`Adapter`](crate::suite::Adapter);
 /// the scenarios that make outgoing calls need the adapter crate's `client` feature.
 ///
-/// ```ignore
+/// ```text
 /// apitoolkit_testkit::adapter_suite!(AxumApp);
 /// ```
 #[macro_export]
