@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use apitoolkit_core::testing::{
-    assert_encoded_placeholder, assert_not_leaked, assert_unparseable, body_bytes, deep_json, gzip,
-    many_headers, parse_response_head, ws_client_text_frame, ws_upgrade_request,
-    BAD_INPUT_REQUEST_PATHS, BAD_INPUT_RESPONSE_PATHS, INVALID_UTF8_BINARY, INVALID_UTF8_JSON,
-    NOT_JSON, TRUNCATED_JSON, WS_ACCEPT, WS_KEY,
-};
 use apitoolkit_core::{ConfigBuilder, RequestMessage};
+use apitoolkit_testkit::{
+    assert_encoded_placeholder, assert_not_leaked, body_bytes, deep_json, gzip, many_headers,
+    parse_response_head, ws_client_text_frame, ws_upgrade_request, BAD_INPUT_REQUEST_PATHS,
+    BAD_INPUT_RESPONSE_PATHS, WS_ACCEPT, WS_KEY,
+};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use support::{client, serve_bare, TestApp};
@@ -35,143 +34,11 @@ async fn read_all(mut payload: web::Payload) -> Bytes {
     buf.freeze()
 }
 
-/// Echoes the request body with the request's content type and encoding.
-async fn echo(req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let body = read_all(payload).await;
-    let mut res = HttpResponse::Ok();
-    for name in ["content-type", "content-encoding"] {
-        if let Some(v) = req.headers().get(name) {
-            res.insert_header((name, v.clone()));
-        }
-    }
-    res.body(body)
-}
-
 fn by_url<'a>(records: &'a [RequestMessage], raw_url: &str) -> &'a RequestMessage {
     records
         .iter()
         .find(|r| r.raw_url == raw_url)
         .unwrap_or_else(|| panic!("no record for {raw_url}: {records:#?}"))
-}
-
-#[actix_web::test]
-async fn unparseable_json_bodies_ship_the_placeholder_never_the_bytes() {
-    let app = TestApp::spawn(
-        |cfg| {
-            cfg.route("/echo", web::post().to(echo));
-        },
-        with_paths,
-    )
-    .await;
-    let cases: [&[u8]; 3] = [NOT_JSON, TRUNCATED_JSON, INVALID_UTF8_JSON];
-    for (i, body) in cases.iter().enumerate() {
-        let res = client()
-            .post(app.url(&format!("/echo?case={i}")))
-            .header("content-type", "application/json")
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        assert_eq!(
-            &res.bytes().await.unwrap()[..],
-            *body,
-            "client sees the original"
-        );
-    }
-    let records = app.records(3);
-    for (i, body) in cases.iter().enumerate() {
-        let r = by_url(&records, &format!("/echo?case={i}"));
-        assert_unparseable(&r.request_body, body);
-        assert_unparseable(&r.response_body, body);
-    }
-}
-
-#[actix_web::test]
-async fn invalid_utf8_octet_stream_is_shipped_as_captured() {
-    let app = TestApp::spawn(
-        |cfg| {
-            cfg.route("/echo", web::post().to(echo));
-        },
-        with_paths,
-    )
-    .await;
-    let res = client()
-        .post(app.url("/echo"))
-        .header("content-type", "application/octet-stream")
-        .body(INVALID_UTF8_BINARY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(&res.bytes().await.unwrap()[..], INVALID_UTF8_BINARY);
-    let r = app.record();
-    assert_eq!(body_bytes(&r.request_body), INVALID_UTF8_BINARY);
-    assert_eq!(body_bytes(&r.response_body), INVALID_UTF8_BINARY);
-}
-
-async fn raw_query(req: HttpRequest) -> String {
-    req.query_string().to_owned()
-}
-
-fn query_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/q", web::get().to(raw_query));
-}
-
-/// Writes `request` on a fresh connection and reads until the server closes it (or 3 s).
-async fn raw_exchange(addr: SocketAddr, request: Vec<u8>) -> Vec<u8> {
-    // Blocking I/O on a helper thread: the test's runtime has no tokio I/O driver handy.
-    actix_web::rt::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut conn = std::net::TcpStream::connect(addr).unwrap();
-        conn.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-        conn.write_all(&request).unwrap();
-        let mut out = Vec::new();
-        let _ = conn.read_to_end(&mut out);
-        out
-    })
-    .await
-    .unwrap()
-}
-
-#[actix_web::test]
-async fn invalid_utf8_in_the_query_is_decoded_lossily() {
-    let app = TestApp::spawn(query_routes, |b| b).await;
-    let res = client()
-        .get(app.url("/q?q=%FF%FE&ok=caf%C3%A9&token=%FFsecret"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.text().await.unwrap(),
-        "q=%FF%FE&ok=caf%C3%A9&token=%FFsecret",
-        "the app sees the query as sent"
-    );
-    let r = app.record();
-    assert_eq!(r.query_params["q"], ["\u{FFFD}\u{FFFD}"]);
-    assert_eq!(r.query_params["ok"], ["café"]);
-    assert_eq!(r.query_params["token"], ["[CLIENT_REDACTED]"]);
-    assert_eq!(
-        r.raw_url,
-        "/q?q=%FF%FE&ok=caf%C3%A9&token=[CLIENT_REDACTED]"
-    );
-    app.captured.clear();
-
-    // Raw non-ASCII bytes in the request line: the same answer with and without the
-    // middleware, and nothing panics.
-    let (bare, handle) = serve_bare(query_routes);
-    let request = b"GET /q?q=\xff\xfe&x=1 HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n";
-    let with_sdk = raw_exchange(app.addr, request.to_vec()).await;
-    let without = raw_exchange(bare, request.to_vec()).await;
-    drop(handle.stop(false));
-    let status = parse_response_head(&with_sdk).map(|h| h.0);
-    assert_eq!(
-        status,
-        parse_response_head(&without).map(|h| h.0),
-        "same answer with and without the SDK"
-    );
-    assert_eq!(status, Some(400), "actix rejects non-ASCII request-targets");
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(app.captured.records().is_empty());
 }
 
 #[actix_web::test]
@@ -265,6 +132,22 @@ async fn json_nested_100_000_deep_does_not_overflow() {
         .await
         .unwrap();
     assert_eq!(app.record().status_code, 200);
+}
+
+/// Writes `request` on a fresh connection and reads until the server closes it (or 3 s).
+async fn raw_exchange(addr: SocketAddr, request: Vec<u8>) -> Vec<u8> {
+    // Blocking I/O on a helper thread: the test's runtime has no tokio I/O driver handy.
+    actix_web::rt::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        conn.write_all(&request).unwrap();
+        let mut out = Vec::new();
+        let _ = conn.read_to_end(&mut out);
+        out
+    })
+    .await
+    .unwrap()
 }
 
 async fn count_headers(req: HttpRequest) -> String {

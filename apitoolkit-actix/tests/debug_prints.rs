@@ -10,7 +10,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{fn_service, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
 use apitoolkit_actix::{report_error, APIToolkit};
-use apitoolkit_core::testing::{body_bytes, CapturedRecords};
+use apitoolkit_testkit::{body_bytes, CapturedRecords};
 use bytes::Bytes;
 
 const HEADER: &str = "MARKachdr01";

@@ -9,9 +9,7 @@ mod support;
 use std::convert::Infallible;
 
 use actix_web::{web, HttpResponse};
-use apitoolkit_core::testing::{
-    assert_too_large, pattern_chunks, pattern_digest, vm_hwm_kib, Digest,
-};
+use apitoolkit_testkit::{assert_too_large, pattern_chunks, pattern_digest, vm_hwm_kib, Digest};
 use futures_util::stream::{self, StreamExt};
 use support::{client, TestApp};
 

@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use apitoolkit_actix::{APIToolkit, Observer};
-use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{Config, SdkType, ShipperStats};
+use apitoolkit_testkit::CapturedRecords;
 use apitoolkit_testkit::{Collector, ReceivedSpan};
 use support::{client, fast_settings, otlp_to};
 

@@ -7,8 +7,8 @@ mod support;
 
 use actix_web::{web, HttpResponse};
 use apitoolkit_actix::Observer;
-use apitoolkit_core::testing::{assert_not_leaked, body_json};
 use apitoolkit_core::REDACTED;
+use apitoolkit_testkit::{assert_not_leaked, body_json};
 use support::TestApp;
 
 async fn login(observer: Observer, body: web::Json<serde_json::Value>) -> HttpResponse {

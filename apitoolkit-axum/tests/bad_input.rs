@@ -8,13 +8,12 @@ mod support;
 use std::time::Duration;
 
 use apitoolkit_axum::APIToolkitLayer;
-use apitoolkit_core::testing::{
-    assert_encoded_placeholder, assert_not_leaked, assert_unparseable, body_bytes, deep_json, gzip,
-    many_headers, parse_response_head, ws_client_text_frame, ws_parse_server_frame,
-    ws_upgrade_request, CapturedRecords, BAD_INPUT_REQUEST_PATHS, BAD_INPUT_RESPONSE_PATHS,
-    INVALID_UTF8_BINARY, INVALID_UTF8_JSON, NOT_JSON, TRUNCATED_JSON, WS_ACCEPT,
-};
 use apitoolkit_core::RequestMessage;
+use apitoolkit_testkit::{
+    assert_encoded_placeholder, assert_not_leaked, body_bytes, deep_json, gzip, many_headers,
+    parse_response_head, ws_client_text_frame, ws_parse_server_frame, ws_upgrade_request,
+    CapturedRecords, BAD_INPUT_REQUEST_PATHS, BAD_INPUT_RESPONSE_PATHS, WS_ACCEPT,
+};
 use axum::body::Bytes;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
@@ -29,120 +28,11 @@ fn with_paths(b: apitoolkit_core::ConfigBuilder) -> apitoolkit_core::ConfigBuild
         .redact_response_body(BAD_INPUT_RESPONSE_PATHS)
 }
 
-/// Echoes the request body with the request's content type and encoding.
-async fn echo(headers: HeaderMap, body: Bytes) -> Response {
-    let mut res = body.into_response();
-    for name in ["content-type", "content-encoding"] {
-        if let Some(v) = headers.get(name) {
-            res.headers_mut().insert(name, v.clone());
-        }
-    }
-    res
-}
-
 fn by_url<'a>(records: &'a [RequestMessage], raw_url: &str) -> &'a RequestMessage {
     records
         .iter()
         .find(|r| r.raw_url == raw_url)
         .unwrap_or_else(|| panic!("no record for {raw_url}: {records:#?}"))
-}
-
-#[tokio::test]
-async fn unparseable_json_bodies_ship_the_placeholder_never_the_bytes() {
-    let app = TestApp::spawn(Router::new().route("/echo", post(echo)), with_paths).await;
-    let cases: [&[u8]; 3] = [NOT_JSON, TRUNCATED_JSON, INVALID_UTF8_JSON];
-    for (i, body) in cases.iter().enumerate() {
-        let res = client()
-            .post(app.url(&format!("/echo?case={i}")))
-            .header("content-type", "application/json")
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
-        assert_eq!(
-            &res.bytes().await.unwrap()[..],
-            *body,
-            "client sees the original"
-        );
-    }
-    let records = app.records(3).await;
-    for (i, body) in cases.iter().enumerate() {
-        let r = by_url(&records, &format!("/echo?case={i}"));
-        assert_unparseable(&r.request_body, body);
-        assert_unparseable(&r.response_body, body);
-    }
-}
-
-#[tokio::test]
-async fn invalid_utf8_octet_stream_is_shipped_as_captured() {
-    let app = TestApp::spawn(Router::new().route("/echo", post(echo)), with_paths).await;
-    let res = client()
-        .post(app.url("/echo"))
-        .header("content-type", "application/octet-stream")
-        .body(INVALID_UTF8_BINARY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(&res.bytes().await.unwrap()[..], INVALID_UTF8_BINARY);
-    let r = app.record().await;
-    assert_eq!(body_bytes(&r.request_body), INVALID_UTF8_BINARY);
-    assert_eq!(body_bytes(&r.response_body), INVALID_UTF8_BINARY);
-}
-
-#[tokio::test]
-async fn invalid_utf8_in_the_query_is_decoded_lossily() {
-    async fn raw_query(uri: axum::http::Uri) -> String {
-        uri.query().unwrap_or_default().to_owned()
-    }
-    let app = TestApp::spawn(Router::new().route("/q", get(raw_query)), |b| b).await;
-    let res = client()
-        .get(app.url("/q?q=%FF%FE&ok=caf%C3%A9&token=%FFsecret"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.text().await.unwrap(),
-        "q=%FF%FE&ok=caf%C3%A9&token=%FFsecret",
-        "the app sees the query as sent"
-    );
-    let r = app.record().await;
-    assert_eq!(r.query_params["q"], ["\u{FFFD}\u{FFFD}"]);
-    assert_eq!(r.query_params["ok"], ["café"]);
-    assert_eq!(r.query_params["token"], ["[CLIENT_REDACTED]"]);
-    assert_eq!(
-        r.raw_url,
-        "/q?q=%FF%FE&ok=caf%C3%A9&token=[CLIENT_REDACTED]"
-    );
-    app.captured.clear();
-
-    // Raw non-ASCII bytes in the request line: the same answer with and without the
-    // layer, and nothing panics.
-    let bare = serve(Router::new().route("/q", get(raw_query))).await;
-    let request = b"GET /q?q=\xff\xfe&x=1 HTTP/1.1\r\nhost: test\r\nconnection: close\r\n\r\n";
-    let with_sdk = raw_exchange(app.addr, request).await;
-    let without = raw_exchange(bare.0, request).await;
-    bare.1.abort();
-    let (status, _, _) = parse_response_head(&with_sdk).expect("a response");
-    assert_eq!(
-        Some(status),
-        parse_response_head(&without).map(|h| h.0),
-        "same answer with and without the SDK"
-    );
-    // hyper refuses non-ASCII bytes in the request-target with 400 before any service
-    // runs, so the layer never sees (nor records) such a request.
-    assert_eq!(status, 400);
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(app.captured.records().is_empty());
-}
-
-/// Writes `request` on a fresh connection and reads until the server closes it.
-async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    conn.write_all(request).await.unwrap();
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut out)).await;
-    out
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use apitoolkit_axum::{APIToolkitLayer, Observer, RequestBody};
-use apitoolkit_core::testing::{body_bytes, CapturedRecords};
+use apitoolkit_testkit::{body_bytes, CapturedRecords};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};

@@ -8,9 +8,7 @@ mod support;
 
 use std::convert::Infallible;
 
-use apitoolkit_core::testing::{
-    assert_too_large, pattern_chunks, pattern_digest, vm_hwm_kib, Digest,
-};
+use apitoolkit_testkit::{assert_too_large, pattern_chunks, pattern_digest, vm_hwm_kib, Digest};
 use axum::body::Body;
 use axum::routing::{get, post};
 use axum::Router;

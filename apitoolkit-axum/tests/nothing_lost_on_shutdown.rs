@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use apitoolkit_axum::{APIToolkitLayer, Observer};
-use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{Config, SdkType, Shipper, ShipperStats};
+use apitoolkit_testkit::CapturedRecords;
 use apitoolkit_testkit::Collector;
 use axum::extract::Path;
 use axum::http::HeaderMap;

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use apitoolkit_axum::APIToolkitLayer;
-use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::ShipperSettings;
+use apitoolkit_testkit::CapturedRecords;
 use axum::body::Body;
 use axum::routing::post;
 use axum::Router;

@@ -7,8 +7,8 @@
 mod support;
 
 use apitoolkit_axum::Observer;
-use apitoolkit_core::testing::assert_not_leaked;
 use apitoolkit_core::{SdkType, REDACTED};
+use apitoolkit_testkit::assert_not_leaked;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;

@@ -1,14 +1,12 @@
 //! JSON Lines export to a file: each line parses back into exactly the record that
 //! `record::build_message` builds for the same exchange; the file is appended to.
 
-mod support;
-
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use apitoolkit_core::record::build_message;
 use apitoolkit_core::{Config, ConfigError, Export, RequestMessage, Shipper};
-use support::{incoming, outgoing, small};
+use apitoolkit_testkit::{incoming, outgoing, small};
 
 fn temp_file(tag: &str) -> PathBuf {
     let nanos = SystemTime::now()

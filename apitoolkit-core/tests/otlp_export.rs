@@ -2,17 +2,13 @@
 //! shipper sends and check the span mapping of SPEC §3, authentication, gzip and
 //! redaction.
 
-mod support;
-
 use std::time::{Duration, UNIX_EPOCH};
 
 use apitoolkit_core::{Config, OtlpProtocol, Shipper};
+use apitoolkit_testkit::{export_settings, incoming, outgoing, Collector, ExportRequest};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, Span};
-use support::{
-    export_settings, grpc_receiver, http_ok_receiver, incoming, outgoing, Received, Receiver,
-};
 
 const KEY: &str = "test-api-key-0123";
 
@@ -70,9 +66,9 @@ fn nanos(t: std::time::SystemTime) -> u64 {
 /// Sends one incoming record (with errors and secrets) and one outgoing child, and
 /// returns what the receiver got.
 fn ship(
-    receiver: &Receiver,
+    receiver: &Collector,
     protocol: OtlpProtocol,
-) -> (Vec<Received>, [apitoolkit_core::Exchange; 2]) {
+) -> (Vec<ExportRequest>, [apitoolkit_core::Exchange; 2]) {
     let shipper = Shipper::start(config(receiver.endpoint(), protocol)).expect("start");
     let inc = incoming();
     let out = outgoing(&inc);
@@ -89,7 +85,11 @@ fn ship(
     (receiver.requests(), [inc, out])
 }
 
-fn check(received: &[Received], inc: &apitoolkit_core::Exchange, out: &apitoolkit_core::Exchange) {
+fn check(
+    received: &[ExportRequest],
+    inc: &apitoolkit_core::Exchange,
+    out: &apitoolkit_core::Exchange,
+) {
     assert_eq!(received.len(), 1, "one batch expected");
     let r = &received[0];
 
@@ -224,7 +224,7 @@ fn check(received: &[Received], inc: &apitoolkit_core::Exchange, out: &apitoolki
 }
 
 /// Secrets configured for redaction appear nowhere in what was received.
-fn check_redacted(received: &[Received]) {
+fn check_redacted(received: &[ExportRequest]) {
     for r in received {
         let mut everything = r.raw.clone();
         for (name, value) in &r.headers {
@@ -261,7 +261,7 @@ fn check_redacted(received: &[Received]) {
 
 #[test]
 fn grpc_export_maps_records_to_spans() {
-    let receiver = grpc_receiver();
+    let receiver = Collector::grpc();
     let (received, [inc, out]) = ship(&receiver, OtlpProtocol::Grpc);
     check(&received, &inc, &out);
     assert_eq!(
@@ -276,14 +276,14 @@ fn grpc_export_maps_records_to_spans() {
 
 #[test]
 fn grpc_export_redacts_secrets() {
-    let receiver = grpc_receiver();
+    let receiver = Collector::grpc();
     let (received, _) = ship(&receiver, OtlpProtocol::Grpc);
     check_redacted(&received);
 }
 
 #[test]
 fn http_export_maps_records_to_spans() {
-    let receiver = http_ok_receiver();
+    let receiver = Collector::start();
     let (received, [inc, out]) = ship(&receiver, OtlpProtocol::HttpProtobuf);
     check(&received, &inc, &out);
     let r = &received[0];
@@ -302,14 +302,14 @@ fn http_export_maps_records_to_spans() {
 
 #[test]
 fn http_export_redacts_secrets() {
-    let receiver = http_ok_receiver();
+    let receiver = Collector::start();
     let (received, _) = ship(&receiver, OtlpProtocol::HttpProtobuf);
     check_redacted(&received);
 }
 
 #[test]
 fn http_endpoint_with_trailing_slash_and_extra_headers() {
-    let receiver = http_ok_receiver();
+    let receiver = Collector::start();
     let mut settings = apitoolkit_core::OtlpSettings::new(
         format!("{}/", receiver.endpoint()),
         OtlpProtocol::HttpProtobuf,
@@ -321,7 +321,7 @@ fn http_endpoint_with_trailing_slash_and_extra_headers() {
         .build_with_env(|_| None)
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
-    shipper.enqueue(support::small(1));
+    shipper.enqueue(apitoolkit_testkit::small(1));
     assert!(shipper.shutdown(Duration::from_secs(20)));
     let r = receiver.requests();
     assert_eq!(r.len(), 1);
@@ -338,7 +338,7 @@ fn http_endpoint_with_trailing_slash_and_extra_headers() {
 
 #[test]
 fn debug_output_never_shows_the_key() {
-    let receiver = grpc_receiver();
+    let receiver = Collector::grpc();
     let shipper = Shipper::start(config(receiver.endpoint(), OtlpProtocol::Grpc)).expect("start");
     let text = format!("{shipper:?} {:?}", shipper.config());
     assert!(!text.contains(KEY), "{text}");

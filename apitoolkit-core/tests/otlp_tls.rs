@@ -6,17 +6,15 @@
 //! front of the plain in-test receivers, so what arrives is checked the same way as in
 //! `otlp_export.rs`.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use apitoolkit_core::{Config, ConfigError, OtlpProtocol, Shipper, ShipperSettings};
+use apitoolkit_testkit::{export_settings, incoming, Collector};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use support::{export_settings, grpc_receiver, http_ok_receiver, incoming, Receiver};
 use tokio::sync::oneshot;
 
 const CA: &[u8] = include_bytes!("fixtures/tls/ca.pem");
@@ -100,12 +98,12 @@ impl Drop for TlsProxy {
 }
 
 /// The receiver and the proxy in front of it, for one protocol.
-fn server(protocol: OtlpProtocol) -> (Receiver, TlsProxy) {
-    let (receiver, alpn): (Receiver, &[u8]) = match protocol {
-        OtlpProtocol::Grpc => (grpc_receiver(), b"h2"),
-        OtlpProtocol::HttpProtobuf => (http_ok_receiver(), b"http/1.1"),
+fn server(protocol: OtlpProtocol) -> (Collector, TlsProxy) {
+    let (receiver, alpn): (Collector, &[u8]) = match protocol {
+        OtlpProtocol::Grpc => (Collector::grpc(), b"h2"),
+        OtlpProtocol::HttpProtobuf => (Collector::start(), b"http/1.1"),
     };
-    let proxy = TlsProxy::start(receiver.addr, alpn);
+    let proxy = TlsProxy::start(receiver.addr(), alpn);
     (receiver, proxy)
 }
 
@@ -151,7 +149,7 @@ fn delivers_when_the_private_ca_is_trusted(protocol: OtlpProtocol) {
     let _ = std::fs::remove_file(&ca);
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].span_count(), 1);
+    assert_eq!(requests[0].spans, 1);
     assert_eq!(
         requests[0]
             .headers

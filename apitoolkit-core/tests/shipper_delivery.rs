@@ -2,8 +2,6 @@
 //! flush/shutdown/guard drop, queue overflow accounting, a panicking callback, flush
 //! from inside tokio runtimes, and concurrent producers.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
@@ -12,8 +10,8 @@ use std::time::Duration;
 use apitoolkit_core::{
     CapturedBody, Config, RequestMessage, Shipper, ShipperSettings, ShipperStats,
 };
+use apitoolkit_testkit::{small, wait_until};
 use bytes::Bytes;
-use support::{small, wait_until};
 
 const LONG: Duration = Duration::from_secs(30);
 
@@ -266,7 +264,7 @@ async fn flush_inside_a_current_thread_runtime() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flush_inside_a_multi_thread_runtime_with_otlp() {
-    let receiver = support::http_ok_receiver();
+    let receiver = apitoolkit_testkit::Collector::start();
     let config = Config::builder()
         .api_key("k")
         .otlp_endpoint(receiver.endpoint())
@@ -279,7 +277,7 @@ async fn flush_inside_a_multi_thread_runtime_with_otlp() {
         shipper.enqueue(small(i));
     }
     assert!(shipper.flush(LONG), "{:?}", shipper.stats());
-    assert_eq!(receiver.spans(), 50);
+    assert_eq!(receiver.accepted_span_count(), 50);
     assert!(shipper.shutdown(LONG));
 }
 

@@ -2,17 +2,11 @@
 //! with `Retry-After`, permanent 4xx, and black holes. Enqueue must stay non-blocking,
 //! losses and retries must be counted, and delivery must resume after recovery.
 
-mod support;
-
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings, ShipperStats};
-use http::StatusCode;
-use support::{
-    dead_endpoint, grpc_receiver_with, http_receiver, small, wait_until, BlackHole, Received,
-    Receiver,
+use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings};
+use apitoolkit_testkit::{
+    accounted, dead_endpoint, small, wait_until, Behavior, Collector, ExportRequest,
 };
 
 fn settings() -> ShipperSettings {
@@ -34,14 +28,6 @@ fn shipper(endpoint: String, protocol: OtlpProtocol, s: ShipperSettings) -> Ship
         .build_with_env(|_| None)
         .expect("config");
     Shipper::start(config).expect("a dead collector is not a start-up error")
-}
-
-fn accounted(s: &ShipperStats) -> u64 {
-    s.exported
-        + s.dropped_queue_full
-        + s.dropped_export_failed
-        + s.dropped_too_large
-        + s.dropped_shutdown
 }
 
 fn refused(protocol: OtlpProtocol) {
@@ -74,7 +60,7 @@ fn grpc_connection_refused_is_retried_then_counted() {
 
 /// The receiver fails the first export retryably and accepts the second: three records
 /// are delivered after one retry, the same batch sent twice. Returns both requests.
-fn retried_once_then_delivered(receiver: &Receiver, protocol: OtlpProtocol) -> Vec<Received> {
+fn retried_once_then_delivered(receiver: &Collector, protocol: OtlpProtocol) -> Vec<ExportRequest> {
     let shipper = shipper(receiver.endpoint(), protocol, settings());
     for i in 0..3 {
         shipper.enqueue(small(i));
@@ -89,7 +75,7 @@ fn retried_once_then_delivered(receiver: &Receiver, protocol: OtlpProtocol) -> V
     let requests = receiver.requests();
     assert_eq!(requests.len(), 2);
     assert!(
-        requests.iter().all(|r| r.span_count() == 3),
+        requests.iter().all(|r| r.spans == 3),
         "the same batch twice"
     );
     requests
@@ -97,7 +83,7 @@ fn retried_once_then_delivered(receiver: &Receiver, protocol: OtlpProtocol) -> V
 
 /// The receiver refuses every export for good: both records are counted lost after a
 /// single attempt.
-fn refused_for_good(receiver: &Receiver, protocol: OtlpProtocol) {
+fn refused_for_good(receiver: &Collector, protocol: OtlpProtocol) {
     let shipper = shipper(receiver.endpoint(), protocol, settings());
     shipper.enqueue(small(1));
     shipper.enqueue(small(2));
@@ -113,28 +99,17 @@ fn refused_for_good(receiver: &Receiver, protocol: OtlpProtocol) {
 
 #[test]
 fn server_error_then_success_delivers_after_a_retry() {
-    let receiver = http_receiver(Arc::new(|n| {
-        Some(if n == 0 {
-            (StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
-        } else {
-            (StatusCode::OK, Vec::new())
-        })
-    }));
+    let receiver = Collector::start();
+    receiver.push_next(Behavior::Status(500));
     retried_once_then_delivered(&receiver, OtlpProtocol::HttpProtobuf);
 }
 
 #[test]
 fn too_many_requests_honours_retry_after() {
-    let receiver = http_receiver(Arc::new(|n| {
-        Some(if n == 0 {
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                vec![("retry-after", "1".to_owned())],
-            )
-        } else {
-            (StatusCode::OK, Vec::new())
-        })
-    }));
+    let receiver = Collector::start();
+    receiver.push_next(Behavior::TooManyRequests {
+        retry_after: "1".to_owned(),
+    });
     let mut s = settings();
     s.max_backoff = Duration::from_secs(10);
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, s);
@@ -150,16 +125,11 @@ fn too_many_requests_honours_retry_after() {
 
 #[test]
 fn retry_after_is_capped_by_max_backoff() {
-    let receiver = http_receiver(Arc::new(|n| {
-        Some(if n == 0 {
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                vec![("retry-after", "3600".to_owned())],
-            )
-        } else {
-            (StatusCode::OK, Vec::new())
-        })
-    }));
+    let receiver = Collector::start();
+    receiver.push_next(Behavior::RetryAfter {
+        status: 503,
+        retry_after: "3600".to_owned(),
+    });
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
     shipper.enqueue(small(1));
     assert!(
@@ -172,26 +142,23 @@ fn retry_after_is_capped_by_max_backoff() {
 
 #[test]
 fn client_error_is_permanent() {
-    let receiver = http_receiver(Arc::new(|_| Some((StatusCode::BAD_REQUEST, Vec::new()))));
+    let receiver = Collector::with_behavior(Behavior::Status(400));
     refused_for_good(&receiver, OtlpProtocol::HttpProtobuf);
 }
 
 #[test]
 fn grpc_unavailable_then_ok_delivers_after_a_retry() {
-    let receiver = grpc_receiver_with(Arc::new(|n| {
-        if n == 0 {
-            Err(tonic::Code::Unavailable)
-        } else {
-            Ok(())
-        }
-    }));
+    // 503 answers the gRPC code `Unavailable`.
+    let receiver = Collector::grpc();
+    receiver.push_next(Behavior::Status(503));
     let requests = retried_once_then_delivered(&receiver, OtlpProtocol::Grpc);
     assert_eq!(requests[0].raw, requests[1].raw, "byte for byte");
 }
 
 #[test]
 fn grpc_permission_denied_is_permanent() {
-    let receiver = grpc_receiver_with(Arc::new(|_| Err(tonic::Code::PermissionDenied)));
+    // 403 answers the gRPC code `PermissionDenied`.
+    let receiver = Collector::grpc_with_behavior(Behavior::Status(403));
     refused_for_good(&receiver, OtlpProtocol::Grpc);
 }
 
@@ -218,15 +185,8 @@ fn flush_deadline_cuts_retries_short() {
 
 #[test]
 fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
-    let hang = Arc::new(AtomicBool::new(true));
-    let h = Arc::clone(&hang);
-    let receiver = http_receiver(Arc::new(move |_| {
-        if h.load(Ordering::SeqCst) {
-            None
-        } else {
-            Some((StatusCode::OK, Vec::new()))
-        }
-    }));
+    // Requests are read and never answered, until recovery.
+    let receiver = Collector::with_behavior(Behavior::Stall);
     let mut s = settings();
     s.export_timeout = Duration::from_millis(200);
     s.max_attempts = 2;
@@ -247,7 +207,7 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
     assert!(s.dropped_queue_full > 0, "{s:?}");
 
     // Recovery.
-    hang.store(false, Ordering::SeqCst);
+    receiver.set_behavior(Behavior::Ok);
     assert!(
         shipper.flush(Duration::from_secs(60)),
         "{:?}",
@@ -269,7 +229,7 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
 
 #[test]
 fn black_hole_grpc_is_bounded_by_timeouts() {
-    let hole = BlackHole::start();
+    let hole = Collector::with_behavior(Behavior::BlackHole);
     let mut s = settings();
     s.export_timeout = Duration::from_millis(200);
     s.max_attempts = 2;
@@ -292,12 +252,14 @@ fn black_hole_grpc_is_bounded_by_timeouts() {
 /// longer than the shutdown's: the deadline, not the timeout, bounds the shutdown, and the
 /// record in flight is counted lost.
 fn shutdown_deadline_cuts_a_stalled_export(protocol: OtlpProtocol) {
-    let hole = BlackHole::start();
+    let hole = Collector::with_behavior(Behavior::BlackHole);
     let mut s = settings();
     s.export_timeout = Duration::from_secs(120);
     let shipper = shipper(hole.endpoint(), protocol, s);
     shipper.enqueue(small(1));
-    assert!(wait_until(Duration::from_secs(10), || hole.connections() > 0));
+    assert!(wait_until(Duration::from_secs(10), || hole
+        .connection_count()
+        > 0));
     let started = Instant::now();
     let _ = shipper.shutdown(Duration::from_millis(300));
     let took = started.elapsed();

@@ -8,8 +8,8 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpServer};
 use apitoolkit_actix::APIToolkit;
-use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{ConfigBuilder, RequestMessage, Shipper};
+use apitoolkit_testkit::CapturedRecords;
 
 /// The routes of a test app (the same function serves with and without the middleware).
 pub type Routes = fn(&mut web::ServiceConfig);

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use apitoolkit_axum::APIToolkitLayer;
-use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{ConfigBuilder, RequestMessage, Shipper};
+use apitoolkit_testkit::CapturedRecords;
 use axum::Router;
 
 /// A running app and what it recorded.

@@ -1,0 +1,253 @@
+//! The behaviour suite every adapter passes, written once, over real HTTP on 127.0.0.1.
+//!
+//! An adapter's tests implement [`Adapter`] (how to start its app, with and without the
+//! SDK, and how to run a scenario on its runtime) and call [`adapter_suite!`](crate::adapter_suite),
+//! which generates one `#[test]` per scenario. Each scenario is an `async fn` generic
+//! over the adapter, in this module's submodules.
+//!
+//! # The scenario app
+//!
+//! [`Adapter::spawn`] and [`Adapter::spawn_bare`] serve these routes, with the
+//! framework's own handlers:
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `POST /{slug}/test` | reads the body (not empty); 202, `content-type: application/json`, `x-secret: top`, `x-val: visible`, body [`RESPONSE_FIXTURE`](crate::RESPONSE_FIXTURE) |
+//! | `GET /slow` | `done` after 500 ms |
+//! | `GET /parent/{slug}/test`, `GET /parent/parent2/parent3/{slug}/test` | `ok` (nested routers or scopes) |
+//! | `GET /e` | 200, empty body |
+//! | `POST /echo` | the whole body (no size limit) with the request's `content-type` and `content-encoding` |
+//! | `GET /hello/{name}` | `Hello, {name}!` |
+//! | `POST /json` | the body parsed as JSON (the framework's own rejection otherwise); 201 with it as JSON |
+//! | `GET /empty` | 204 |
+//! | `GET /headers` | `x-a: 1`, `set-cookie: s=1`, body `h` |
+//! | `HEAD /head` | 200 |
+//! | `GET /fail` | reports `WrapperError(ExampleError)` through the `Observer`; 500 |
+//! | `GET /free` | reports `ExampleError` through the free `report_error`; `reported` |
+//! | `GET /msg-id` | reports `ExampleError` through the `Observer` and through the free `report_error`; `format!("{:?}", observer.msg_id())` |
+//! | `GET /panic` | `panic!("handler exploded")` |
+//! | `GET /stream` | `text/event-stream` of `data: tick {i}\n\n`, i in 0..5, 20 ms apart, no `content-length` |
+//! | `GET /endless` | the same, without end |
+//! | `POST /upload` | streams the body through; `{len} {sum of the bytes}` |
+//! | `POST /ignore` | `ignored`, the body never read |
+//! | `GET /odd` | `x-odd: caf\xe9` (not UTF-8), body `ok` |
+//! | `GET /big` | `x` × 5000 with its `content-length` |
+//! | `GET /q` | the raw query string |
+//! | `GET /call` (feature `client`) | calls the URL in `x-target` through `Observer::observe_request()`: 200 with the upstream status as body; a 4xx/5xx answer is reported as an error, 502 with the status as body; a failed call is 502 `call failed` |
+
+mod bad_input;
+mod errors;
+mod incoming;
+mod outgoing;
+mod streaming;
+mod transparency;
+
+pub use bad_input::*;
+pub use errors::*;
+pub use incoming::*;
+pub use outgoing::*;
+pub use streaming::*;
+pub use transparency::*;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use apitoolkit_core::testing::CapturedRecords;
+use apitoolkit_core::{Config, ConfigBuilder, RequestMessage, SdkType, Shipper};
+
+/// How a scenario changes the config builder (already exporting to the capture).
+pub type Configure = Box<dyn FnOnce(ConfigBuilder) -> ConfigBuilder + Send>;
+
+/// What an adapter supplies to run the suite: its app, with and without the SDK.
+pub trait Adapter {
+    /// The `sdk_type` of the adapter's incoming records.
+    const SDK_TYPE: SdkType;
+
+    /// Serves the scenario app (see the [module docs](self)) on 127.0.0.1:0 with the
+    /// SDK built from [`captured_config`]`(configure)`.
+    fn spawn(configure: Configure) -> impl Future<Output = RunningApp>;
+
+    /// Serves the scenario app on 127.0.0.1:0 without the SDK.
+    fn spawn_bare() -> impl Future<Output = Server>;
+
+    /// Runs a scenario to its end on the adapter's runtime (the test's thread blocks).
+    fn run(scenario: impl Future<Output = ()> + 'static);
+}
+
+/// A config exporting to a fresh capture, changed by `configure`, and that capture.
+pub fn captured_config(configure: Configure) -> (Config, CapturedRecords) {
+    let captured = CapturedRecords::new();
+    let config = configure(captured.config_builder())
+        .build()
+        .expect("valid config");
+    (config, captured)
+}
+
+/// A server on 127.0.0.1, stopped when dropped.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<Box<dyn FnOnce()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("addr", &self.addr).finish()
+    }
+}
+
+impl Server {
+    /// A server at `addr` that `stop` stops.
+    pub fn new(addr: SocketAddr, stop: impl FnOnce() + 'static) -> Server {
+        Server {
+            addr,
+            stop: Some(Box::new(stop)),
+        }
+    }
+
+    /// `http://ADDR{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+    }
+}
+
+/// The scenario app running with the SDK, and what it recorded.
+#[derive(Debug)]
+pub struct RunningApp {
+    /// The server (stopped on drop, before the shipper shuts down).
+    pub server: Server,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The records exported.
+    pub captured: CapturedRecords,
+    /// The SDK's shipper.
+    pub shipper: Shipper,
+}
+
+impl RunningApp {
+    /// An app served by `server`, exporting to `captured` through `shipper`.
+    pub fn new(server: Server, captured: CapturedRecords, shipper: Shipper) -> RunningApp {
+        RunningApp {
+            addr: server.addr,
+            server,
+            captured,
+            shipper,
+        }
+    }
+
+    /// `http://ADDR{path}`.
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Waits until `n` records arrived (10 s at most) and returns them. Async, so that a
+    /// server on the test's runtime keeps running while we wait.
+    pub async fn records(&self, n: usize) -> Vec<RequestMessage> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let records = self.captured.records();
+            if records.len() >= n {
+                return records;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "expected {n} records, got {}: {records:#?}",
+                records.len()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits for exactly one record and returns it.
+    pub async fn record(&self) -> RequestMessage {
+        let mut r = self.records(1).await;
+        // Give a straggler a moment to show up, so "exactly one" means something.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(self.captured.records().len(), 1, "more than one record");
+        r.remove(0)
+    }
+}
+
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.server.stop.take() {
+            stop();
+        }
+        self.shipper.shutdown(Duration::from_secs(1));
+    }
+}
+
+/// A plain HTTP client.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().build().expect("client")
+}
+
+/// The record whose `raw_url` is `raw_url` (and, when given, whose `sdk_type` is `sdk`).
+pub fn find<'a>(
+    records: &'a [RequestMessage],
+    sdk: Option<SdkType>,
+    raw_url: &str,
+) -> &'a RequestMessage {
+    records
+        .iter()
+        .find(|r| r.raw_url == raw_url && sdk.is_none_or(|s| r.sdk_type == s))
+        .unwrap_or_else(|| panic!("no {sdk:?} record for {raw_url}: {records:#?}"))
+}
+
+/// Generates one `#[test]` per suite scenario for an [`Adapter`](crate::suite::Adapter);
+/// the scenarios that make outgoing calls need the adapter crate's `client` feature.
+///
+/// ```text
+/// apitoolkit_testkit::adapter_suite!(AxumApp);
+/// ```
+#[macro_export]
+macro_rules! adapter_suite {
+    ($adapter:ty) => {
+        $crate::adapter_suite!(@tests $adapter, [cfg(all())];
+            post_with_params_headers_and_bodies_is_recorded_redacted,
+            slow_handler_duration_is_in_nanoseconds,
+            nested_routes_report_the_full_template,
+            unmatched_request_is_recorded_with_empty_route,
+            empty_get_body_is_an_empty_string_not_null,
+            large_bodies_pass_intact_with_capture_on_and_off,
+            every_route_answers_the_same_with_and_without_the_sdk,
+            reported_errors_appear_in_the_record_with_their_root,
+            observer_outside_the_sdk_is_a_no_op,
+            handler_panic_is_recorded_as_500_and_resumed,
+            sse_stream_passes_through_and_is_recorded_after_it_ends,
+            client_disconnect_mid_stream_still_yields_a_record,
+            upload_larger_than_the_cap_streams_through_intact,
+            body_the_handler_never_reads_is_recorded_with_what_was_read,
+            chunked_upload_without_content_length,
+            head_and_204_are_recorded,
+            invalid_utf8_header_values_are_decoded_lossily,
+            response_body_over_the_cap_is_replaced_by_a_placeholder,
+            unparseable_json_bodies_ship_the_placeholder_never_the_bytes,
+            invalid_utf8_octet_stream_is_shipped_as_captured,
+            invalid_utf8_in_the_query_is_decoded_lossily,
+        );
+        $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
+            an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,
+            a_404_answer_is_recorded_and_its_reported_error_lands_on_the_incoming_record,
+            connection_refused_is_recorded_as_503_and_attached_to_the_incoming_record,
+        );
+    };
+    (@tests $adapter:ty, $cfg:tt; $($name:ident),* $(,)?) => {
+        $(
+            #$cfg
+            #[test]
+            fn $name() {
+                <$adapter as $crate::suite::Adapter>::run($crate::suite::$name::<$adapter>());
+            }
+        )*
+    };
+}
