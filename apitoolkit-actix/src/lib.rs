@@ -2,7 +2,54 @@
 //!
 //! Wrap the app in [`APIToolkit`] and every request/response exchange is recorded (route
 //! template, params, headers, bodies, status, latency, errors), redacted, and shipped to
-//! APItoolkit in the background:
+//! APItoolkit in the background. What is sent, field by field, is described in
+//! `docs/PROTOCOL.md` in the repository.
+//!
+//! # In production
+//! Build the middleware once from the environment (`APITOOLKIT_KEY` and friends,
+//! `docs/PROTOCOL.md` §5), outside `HttpServer::new`, clone it into the app factory, and
+//! keep the shipper's guard until the server has stopped: dropping it flushes what is
+//! queued.
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpResponse, HttpServer};
+//! use apitoolkit_actix::{APIToolkit, Observer};
+//!
+//! async fn user(id: web::Path<u64>, observer: Observer) -> HttpResponse {
+//!     if *id == 0 {
+//!         observer.report_error(&std::io::Error::other("no user 0")); // attached to the record
+//!     }
+//!     HttpResponse::Ok().body(format!(r#"{{"id":{id}}}"#))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let apitoolkit = APIToolkit::from_env()?;
+//!     // `None` when APITOOLKIT_DISABLED=true; the guard flushes when `main` returns.
+//!     let _guard = apitoolkit.shipper().map(|shipper| shipper.guard());
+//!     let factory = {
+//!         let apitoolkit = apitoolkit.clone();
+//!         move || {
+//!             App::new()
+//!                 .wrap(apitoolkit.clone())
+//!                 .route("/users/{id}", web::get().to(user))
+//!         }
+//!     };
+//!     HttpServer::new(factory).bind(("0.0.0.0", 8080))?.run().await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! actix runs one single-threaded runtime per worker; the middleware's service lives on
+//! its worker, while the shipper (its own thread) is shared by all of them. The server
+//! stops gracefully on SIGINT/SIGTERM or
+//! [`ServerHandle::stop(true)`](actix_web::dev::ServerHandle::stop); records are exported
+//! in batches, and the guard (or [`Shipper::shutdown`] on [`APIToolkit::shipper`]) exports
+//! what is still queued, waiting up to 5 seconds by default.
+//!
+//! # In tests
+//! Export to memory instead (`apitoolkit_core::testing::CapturedRecords`, feature
+//! `test-util` of `apitoolkit-core`) and read the records after a flush:
 //!
 //! ```
 //! use actix_web::{test, web, App, HttpResponse};
@@ -11,7 +58,6 @@
 //!
 //! # #[actix_web::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // In production: `APIToolkit::from_env()?` (reads APITOOLKIT_KEY and friends).
 //! let captured = CapturedRecords::new();
 //! let config = Config::builder()
 //!     .redact_response_body(["$.token"])
@@ -67,39 +113,10 @@
 //! - A panic in a handler is recorded (status 500, an error entry) and then resumed
 //!   unchanged, so actix's own handling applies (the connection is closed).
 //!
-//! # Workers and shutdown
-//! actix runs one single-threaded runtime per worker; the middleware's service lives on
-//! its worker, while the shipper (its own thread) is shared by all of them. Build the
-//! [`APIToolkit`] once, outside `HttpServer::new`, and clone it into the factory.
-//! Records are exported in batches: after the server stops gracefully (it does on
-//! SIGINT/SIGTERM, or [`ServerHandle::stop(true)`](actix_web::dev::ServerHandle::stop)),
-//! flush what is queued:
-//!
-//! ```no_run
-//! use actix_web::{web, App, HttpServer};
-//! use apitoolkit_actix::APIToolkit;
-//!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let apitoolkit = APIToolkit::from_env()?;
-//! let factory = {
-//!     let apitoolkit = apitoolkit.clone();
-//!     move || {
-//!         App::new()
-//!             .wrap(apitoolkit.clone())
-//!             .route("/", web::get().to(|| async { "hi" }))
-//!     }
-//! };
-//! HttpServer::new(factory).bind(("127.0.0.1", 8080))?.run().await?;
-//! if let Some(shipper) = apitoolkit.shipper() {
-//!     shipper.shutdown(std::time::Duration::from_secs(5)); // flushes, then stops
-//! }
-//! # Ok(())
-//! # }
-//! ```
-//!
 //! # Features
 //! - `client` (default): [`observe_request`] / [`Observer::observe_request`], a reqwest
 //!   client whose calls are recorded as outgoing records linked to the request.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod convert;

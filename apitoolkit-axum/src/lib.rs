@@ -2,7 +2,43 @@
 //!
 //! Add one layer and every request/response exchange is recorded (route template,
 //! params, headers, bodies, status, latency, errors), redacted, and shipped to
-//! APItoolkit in the background:
+//! APItoolkit in the background. What is sent, field by field, is described in
+//! `docs/PROTOCOL.md` in the repository.
+//!
+//! # In production
+//! Build the layer from the environment (`APITOOLKIT_KEY` and friends, `docs/PROTOCOL.md`
+//! §5), apply it to the router, and keep the shipper's guard until the server has
+//! stopped: dropping it flushes what is queued.
+//!
+//! ```no_run
+//! use apitoolkit_axum::{APIToolkitLayer, Observer};
+//! use axum::{extract::Path, routing::get, Router};
+//!
+//! async fn user(Path(id): Path<u64>, observer: Observer) -> String {
+//!     if id == 0 {
+//!         observer.report_error(&std::io::Error::other("no user 0")); // attached to the record
+//!     }
+//!     format!(r#"{{"id":{id}}}"#)
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let layer = APIToolkitLayer::from_env()?;
+//!     // `None` when APITOOLKIT_DISABLED=true; the guard flushes when `main` returns.
+//!     let _guard = layer.shipper().map(|shipper| shipper.guard());
+//!     let app = Router::new().route("/users/{id}", get(user)).layer(layer);
+//!
+//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//!     axum::serve(listener, app)
+//!         .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # In tests
+//! Export to memory instead (`apitoolkit_core::testing::CapturedRecords`, feature
+//! `test-util` of `apitoolkit-core`) and read the records after a flush:
 //!
 //! ```
 //! use apitoolkit_axum::{APIToolkitLayer, Observer};
@@ -12,7 +48,6 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // In production: `APIToolkitLayer::from_env()?` (reads APITOOLKIT_KEY and friends).
 //! let captured = CapturedRecords::new();
 //! let config = Config::builder()
 //!     .redact_response_body(["$.token"])
@@ -58,20 +93,11 @@
 //!   resumed unchanged, so the app's own panic handling still applies.
 //!
 //! # Shutdown
-//! Records are exported in batches. On graceful shutdown, flush what is queued:
-//!
-//! ```no_run
-//! # async fn run(app: axum::Router, layer: apitoolkit_axum::APIToolkitLayer) -> std::io::Result<()> {
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! axum::serve(listener, app)
-//!     .with_graceful_shutdown(async { let _ = tokio::signal::ctrl_c().await; })
-//!     .await?;
-//! if let Some(shipper) = layer.shipper() {
-//!     shipper.shutdown(std::time::Duration::from_secs(5)); // flushes, then stops
-//! }
-//! # Ok(())
-//! # }
-//! ```
+//! Records are exported in batches. After a graceful shutdown of the server, dropping the
+//! guard (or calling [`Shipper::shutdown`] on [`APIToolkitLayer::shipper`]) exports what
+//! is queued, waiting up to 5 seconds by default; the shipper's counters
+//! ([`Shipper::stats`]) say what was exported and what was lost.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod future;

@@ -2,7 +2,40 @@
 //! every call made through a `reqwest` client (target, headers, bodies, status, latency,
 //! errors) as an outgoing record (`sdk_type` `RustOutgoing`), redacts it like incoming
 //! ones, and ships it in the background. Inside a monitored request the record is linked
-//! to it (`parent_id` = the incoming record's `msg_id`).
+//! to it (`parent_id` = the incoming record's `msg_id`). What is sent is described in
+//! `docs/PROTOCOL.md` in the repository (§7 for outgoing calls).
+//!
+//! # In production
+//! Inside a request served through `apitoolkit-axum` or `apitoolkit-actix`, use their
+//! `observe_request` (see [Inside a request](#inside-a-request)). Elsewhere (a worker, a
+//! job, a server without an adapter), share one shipper started from the environment
+//! (`APITOOLKIT_KEY` and friends) and keep its guard:
+//!
+//! ```no_run
+//! use apitoolkit_client::{OutgoingClient, UrlWildcard};
+//! use apitoolkit_core::{Config, Shipper};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let shipper = Shipper::start(Config::from_env()?)?;
+//!     let _guard = shipper.guard(); // flushes, then stops the shipper when `main` returns
+//!
+//!     let client = OutgoingClient::builder(shipper.clone()).build();
+//!     let todo = client
+//!         .get("http://todos.internal/todos/42")
+//!         .with_extension(UrlWildcard::new("/todos/{id}")) // the record's url_path
+//!         .send()
+//!         .await?
+//!         .text()
+//!         .await?;
+//!     assert!(!todo.is_empty());
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # In tests
+//! Export to memory (`apitoolkit_core::testing::CapturedRecords`, feature `test-util` of
+//! `apitoolkit-core`) and read the records after a flush:
 //!
 //! ```
 //! use std::time::Duration;
@@ -18,8 +51,6 @@
 //! let addr = listener.local_addr()?;
 //! tokio::spawn(async move { axum::serve(listener, app).await });
 //!
-//! // In production the shipper comes from your web adapter's layer, or
-//! // `Shipper::start(Config::from_env()?)`; here the records are kept in memory.
 //! let captured = CapturedRecords::new();
 //! let shipper = Shipper::start(Config::builder().export(captured.export()).build()?)?;
 //!
@@ -81,7 +112,7 @@
 //! # The SDK's own traffic
 //! Records are exported by the shipper with its own transport, never through these
 //! clients, so exporting never produces outgoing records.
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod client;

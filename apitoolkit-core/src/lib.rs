@@ -2,8 +2,61 @@
 //!
 //! Web-framework adapters (`apitoolkit-axum`, `apitoolkit-actix`, `apitoolkit-client`)
 //! build on this crate; it can also be used directly from any custom server: capture an
-//! [`Exchange`], hand it to the [`Shipper`], and the record is redacted, encoded and
-//! exported on the shipper's own thread.
+//! [`Exchange`] per request, hand it to the [`Shipper`], and the record is redacted,
+//! encoded and exported on the shipper's own thread. What is sent, field by field, and
+//! how it maps to OTLP is described in `docs/PROTOCOL.md` in the repository.
+//!
+//! # In production
+//! Start one shipper from the environment (`APITOOLKIT_KEY` selects the OTLP exporter to
+//! APItoolkit; see `docs/PROTOCOL.md` §5 for every variable), keep its guard for the life
+//! of the server, and enqueue one exchange per request once its response has been sent:
+//!
+//! ```no_run
+//! use std::time::{Duration, SystemTime};
+//! use apitoolkit_core::{CapturedBody, Config, Exchange, SdkType, Shipper};
+//! use bytes::Bytes;
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let shipper = Shipper::start(Config::from_env()?)?;
+//!     let _guard = shipper.guard(); // flushes, then stops the shipper when `main` returns
+//!     // run_server(&shipper) ...
+//!     Ok(())
+//! }
+//!
+//! /// Called by the server for each request, after the response was sent.
+//! fn record(
+//!     shipper: &Shipper,
+//!     request: &http::Request<Bytes>,
+//!     route: Option<&str>,
+//!     response: &http::Response<Bytes>,
+//!     started_at: SystemTime,
+//!     took: Duration,
+//! ) {
+//!     let mut exchange = Exchange::new(
+//!         SdkType::RustCustom,
+//!         request.method().clone(),
+//!         request.uri().clone(),
+//!         request.version(),
+//!     );
+//!     exchange.started_at = started_at;
+//!     exchange.duration = took;
+//!     exchange.route = route.map(str::to_owned); // the template: "/users/{id}"
+//!     exchange.status = response.status().as_u16();
+//!     for (name, value) in request.headers() {
+//!         exchange.request_headers.append(name.as_str(), value.as_bytes());
+//!     }
+//!     for (name, value) in response.headers() {
+//!         exchange.response_headers.append(name.as_str(), value.as_bytes());
+//!     }
+//!     exchange.request_body = CapturedBody::Complete(request.body().clone());
+//!     exchange.response_body = CapturedBody::Complete(response.body().clone());
+//!     shipper.enqueue(exchange); // never blocks; redaction runs on the shipper's thread
+//! }
+//! ```
+//!
+//! # In tests
+//! The same pipeline can hand each batch to a closure ([`ConfigBuilder::on_batch`]), or
+//! keep the records in memory (`testing::CapturedRecords`, feature `test-util`):
 //!
 //! ```
 //! use std::time::Duration;
@@ -33,13 +86,14 @@
 //! # Ok::<(), apitoolkit_core::ConfigError>(())
 //! ```
 //!
-//! The pieces: [`config`] (builder and environment variables), [`exchange`] and
-//! [`headers`] (what is captured of a request), [`redact`] (headers,
-//! query parameters, compiled JSONPath body redaction), [`payload`] (the record's JSON
-//! shape), [`record`] (exchange → record), [`shipper`] (bounded queue, batching,
-//! retries, exporters: OTLP gRPC/HTTP, JSON Lines, callback), and for adapters
+//! # The pieces
+//! [`config`] (builder and environment variables), [`exchange`] and [`headers`] (what is
+//! captured of a request), [`redact`] (headers, query parameters, URLs, compiled JSONPath
+//! body redaction; `docs/PROTOCOL.md` §4), [`payload`] (the record's JSON shape, §2),
+//! [`record`] (exchange → record), [`shipper`] (bounded queue, batching, retries,
+//! exporters: OTLP gRPC/HTTP, JSON Lines, callback; §3 and §8), and for adapters
 //! [`context`], [`inflight`] and [`capture`].
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod capture;
 pub mod config;
