@@ -10,7 +10,7 @@ use tokio::runtime::Runtime;
 use super::queue::Queue;
 use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
-use crate::exchange::Exchange;
+use crate::capture::exchange::Exchange;
 use crate::export::Exporter;
 use crate::redact::shown_endpoints_in;
 use crate::Config;

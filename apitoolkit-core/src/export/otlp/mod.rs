@@ -1,12 +1,10 @@
-//! OTLP exporter (SPEC §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
+//! OTLP exporter (docs/PROTOCOL.md §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
 //! compressed, authenticated with `x-api-key` and the `at-project-key` resource attribute.
 
-mod frame;
 mod grpc;
 mod http;
-pub(crate) mod span;
-pub(crate) mod tls;
-pub(crate) mod wire;
+mod request_frame;
+mod tls;
 
 use std::fmt;
 use std::io::Write;
@@ -16,11 +14,13 @@ use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use self::frame::Frame;
+use self::request_frame::ExportRequestFrame;
 use super::{log_record, Attempt};
+use crate::capture::exchange::Exchange;
 use crate::config::{OtlpProtocol, OtlpSettings};
-use crate::exchange::Exchange;
 use crate::record::build_message;
+use crate::record::otlp_span;
+use crate::record::reference_span;
 use crate::redact::{shown_endpoint, shown_endpoints_in};
 use crate::{Config, ConfigError};
 
@@ -48,7 +48,7 @@ const KEEP_BUFFER: usize = 8 * 1024 * 1024;
 
 /// The OTLP exporter. Its `Debug` never shows the key.
 pub(crate) struct OtlpExporter {
-    frame: Frame,
+    frame: ExportRequestFrame,
     /// The encoded spans of the batch being prepared (kept between batches).
     spans: Vec<u8>,
     transport: Transport,
@@ -91,7 +91,7 @@ impl OtlpExporter {
             );
         }
         Ok(OtlpExporter {
-            frame: Frame::new(&span::resource(config)),
+            frame: ExportRequestFrame::new(&reference_span::resource(config)),
             spans: Vec::new(),
             transport,
             endpoint,
@@ -108,7 +108,7 @@ impl OtlpExporter {
             if config.debug() {
                 log_record(&build_message(ex, config));
             }
-            wire::push_span(&mut spans, frame::SPANS, ex, config);
+            otlp_span::push_span(&mut spans, request_frame::SPANS, ex, config);
         }
         let head = self.frame.head(spans.len());
         let encoded = match self.transport {

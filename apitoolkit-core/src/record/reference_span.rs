@@ -1,4 +1,4 @@
-//! Record → OTLP span mapping (SPEC §3).
+//! Record → OTLP span mapping (docs/PROTOCOL.md §3).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,8 +7,8 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 use uuid::Uuid;
 
-use crate::exchange::Exchange;
-use crate::payload::{ErrorEntry, MultiMap, RequestMessage};
+use crate::capture::exchange::Exchange;
+use crate::model::{ErrorEntry, MultiMap, RequestMessage};
 use crate::Config;
 
 /// Name of every span.
@@ -198,7 +198,7 @@ fn parse_time(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::{ErrorEntry, SdkType};
+    use crate::model::{ErrorEntry, SdkType};
     use crate::record::build_message;
     use http::{Method, Uri, Version};
     use std::time::Duration;
