@@ -42,10 +42,18 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 // The pipeline, request -> capture -> queue -> worker -> record -> export, one folder
-// per stage. Dependency order (each module uses only those before it, no cycle):
-//   error, model -> capture -> redact -> config -> record -> export -> shipper -> request
-// `model` is the record's data (RequestMessage, ErrorEntry, SdkType), named by every
-// stage; `request` holds what lives for one request and calls the shipper.
+// per stage. Dependency order (each module uses only those listed before it):
+//
+//   error, model -> capture, redact -> config -> record -> export -> shipper -> request
+//
+// - `model`: the record's data (RequestMessage, ErrorEntry, SdkType, MultiMap), named by
+//   every stage, so it sits below them all.
+// - `capture` and `redact` name one type of each other, and nothing more: an
+//   `Exchange` may carry its own `RedactionRules` (per-client rules of outgoing calls),
+//   and redaction reads `CapturedHeaders` and `CapturedBody`. Between files there is no
+//   cycle (capture/exchange.rs -> redact/rules.rs -> redact/jsonpath, error).
+// - `request` (RequestContext, InFlight) lives for one request and hands the finished
+//   exchange to the shipper, so it comes after it.
 mod error;
 pub mod model;
 

@@ -16,7 +16,8 @@ use http::HeaderMap;
 pub const FIELD_OVERHEAD: usize = 8;
 
 /// Header fields in arrival order, names in lower case (unless added with
-/// [`append_already_lowercase`](Self::append_already_lowercase) in another case), values as raw bytes.
+/// [`append_already_lowercase`](Self::append_already_lowercase) in another case),
+/// values as raw bytes.
 ///
 /// ```
 /// use apitoolkit_core::CapturedHeaders;

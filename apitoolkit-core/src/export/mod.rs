@@ -1,6 +1,17 @@
-//! The exporters behind the shipper: JSON Lines (stdout or a file), an in-process
-//! callback, and OTLP (gRPC or HTTP/protobuf). Internal: the shipper picks one from
-//! [`Config::export`](crate::Config::export).
+//! Export: the transports behind the shipper. Internal: the shipper picks one from
+//! [`Config::export`](crate::Config::export), has it prepare each batch once
+//! ([`PreparedBatch`]) and retries [`Exporter::export`] as the [`Attempt`] it reports
+//! allows (a `Retry-After` delay included).
+//!
+//! - `jsonl.rs`: JSON Lines to stdout or a file, lines written by
+//!   [`record::write_json`](crate::record::write_json).
+//! - `callback.rs`: the user's callback, handed [`RequestMessage`]s.
+//! - `otlp/`: OTLP over gRPC (`grpc.rs`) or HTTP/protobuf (`http.rs`, with `tls.rs`),
+//!   spans written by `record::otlp_span` and framed into one request per batch
+//!   (`request_frame.rs`).
+//!
+//! Encoding a record is [`record`](crate::record)'s job; this module only frames, sends
+//! and classifies the outcome.
 
 mod callback;
 mod jsonl;
@@ -37,7 +48,7 @@ pub(crate) enum PreparedBatch {
     /// JSON Lines, ready to write.
     Lines(Vec<u8>),
     /// An OTLP request.
-    Otlp(otlp::Encoded),
+    Otlp(otlp::EncodedRequest),
     /// The batch could not be prepared; every attempt fails permanently with this reason.
     Failed(String),
 }
@@ -92,19 +103,19 @@ impl Exporter {
     }
 
     /// One export attempt, bounded by `timeout` where the transport allows it.
-    pub(crate) async fn export(&mut self, payload: &PreparedBatch, timeout: Duration) -> Attempt {
-        match (self, payload) {
+    pub(crate) async fn export(&mut self, prepared: &PreparedBatch, timeout: Duration) -> Attempt {
+        match (self, prepared) {
             (Exporter::Jsonl(e), PreparedBatch::Lines(l)) => e.write(l),
             (Exporter::Callback(e), PreparedBatch::Records(r)) => e.export(r),
             (Exporter::Otlp(e), PreparedBatch::Otlp(p)) => e.export(p, timeout).await,
             (_, PreparedBatch::Failed(reason)) => Attempt::Permanent(reason.clone()),
-            _ => Attempt::Permanent("payload prepared for another exporter".into()),
+            _ => Attempt::Permanent("batch prepared for another exporter".into()),
         }
     }
 
-    /// Takes back a payload once delivered, to reuse its buffer.
-    pub(crate) fn reclaim(&mut self, payload: PreparedBatch) {
-        if let (Exporter::Jsonl(e), PreparedBatch::Lines(l)) = (self, payload) {
+    /// Takes back a prepared batch once delivered, to reuse its buffer.
+    pub(crate) fn reclaim(&mut self, prepared: PreparedBatch) {
+        if let (Exporter::Jsonl(e), PreparedBatch::Lines(l)) = (self, prepared) {
             e.reclaim(l);
         }
     }

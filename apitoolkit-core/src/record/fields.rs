@@ -23,8 +23,8 @@ use crate::Config;
 pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// What every form of the record (the message, its JSON, its OTLP span) derives from
-/// the exchange, borrowed where possible. Fields are those of [`RequestMessage`], before
-/// base64 for the bodies.
+/// the exchange, borrowed where possible. Fields are those of
+/// [`RequestMessage`](crate::model::RequestMessage), before base64 for the bodies.
 pub(crate) struct Fields<'a> {
     pub(crate) rules: &'a RedactionRules,
     pub(crate) duration: u64,

@@ -11,8 +11,9 @@ use crate::Config;
 
 /// Appends the record of `ex` as one JSON object, byte for byte what
 /// `serde_json::to_writer(out, &build_message(ex, config))` writes, without building
-/// the [`RequestMessage`](crate::model::RequestMessage): headers are redacted while they are written, bodies are
-/// base64-encoded straight into `out`, and most text is borrowed from the exchange.
+/// the [`RequestMessage`](crate::model::RequestMessage): headers are redacted while
+/// they are written, bodies are base64-encoded straight into `out`, and most text is
+/// borrowed from the exchange.
 ///
 /// ```
 /// use apitoolkit_core::record::{build_message, write_json};
@@ -112,8 +113,8 @@ fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
     out.push(b'"');
 }
 
-/// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as `serde_json` writes it, without
-/// building the map.
+/// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as
+/// `serde_json` writes it, without building the map.
 fn write_redacted_headers(
     out: &mut Vec<u8>,
     headers: &CapturedHeaders,

@@ -82,7 +82,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 /// One span for one record. Times come from the exchange (exact), everything else from
 /// the redacted message. The exporter writes the same bytes without building it
-/// (`wire.rs`); this is the readable reference the tests hold it to.
+/// (`otlp_span.rs`); this is the readable reference the tests hold it to.
 pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX));

@@ -37,7 +37,8 @@ const KEEP: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Returns `text` with userinfo removed from every URL in it and the value of every
-/// parameter named in `rules`' query list masked (see the [module docs](self)).
+/// parameter named in `rules`' query list masked (the rules are described in
+/// [`redact`](crate::redact) and, in full, at the top of `redact/url.rs`).
 ///
 /// ```
 /// use apitoolkit_core::redact::scrub_urls;

@@ -62,7 +62,7 @@ pub(crate) enum Delivery {
 /// Sends one prepared batch, retrying as the settings allow.
 pub(crate) async fn deliver(
     exporter: &mut Exporter,
-    payload: &PreparedBatch,
+    prepared: &PreparedBatch,
     queue: &Queue,
     settings: &ShipperSettings,
     debug: bool,
@@ -80,7 +80,7 @@ pub(crate) async fn deliver(
             }
             timeout = timeout.min(left);
         }
-        let Some(outcome) = attempt_until_deadline(exporter, payload, timeout, queue).await else {
+        let Some(outcome) = attempt_until_deadline(exporter, prepared, timeout, queue).await else {
             // A flush or shutdown arrived during the attempt and its deadline passed.
             Counters::add(&counters.failed_exports, 1);
             return Delivery::Lost("flush or shutdown deadline passed during an export".into());
@@ -133,11 +133,11 @@ pub(crate) async fn deliver(
 /// shutdown past its deadline with records neither exported nor counted lost.
 async fn attempt_until_deadline(
     exporter: &mut Exporter,
-    payload: &PreparedBatch,
+    prepared: &PreparedBatch,
     timeout: Duration,
     queue: &Queue,
 ) -> Option<Attempt> {
-    let mut export = pin!(exporter.export(payload, timeout));
+    let mut export = pin!(exporter.export(prepared, timeout));
     loop {
         let deadline = queue.deadline();
         if deadline.is_some_and(|d| Instant::now() >= d) {

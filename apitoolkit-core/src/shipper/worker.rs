@@ -79,14 +79,14 @@ fn process(
     rt: &Runtime,
     batch: &[Box<Exchange>],
 ) -> Delivery {
-    let payload = exporter.prepare(batch, config);
+    let prepared = exporter.prepare(batch, config);
     let delivery = rt.block_on(deliver(
         exporter,
-        &payload,
+        &prepared,
         queue,
         config.shipper(),
         config.debug(),
     ));
-    exporter.reclaim(payload);
+    exporter.reclaim(prepared);
     delivery
 }

@@ -32,9 +32,10 @@ enum Transport {
     Http(Box<http::HttpTransport>),
 }
 
-/// A batch ready to send.
+/// A batch as one `ExportTraceServiceRequest`, encoded for its transport and ready to
+/// send.
 #[derive(Debug)]
-pub(crate) enum Encoded {
+pub(crate) enum EncodedRequest {
     /// The request's protobuf bytes, for gRPC (tonic compresses them).
     Grpc(Bytes),
     /// Gzip-compressed protobuf bytes, for HTTP.
@@ -100,8 +101,12 @@ impl OtlpExporter {
     }
 
     /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body):
-    /// each record's span is written straight from its exchange (see `wire.rs`).
-    pub(crate) fn encode(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Encoded {
+    /// each record's span is written straight from its exchange (see `record::otlp_span`).
+    pub(crate) fn encode(
+        &mut self,
+        exchanges: &[Box<Exchange>],
+        config: &Config,
+    ) -> EncodedRequest {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         for ex in exchanges {
@@ -116,11 +121,11 @@ impl OtlpExporter {
                 let mut request = Vec::with_capacity(head.len() + spans.len());
                 request.extend_from_slice(&head);
                 request.extend_from_slice(&spans);
-                Encoded::Grpc(Bytes::from(request))
+                EncodedRequest::Grpc(Bytes::from(request))
             }
             Transport::Http(_) => match gzip(&head, &spans) {
-                Ok(body) => Encoded::Http(body),
-                Err(e) => Encoded::Failed(format!("compressing the request: {e}")),
+                Ok(body) => EncodedRequest::Http(body),
+                Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
             },
         };
         if spans.capacity() <= KEEP_BUFFER {
@@ -129,12 +134,12 @@ impl OtlpExporter {
         encoded
     }
 
-    pub(crate) async fn export(&mut self, payload: &Encoded, timeout: Duration) -> Attempt {
-        match (&mut self.transport, payload) {
-            (Transport::Grpc(t), Encoded::Grpc(r)) => t.export(r.clone(), timeout).await,
-            (Transport::Http(t), Encoded::Http(b)) => t.export(b.clone(), timeout).await,
-            (_, Encoded::Failed(reason)) => Attempt::Permanent(reason.clone()),
-            _ => Attempt::Permanent("payload encoded for another transport".into()),
+    pub(crate) async fn export(&mut self, request: &EncodedRequest, timeout: Duration) -> Attempt {
+        match (&mut self.transport, request) {
+            (Transport::Grpc(t), EncodedRequest::Grpc(r)) => t.export(r.clone(), timeout).await,
+            (Transport::Http(t), EncodedRequest::Http(b)) => t.export(b.clone(), timeout).await,
+            (_, EncodedRequest::Failed(reason)) => Attempt::Permanent(reason.clone()),
+            _ => Attempt::Permanent("request encoded for another transport".into()),
         }
     }
 }
