@@ -66,7 +66,7 @@ impl OutgoingRecorder {
         self
     }
 
-    /// Redaction rules for this client's records, replacing the global ones (SPEC §4).
+    /// Redaction rules for this client's records, replacing the global ones (docs/PROTOCOL.md §4).
     #[must_use]
     pub fn redaction(mut self, rules: impl Into<Arc<RedactionRules>>) -> OutgoingRecorder {
         self.redaction = Some(rules.into());

@@ -95,37 +95,58 @@
 //! [`context`], [`inflight`] and [`capture`].
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod capture;
-pub mod config;
-pub mod context;
+// The pipeline, request -> capture -> queue -> worker -> record -> export, one folder
+// per stage. Dependency order (each module uses only those listed before it):
+//
+//   error, model -> capture, redact -> config -> record -> export -> shipper -> request
+//
+// - `model`: the record's data (RequestMessage, ErrorEntry, SdkType, MultiMap), named by
+//   every stage, so it sits below them all.
+// - `capture` and `redact` name one type of each other, and nothing more: an
+//   `Exchange` may carry its own `RedactionRules` (per-client rules of outgoing calls),
+//   and redaction reads `CapturedHeaders` and `CapturedBody`. Between files there is no
+//   cycle (capture/exchange.rs -> redact/rules.rs -> redact/jsonpath, error).
+// - `request` (RequestContext, InFlight) lives for one request and hands the finished
+//   exchange to the shipper, so it comes after it.
 mod error;
-mod error_record;
-pub mod exchange;
-mod export;
-pub mod headers;
-pub mod inflight;
-mod json;
-pub mod payload;
-pub mod record;
+pub mod model;
+
+pub mod capture;
 pub mod redact;
-pub mod route;
+
+pub mod config;
+
+pub mod record;
+
+mod export;
+
 pub mod shipper;
 
-pub use capture::BodyCapture;
-pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
-pub use context::RequestContext;
-pub use error::ConfigError;
-pub use error_record::{
-    MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
-};
-pub use exchange::{CapturedBody, Exchange};
-pub use headers::CapturedHeaders;
-pub use inflight::InFlight;
-pub use payload::{ErrorEntry, RequestMessage, SdkType};
-pub use redact::{RedactionRules, Redactor, REDACTED};
-pub use shipper::{Shipper, ShipperGuard, ShipperStats};
+pub mod request;
+
 #[cfg(feature = "test-util")]
 pub mod testing;
+
+// Paths of the flat layout, kept while the adapters, benches and tests move over.
+#[doc(hidden)]
+pub use capture::{exchange, headers};
+#[doc(hidden)]
+pub use model as payload;
+#[doc(hidden)]
+pub use record::route;
+#[doc(hidden)]
+pub use request::{context, inflight};
+
+pub use capture::{
+    BodyCapture, CapturedBody, CapturedHeaders, Exchange, MAX_ERRORS_PER_RECORD,
+    MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
+};
+pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
+pub use error::ConfigError;
+pub use model::{ErrorEntry, RequestMessage, SdkType};
+pub use redact::{RedactionRules, Redactor, REDACTED};
+pub use request::{InFlight, RequestContext};
+pub use shipper::{Shipper, ShipperGuard, ShipperStats};
 
 /// Internals reachable for the SDK's own tests (`never_leak`). Not a public API: no
 /// stability guarantee.
@@ -134,19 +155,19 @@ pub mod __private {
     pub use opentelemetry_proto::tonic::resource::v1::Resource;
     pub use opentelemetry_proto::tonic::trace::v1::Span;
 
-    /// The OTLP span of one record (`export::otlp::span::span`).
+    /// The OTLP span of one record (`record::reference_span::span`).
     pub fn record_to_span(ex: &crate::Exchange, msg: &crate::RequestMessage) -> Span {
-        crate::export::otlp::span::span(ex, msg)
+        crate::record::reference_span::span(ex, msg)
     }
 
     /// The protobuf bytes of that span as the exporter writes them, straight from the
-    /// exchange (`export::otlp::wire`).
+    /// exchange (`record::otlp_span`).
     pub fn record_span_bytes(ex: &crate::Exchange, config: &crate::Config) -> Vec<u8> {
-        crate::export::otlp::wire::span_message(ex, config)
+        crate::record::otlp_span::span_message(ex, config)
     }
 
     /// The OTLP resource of every export of `config` (carries the API key).
     pub fn otlp_resource(config: &crate::Config) -> Resource {
-        crate::export::otlp::span::resource(config)
+        crate::record::reference_span::resource(config)
     }
 }

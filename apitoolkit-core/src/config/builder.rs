@@ -9,13 +9,13 @@ use super::env::{
 };
 use super::export::{Export, OtlpProtocol};
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
-use crate::payload::RequestMessage;
+use crate::model::RequestMessage;
 use crate::redact::shown_endpoint;
 use crate::redact::RedactionRules;
 use crate::ConfigError;
 
 /// Builds a [`Config`]. Every setter wins over its environment variable; anything not set
-/// falls back to the variable of SPEC §5, then to the default.
+/// falls back to the variable of docs/PROTOCOL.md §5, then to the default.
 #[derive(Default, Clone)]
 #[must_use]
 pub struct ConfigBuilder {

@@ -176,7 +176,7 @@ pub(super) fn otlp_certificate(
             },
         },
     };
-    match crate::export::otlp::tls::certificates(&pem).map(|c| c.len()) {
+    match super::certificates(&pem).map(|c| c.len()) {
         Ok(n) if n > 0 => Ok(Some(pem)),
         Ok(_) => Err(invalid(origin, &shown, "at least one PEM certificate")),
         Err(e) => Err(invalid(origin, &shown, &format!("PEM certificates ({e})"))),

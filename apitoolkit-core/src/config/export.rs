@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::payload::RequestMessage;
+use crate::model::RequestMessage;
 use crate::redact::shown_endpoint;
 
 /// A closure receiving each exported batch (the in-process test hook).

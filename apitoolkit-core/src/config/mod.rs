@@ -1,7 +1,8 @@
-//! Configuration (SPEC §5): a builder in code, environment variables as the fallback,
+//! Configuration (docs/PROTOCOL.md §5): a builder in code, environment variables as the fallback,
 //! code wins over env. Everything is validated once, in [`ConfigBuilder::build`].
 
 mod builder;
+mod certificates;
 mod env;
 mod export;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use builder::ConfigBuilder;
+pub(crate) use certificates::certificates;
 pub use export::{BatchCallback, Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
 
 use crate::redact::RedactionRules;
@@ -51,7 +53,7 @@ struct Inner {
     shipper: ShipperSettings,
 }
 
-/// Tuning of the background shipper (SPEC §8). Defaults follow OpenTelemetry's batch
+/// Tuning of the background shipper (docs/PROTOCOL.md §8). Defaults follow OpenTelemetry's batch
 /// processor: 512 records or 5 s per batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -98,7 +100,7 @@ impl Config {
         ConfigBuilder::default()
     }
 
-    /// Configuration from the environment variables of SPEC §5 alone.
+    /// Configuration from the environment variables of docs/PROTOCOL.md §5 alone.
     pub fn from_env() -> Result<Config, crate::ConfigError> {
         ConfigBuilder::default().build()
     }

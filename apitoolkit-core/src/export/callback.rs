@@ -6,7 +6,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::Attempt;
 use crate::config::BatchCallback;
-use crate::payload::RequestMessage;
+use crate::model::RequestMessage;
 
 pub(crate) struct CallbackExporter {
     callback: BatchCallback,

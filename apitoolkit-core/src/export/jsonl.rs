@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::Attempt;
-use crate::exchange::Exchange;
+use crate::capture::exchange::Exchange;
 use crate::record::write_json;
 use crate::{Config, ConfigError};
 

@@ -1,6 +1,17 @@
-//! The exporters behind the shipper: JSON Lines (stdout or a file), an in-process
-//! callback, and OTLP (gRPC or HTTP/protobuf). Internal: the shipper picks one from
-//! [`Config::export`](crate::Config::export).
+//! Export: the transports behind the shipper. Internal: the shipper picks one from
+//! [`Config::export`](crate::Config::export), has it prepare each batch once
+//! ([`PreparedBatch`]) and retries [`Exporter::export`] as the [`Attempt`] it reports
+//! allows (a `Retry-After` delay included).
+//!
+//! - `jsonl.rs`: JSON Lines to stdout or a file, lines written by
+//!   [`record::write_json`](crate::record::write_json).
+//! - `callback.rs`: the user's callback, handed [`RequestMessage`]s.
+//! - `otlp/`: OTLP over gRPC (`grpc.rs`) or HTTP/protobuf (`http.rs`, with `tls.rs`),
+//!   spans written by `record::otlp_span` and framed into one request per batch
+//!   (`request_frame.rs`).
+//!
+//! Encoding a record is [`record`](crate::record)'s job; this module only frames, sends
+//! and classifies the outcome.
 
 mod callback;
 mod jsonl;
@@ -8,9 +19,9 @@ pub(crate) mod otlp;
 
 use std::time::Duration;
 
+use crate::capture::exchange::Exchange;
 use crate::config::Export;
-use crate::exchange::Exchange;
-use crate::payload::RequestMessage;
+use crate::model::RequestMessage;
 use crate::record::build_message;
 use crate::{Config, ConfigError};
 
@@ -31,13 +42,13 @@ pub(crate) enum Attempt {
 
 /// A batch in the form its exporter sends, built once and reused across retries.
 #[derive(Debug)]
-pub(crate) enum Payload {
+pub(crate) enum PreparedBatch {
     /// The records, for the callback.
     Records(Vec<RequestMessage>),
     /// JSON Lines, ready to write.
     Lines(Vec<u8>),
     /// An OTLP request.
-    Otlp(otlp::Encoded),
+    Otlp(otlp::EncodedRequest),
     /// The batch could not be prepared; every attempt fails permanently with this reason.
     Failed(String),
 }
@@ -67,11 +78,15 @@ impl Exporter {
     /// Builds the redacted records of a batch (see [`build_message`]) in the form this
     /// exporter sends. JSON Lines and OTLP spans are encoded one record at a time, so
     /// a batch never holds all its records in memory at once.
-    pub(crate) fn prepare(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Payload {
+    pub(crate) fn prepare(
+        &mut self,
+        exchanges: &[Box<Exchange>],
+        config: &Config,
+    ) -> PreparedBatch {
         match self {
             Exporter::Jsonl(e) => match e.lines(exchanges, config) {
-                Ok(lines) => Payload::Lines(lines),
-                Err(reason) => Payload::Failed(reason),
+                Ok(lines) => PreparedBatch::Lines(lines),
+                Err(reason) => PreparedBatch::Failed(reason),
             },
             Exporter::Callback(_) => {
                 let messages: Vec<RequestMessage> = exchanges
@@ -81,26 +96,26 @@ impl Exporter {
                 if config.debug() {
                     messages.iter().for_each(log_record);
                 }
-                Payload::Records(messages)
+                PreparedBatch::Records(messages)
             }
-            Exporter::Otlp(o) => Payload::Otlp(o.encode(exchanges, config)),
+            Exporter::Otlp(o) => PreparedBatch::Otlp(o.encode(exchanges, config)),
         }
     }
 
     /// One export attempt, bounded by `timeout` where the transport allows it.
-    pub(crate) async fn export(&mut self, payload: &Payload, timeout: Duration) -> Attempt {
-        match (self, payload) {
-            (Exporter::Jsonl(e), Payload::Lines(l)) => e.write(l),
-            (Exporter::Callback(e), Payload::Records(r)) => e.export(r),
-            (Exporter::Otlp(e), Payload::Otlp(p)) => e.export(p, timeout).await,
-            (_, Payload::Failed(reason)) => Attempt::Permanent(reason.clone()),
-            _ => Attempt::Permanent("payload prepared for another exporter".into()),
+    pub(crate) async fn export(&mut self, prepared: &PreparedBatch, timeout: Duration) -> Attempt {
+        match (self, prepared) {
+            (Exporter::Jsonl(e), PreparedBatch::Lines(l)) => e.write(l),
+            (Exporter::Callback(e), PreparedBatch::Records(r)) => e.export(r),
+            (Exporter::Otlp(e), PreparedBatch::Otlp(p)) => e.export(p, timeout).await,
+            (_, PreparedBatch::Failed(reason)) => Attempt::Permanent(reason.clone()),
+            _ => Attempt::Permanent("batch prepared for another exporter".into()),
         }
     }
 
-    /// Takes back a payload once delivered, to reuse its buffer.
-    pub(crate) fn reclaim(&mut self, payload: Payload) {
-        if let (Exporter::Jsonl(e), Payload::Lines(l)) = (self, payload) {
+    /// Takes back a prepared batch once delivered, to reuse its buffer.
+    pub(crate) fn reclaim(&mut self, prepared: PreparedBatch) {
+        if let (Exporter::Jsonl(e), PreparedBatch::Lines(l)) = (self, prepared) {
             e.reclaim(l);
         }
     }

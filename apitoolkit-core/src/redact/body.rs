@@ -1,4 +1,4 @@
-//! Which bodies the paths apply to, by `Content-Type` (SPEC §4), and the placeholders
+//! Which bodies the paths apply to, by `Content-Type` (docs/PROTOCOL.md §4), and the placeholders
 //! shipped instead of a body that cannot be shipped safely.
 
 use std::borrow::Cow;
@@ -6,10 +6,10 @@ use std::borrow::Cow;
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
 use super::{form, multipart, params, Redactor};
-use crate::exchange::CapturedBody;
-use crate::headers::CapturedHeaders;
+use crate::capture::exchange::CapturedBody;
+use crate::capture::headers::CapturedHeaders;
 
-/// How a body is treated, decided by its `Content-Type` (SPEC §4).
+/// How a body is treated, decided by its `Content-Type` (docs/PROTOCOL.md §4).
 ///
 /// Only the media type before the first `;` is compared, trimmed, case-insensitively.
 /// When several `Content-Type` headers were captured, the first decides, as it does for

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::{scrub_urls, RedactionRules};
-use crate::payload::ErrorEntry;
+use crate::model::ErrorEntry;
 
 /// Scrubs every text of `entry` in place (types, messages, root cause, stack trace) with
 /// [`scrub_urls`]: userinfo removed from URLs, named query and fragment parameters

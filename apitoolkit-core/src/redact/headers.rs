@@ -4,9 +4,8 @@ use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
 use super::{scrub_urls, RedactionRules, REDACTED};
-use crate::headers::{value_text, CapturedHeaders};
-use crate::json::write_str;
-use crate::payload::MultiMap;
+use crate::capture::headers::{value_text, CapturedHeaders};
+use crate::model::MultiMap;
 
 /// Lower-case name → values in order; a redacted header keeps its name and gets the
 /// single value `"[CLIENT_REDACTED]"`. Non-UTF-8 values are decoded lossily, and every
@@ -81,36 +80,6 @@ impl<'h> Groups<'h> {
     }
 }
 
-/// Appends [`redact_headers`]'s map as JSON, exactly as `serde_json` writes it, without
-/// building the map.
-pub(crate) fn write_redacted_headers(
-    out: &mut Vec<u8>,
-    headers: &CapturedHeaders,
-    rules: &RedactionRules,
-) -> serde_json::Result<()> {
-    out.push(b'{');
-    for (i, (name, fields)) in Groups::new(headers).iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_str(out, name)?;
-        out.extend_from_slice(b":[");
-        if rules.is_header_redacted(name) {
-            write_str(out, REDACTED)?;
-        } else {
-            for (i, (_, value)) in fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(out, &shipped_value(value, rules))?;
-            }
-        }
-        out.push(b']');
-    }
-    out.push(b'}');
-    Ok(())
-}
-
 fn add_run(out: &mut MultiMap, (name, redacted, values): (&str, bool, Vec<String>)) {
     match out.entry(name.to_owned()) {
         Entry::Vacant(slot) if redacted => {
@@ -143,8 +112,5 @@ mod tests {
         assert_eq!(out["cookie"], [REDACTED]);
         assert_eq!(out["x-odd"], ["caf\u{FFFD}"]);
         assert_eq!(out.len(), 3);
-        let mut json = Vec::new();
-        write_redacted_headers(&mut json, &h, &RedactionRules::default()).unwrap();
-        assert_eq!(json, serde_json::to_vec(&out).unwrap());
     }
 }

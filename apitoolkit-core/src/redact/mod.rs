@@ -1,4 +1,4 @@
-//! Redaction (SPEC §4): headers, query parameters and bodies. Nothing marked for
+//! Redaction (docs/PROTOCOL.md §4): headers, query parameters and bodies. Nothing marked for
 //! redaction leaves the process.
 //!
 //! - Headers: names compared case-insensitively; the value becomes `["[CLIENT_REDACTED]"]`.
@@ -29,8 +29,8 @@ pub use body::{redact_body, BodyKind};
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub use errors::scrub_error;
 pub(crate) use errors::scrub_errors;
+pub(crate) use headers::Groups;
 pub use headers::{redact_headers, shipped_value};
-pub(crate) use headers::{write_redacted_headers, Groups};
 pub use jsonpath::{unparseable_placeholder, Redactor};
 pub use query::redact_query;
 pub use rules::{

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::url::{decode, scrub_urls};
 use super::{RedactionRules, REDACTED};
-use crate::payload::MultiMap;
+use crate::model::MultiMap;
 
 /// Parses `query` (without `?`) into name → values (form decoding, lossy UTF-8, repeated
 /// names keep every value in order) and returns it with the query text in which every

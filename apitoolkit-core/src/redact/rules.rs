@@ -6,7 +6,7 @@ use std::fmt;
 use super::Redactor;
 use crate::ConfigError;
 
-/// Header names redacted unless the user opts out (SPEC §4).
+/// Header names redacted unless the user opts out (docs/PROTOCOL.md §4).
 pub const DEFAULT_REDACTED_HEADERS: &[&str] = &[
     "authorization",
     "proxy-authorization",
@@ -15,7 +15,7 @@ pub const DEFAULT_REDACTED_HEADERS: &[&str] = &[
     "x-api-key",
 ];
 
-/// Query parameter names always masked (SPEC §4); the user's list adds to these. Beside
+/// Query parameter names always masked (docs/PROTOCOL.md §4); the user's list adds to these. Beside
 /// the generic names: the secret-bearing parameters of OAuth 2.0 / OpenID Connect
 /// (`code` is the authorization code, redeemable for tokens; `state` is not a credential
 /// and stays visible, see SECURITY.md) and of signed URLs (AWS SigV4, Google Cloud

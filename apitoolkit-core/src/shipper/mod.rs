@@ -1,5 +1,5 @@
-//! The background shipper (SPEC §8): a bounded queue filled from the request path, and a
-//! named worker thread that batches, redacts and exports records.
+//! The background shipper (docs/PROTOCOL.md §8): a bounded queue filled from the
+//! request path, and a named worker thread that batches, redacts and exports records.
 //!
 //! * [`Shipper::enqueue`] never waits for the exporter: when the queue is full (items or
 //!   approximate bytes) the record is dropped and counted.
@@ -260,7 +260,7 @@ impl Drop for Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::SdkType;
+    use crate::model::SdkType;
     use http::{Method, Uri, Version};
     use std::sync::atomic::{AtomicUsize, Ordering};
 

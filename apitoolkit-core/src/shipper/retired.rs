@@ -14,7 +14,7 @@
 //! arrives to take them (the queue stays empty for a batch interval), the worker frees the
 //! records itself.
 
-use crate::exchange::Exchange;
+use crate::capture::exchange::Exchange;
 
 /// Most approximate bytes of retired records kept for the request path to free.
 pub(crate) const MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -93,7 +93,7 @@ pub(crate) struct Taken {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::SdkType;
+    use crate::model::SdkType;
     use http::{Method, Uri, Version};
 
     fn batch(n: usize) -> Vec<Box<Exchange>> {

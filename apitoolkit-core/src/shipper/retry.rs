@@ -6,12 +6,12 @@ use std::future::{poll_fn, Future as _};
 use std::hash::{BuildHasher, Hasher};
 use std::pin::pin;
 use std::task::Poll;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::queue::Queue;
 use super::stats::Counters;
 use crate::config::ShipperSettings;
-use crate::export::{Attempt, Exporter, Payload};
+use crate::export::{Attempt, Exporter, PreparedBatch};
 use crate::redact::shown_endpoints_in;
 
 /// Exponential back-off: `initial`, doubling, capped at `max`, each delay jittered to a
@@ -52,16 +52,6 @@ impl Backoff {
     }
 }
 
-/// Parses a `Retry-After` value: delay-seconds or an HTTP date (relative to `now`).
-pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 /// Outcome of delivering one batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Delivery {
@@ -72,7 +62,7 @@ pub(crate) enum Delivery {
 /// Sends one prepared batch, retrying as the settings allow.
 pub(crate) async fn deliver(
     exporter: &mut Exporter,
-    payload: &Payload,
+    prepared: &PreparedBatch,
     queue: &Queue,
     settings: &ShipperSettings,
     debug: bool,
@@ -90,7 +80,7 @@ pub(crate) async fn deliver(
             }
             timeout = timeout.min(left);
         }
-        let Some(outcome) = attempt_until_deadline(exporter, payload, timeout, queue).await else {
+        let Some(outcome) = attempt_until_deadline(exporter, prepared, timeout, queue).await else {
             // A flush or shutdown arrived during the attempt and its deadline passed.
             Counters::add(&counters.failed_exports, 1);
             return Delivery::Lost("flush or shutdown deadline passed during an export".into());
@@ -143,11 +133,11 @@ pub(crate) async fn deliver(
 /// shutdown past its deadline with records neither exported nor counted lost.
 async fn attempt_until_deadline(
     exporter: &mut Exporter,
-    payload: &Payload,
+    prepared: &PreparedBatch,
     timeout: Duration,
     queue: &Queue,
 ) -> Option<Attempt> {
-    let mut export = pin!(exporter.export(payload, timeout));
+    let mut export = pin!(exporter.export(prepared, timeout));
     loop {
         let deadline = queue.deadline();
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -199,20 +189,5 @@ mod tests {
     fn initial_above_max_is_capped() {
         let mut b = Backoff::new(Duration::from_secs(10), Duration::from_secs(1));
         assert!(b.next_delay() <= Duration::from_secs(1));
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
-        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
-        assert_eq!(
-            parse_retry_after(&later, now),
-            Some(Duration::from_secs(30))
-        );
-        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
-        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -10,7 +10,7 @@ use tokio::runtime::Runtime;
 use super::queue::Queue;
 use super::retry::{deliver, Delivery};
 use super::stats::{Counters, Loss};
-use crate::exchange::Exchange;
+use crate::capture::exchange::Exchange;
 use crate::export::Exporter;
 use crate::redact::shown_endpoints_in;
 use crate::Config;
@@ -79,14 +79,14 @@ fn process(
     rt: &Runtime,
     batch: &[Box<Exchange>],
 ) -> Delivery {
-    let payload = exporter.prepare(batch, config);
+    let prepared = exporter.prepare(batch, config);
     let delivery = rt.block_on(deliver(
         exporter,
-        &payload,
+        &prepared,
         queue,
         config.shipper(),
         config.debug(),
     ));
-    exporter.reclaim(payload);
+    exporter.reclaim(prepared);
     delivery
 }

@@ -16,7 +16,6 @@ use super::{invalid_endpoint, invalid_header, invalid_key, tls, API_KEY_HEADER};
 use crate::config::OtlpSettings;
 use crate::export::Attempt;
 use crate::redact::{shown_endpoints_in, without_userinfo};
-use crate::shipper::retry::parse_retry_after;
 use crate::ConfigError;
 
 pub(super) struct HttpTransport {
@@ -124,6 +123,17 @@ impl HttpTransport {
     }
 }
 
+/// Parses a `Retry-After` value (what the transport reports to the shipper's retries as
+/// `after` of `Attempt::Retryable`): delay-seconds or an HTTP date (relative to `now`).
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 fn classify(status: StatusCode, after: Option<Duration>) -> Attempt {
     if status.is_success() {
         Attempt::Done
@@ -163,5 +173,20 @@ mod tests {
             classify(StatusCode::BAD_REQUEST, None),
             Attempt::Permanent(_)
         ));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(30))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
     }
 }

@@ -1,12 +1,10 @@
-//! OTLP exporter (SPEC §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
+//! OTLP exporter (docs/PROTOCOL.md §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
 //! compressed, authenticated with `x-api-key` and the `at-project-key` resource attribute.
 
-mod frame;
 mod grpc;
 mod http;
-pub(crate) mod span;
-pub(crate) mod tls;
-pub(crate) mod wire;
+mod request_frame;
+mod tls;
 
 use std::fmt;
 use std::io::Write;
@@ -16,11 +14,13 @@ use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use self::frame::Frame;
+use self::request_frame::ExportRequestFrame;
 use super::{log_record, Attempt};
+use crate::capture::exchange::Exchange;
 use crate::config::{OtlpProtocol, OtlpSettings};
-use crate::exchange::Exchange;
 use crate::record::build_message;
+use crate::record::otlp_span;
+use crate::record::reference_span;
 use crate::redact::{shown_endpoint, shown_endpoints_in};
 use crate::{Config, ConfigError};
 
@@ -32,9 +32,10 @@ enum Transport {
     Http(Box<http::HttpTransport>),
 }
 
-/// A batch ready to send.
+/// A batch as one `ExportTraceServiceRequest`, encoded for its transport and ready to
+/// send.
 #[derive(Debug)]
-pub(crate) enum Encoded {
+pub(crate) enum EncodedRequest {
     /// The request's protobuf bytes, for gRPC (tonic compresses them).
     Grpc(Bytes),
     /// Gzip-compressed protobuf bytes, for HTTP.
@@ -48,7 +49,7 @@ const KEEP_BUFFER: usize = 8 * 1024 * 1024;
 
 /// The OTLP exporter. Its `Debug` never shows the key.
 pub(crate) struct OtlpExporter {
-    frame: Frame,
+    frame: ExportRequestFrame,
     /// The encoded spans of the batch being prepared (kept between batches).
     spans: Vec<u8>,
     transport: Transport,
@@ -91,7 +92,7 @@ impl OtlpExporter {
             );
         }
         Ok(OtlpExporter {
-            frame: Frame::new(&span::resource(config)),
+            frame: ExportRequestFrame::new(&reference_span::resource(config)),
             spans: Vec::new(),
             transport,
             endpoint,
@@ -100,15 +101,19 @@ impl OtlpExporter {
     }
 
     /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body):
-    /// each record's span is written straight from its exchange (see `wire.rs`).
-    pub(crate) fn encode(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Encoded {
+    /// each record's span is written straight from its exchange (see `record::otlp_span`).
+    pub(crate) fn encode(
+        &mut self,
+        exchanges: &[Box<Exchange>],
+        config: &Config,
+    ) -> EncodedRequest {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         for ex in exchanges {
             if config.debug() {
                 log_record(&build_message(ex, config));
             }
-            wire::push_span(&mut spans, frame::SPANS, ex, config);
+            otlp_span::push_span(&mut spans, request_frame::SPANS, ex, config);
         }
         let head = self.frame.head(spans.len());
         let encoded = match self.transport {
@@ -116,11 +121,11 @@ impl OtlpExporter {
                 let mut request = Vec::with_capacity(head.len() + spans.len());
                 request.extend_from_slice(&head);
                 request.extend_from_slice(&spans);
-                Encoded::Grpc(Bytes::from(request))
+                EncodedRequest::Grpc(Bytes::from(request))
             }
             Transport::Http(_) => match gzip(&head, &spans) {
-                Ok(body) => Encoded::Http(body),
-                Err(e) => Encoded::Failed(format!("compressing the request: {e}")),
+                Ok(body) => EncodedRequest::Http(body),
+                Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
             },
         };
         if spans.capacity() <= KEEP_BUFFER {
@@ -129,12 +134,12 @@ impl OtlpExporter {
         encoded
     }
 
-    pub(crate) async fn export(&mut self, payload: &Encoded, timeout: Duration) -> Attempt {
-        match (&mut self.transport, payload) {
-            (Transport::Grpc(t), Encoded::Grpc(r)) => t.export(r.clone(), timeout).await,
-            (Transport::Http(t), Encoded::Http(b)) => t.export(b.clone(), timeout).await,
-            (_, Encoded::Failed(reason)) => Attempt::Permanent(reason.clone()),
-            _ => Attempt::Permanent("payload encoded for another transport".into()),
+    pub(crate) async fn export(&mut self, request: &EncodedRequest, timeout: Duration) -> Attempt {
+        match (&mut self.transport, request) {
+            (Transport::Grpc(t), EncodedRequest::Grpc(r)) => t.export(r.clone(), timeout).await,
+            (Transport::Http(t), EncodedRequest::Http(b)) => t.export(b.clone(), timeout).await,
+            (_, EncodedRequest::Failed(reason)) => Attempt::Permanent(reason.clone()),
+            _ => Attempt::Permanent("request encoded for another transport".into()),
         }
     }
 }

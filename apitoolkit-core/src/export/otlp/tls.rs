@@ -3,15 +3,7 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
-
-/// The certificates in a PEM text (other PEM sections are ignored).
-pub(crate) fn certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())
-}
+use crate::config::certificates;
 
 /// A rustls client configuration (ring provider) trusting exactly these certificates.
 pub(super) fn client_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> {
@@ -33,11 +25,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_certificates_and_rejects_broken_pem() {
+    fn rejects_an_unparsable_certificate() {
         let pem = b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-        assert_eq!(certificates(pem).map(|c| c.len()), Ok(1));
-        assert_eq!(certificates(b"no pem here").map(|c| c.len()), Ok(0));
-        assert!(certificates(b"-----BEGIN CERTIFICATE-----\nMIIB\n").is_err());
         assert!(client_config(pem).is_err(), "not a parsable certificate");
     }
 }

@@ -1,4 +1,4 @@
-//! The compiled JSONPath body redactor (SPEC §4).
+//! The compiled JSONPath body redactor (docs/PROTOCOL.md §4).
 //!
 //! # Design
 //!

@@ -16,7 +16,8 @@ use http::HeaderMap;
 pub const FIELD_OVERHEAD: usize = 8;
 
 /// Header fields in arrival order, names in lower case (unless added with
-/// [`append_lowercase`](Self::append_lowercase) in another case), values as raw bytes.
+/// [`append_already_lowercase`](Self::append_already_lowercase) in another case),
+/// values as raw bytes.
 ///
 /// ```
 /// use apitoolkit_core::CapturedHeaders;
@@ -67,8 +68,15 @@ impl CapturedHeaders {
     /// As [`append`](Self::append) for a name that is already in lower case, as
     /// `http::HeaderName::as_str` (and actix-web's) always is; other names are stored as
     /// given (lookups still ignore case).
-    pub fn append_lowercase(&mut self, name: &str, value: &[u8]) {
+    pub fn append_already_lowercase(&mut self, name: &str, value: &[u8]) {
         self.push(truncate_str(name).as_bytes(), value);
+    }
+
+    /// The former name of [`append_already_lowercase`](Self::append_already_lowercase),
+    /// kept while the adapters move over.
+    #[doc(hidden)]
+    pub fn append_lowercase(&mut self, name: &str, value: &[u8]) {
+        self.append_already_lowercase(name, value);
     }
 
     fn push(&mut self, name: &[u8], value: &[u8]) {
@@ -159,7 +167,7 @@ impl From<&HeaderMap> for CapturedHeaders {
             .sum();
         let mut headers = CapturedHeaders::with_capacity(size);
         for (name, value) in map {
-            headers.append_lowercase(name.as_str(), value.as_bytes());
+            headers.append_already_lowercase(name.as_str(), value.as_bytes());
         }
         headers
     }
@@ -286,7 +294,7 @@ mod tests {
         );
         assert_eq!(h.get("CONTENT-TYPE"), Some(&b"text/plain"[..]));
         let mut as_given = CapturedHeaders::new();
-        as_given.append_lowercase("X-Given", b"1");
+        as_given.append_already_lowercase("X-Given", b"1");
         assert_eq!(as_given.iter().next(), Some(("X-Given", &b"1"[..])));
         assert_eq!(as_given.get("x-given"), Some(&b"1"[..]));
         assert_eq!(h.get("absent"), None);

@@ -6,11 +6,11 @@ use std::any::Any;
 use std::fmt;
 use std::time::Instant;
 
+use crate::capture::exchange::Exchange;
+use crate::capture::headers::CapturedHeaders;
 use crate::capture::BodyCapture;
-use crate::context::RequestContext;
-use crate::exchange::Exchange;
-use crate::headers::CapturedHeaders;
-use crate::payload::ErrorEntry;
+use crate::model::ErrorEntry;
+use crate::request::context::RequestContext;
 
 /// The record of one exchange while it is served. Dropping it finishes it.
 ///

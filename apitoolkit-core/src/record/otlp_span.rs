@@ -1,5 +1,5 @@
 //! A record's span written as protobuf straight from the exchange: the exporter's hot
-//! path. Byte for byte `prost`'s encoding of [`span::span`] of [`build_message`] (tested
+//! path. Byte for byte `prost`'s encoding of [`reference_span::span`] of [`build_message`] (tested
 //! below and over random exchanges in `tests/never_leak.rs`), without building either:
 //! no `RequestMessage`, no `Span` with its hundred owned strings, no second pass to
 //! encode them. Fields are written in tag order, as `prost` does.
@@ -9,9 +9,9 @@
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
-use super::span::{self, unix_nanos, SPAN_NAME};
-use crate::exchange::{Exchange, Uuid};
-use crate::record::{base64_into, base64_len, uuid_str, Parts};
+use super::fields::{base64_into, base64_len, uuid_str, Fields};
+use super::reference_span::{self, unix_nanos, SPAN_NAME};
+use crate::capture::exchange::{Exchange, Uuid};
 use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
@@ -35,19 +35,19 @@ const ARRAY_VALUE: u32 = 5;
 const ARRAY_VALUES: u32 = 1;
 
 /// Appends the span of `ex` as field `field` (a length-delimited message) of `out`.
-pub(super) fn push_span(out: &mut Vec<u8>, field: u32, ex: &Exchange, config: &Config) {
-    let p = Parts::new(ex, config);
+pub(crate) fn push_span(out: &mut Vec<u8>, field: u32, ex: &Exchange, config: &Config) {
+    let p = Fields::new(ex, config);
     nested(out, field, |out| write_span(out, ex, config, &p));
 }
 
 /// The span of `ex` as a bare `Span` message.
 pub(crate) fn span_message(ex: &Exchange, config: &Config) -> Vec<u8> {
     let mut out = Vec::new();
-    write_span(&mut out, ex, config, &Parts::new(ex, config));
+    write_span(&mut out, ex, config, &Fields::new(ex, config));
     out
 }
 
-fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) {
+fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>) {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(p.duration);
     bytes_field(out, TRACE_ID, ex.parent_id.unwrap_or(ex.msg_id).as_bytes());
@@ -116,10 +116,10 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Parts<'_>) 
     }
 
     // Errors are rare: their events and the status go through prost.
-    for event in span::events(&p.errors, end) {
+    for event in reference_span::events(&p.errors, end) {
         message::encode(EVENTS, &event, out);
     }
-    let status = span::status(ex.status, &p.errors);
+    let status = reference_span::status(ex.status, &p.errors);
     message::encode(STATUS, &status, out);
 }
 
@@ -252,7 +252,7 @@ mod tests {
             for ex in exchanges() {
                 let mut ours = vec![0xAA];
                 push_span(&mut ours, 2, &ex, config);
-                let span = span::span(&ex, &build_message(&ex, config));
+                let span = reference_span::span(&ex, &build_message(&ex, config));
                 let mut expected = vec![0xAA];
                 message::encode(2, &span, &mut expected);
                 assert_eq!(ours, expected, "{:?}", ex.uri);

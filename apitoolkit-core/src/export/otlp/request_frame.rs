@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
-use super::span::SDK_NAME;
+use crate::record::reference_span::SDK_NAME;
 
 /// `ExportTraceServiceRequest.resource_spans`, `ResourceSpans.resource`,
 /// `ResourceSpans.scope_spans`, `ScopeSpans.scope`, `ScopeSpans.spans`.
@@ -21,23 +21,25 @@ const SCOPE_SPANS: u32 = 2;
 const SCOPE: u32 = 1;
 pub(super) const SPANS: u32 = 2;
 
-/// The parts of a request that are the same for every batch, encoded once.
+/// What frames a batch's spans into one `ExportTraceServiceRequest`: the resource and
+/// the scope (the same for every batch, encoded once), and the head that wraps them
+/// around the spans ([`head`](Self::head)).
 #[derive(Debug)]
-pub(super) struct Frame {
+pub(super) struct ExportRequestFrame {
     /// `ResourceSpans.resource`, with its tag and length.
     resource: Vec<u8>,
     /// `ScopeSpans.scope`, with its tag and length.
     scope: Vec<u8>,
 }
 
-impl Frame {
-    pub(super) fn new(resource: &Resource) -> Frame {
+impl ExportRequestFrame {
+    pub(super) fn new(resource: &Resource) -> ExportRequestFrame {
         let scope = InstrumentationScope {
             name: SDK_NAME.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             ..Default::default()
         };
-        let mut frame = Frame {
+        let mut frame = ExportRequestFrame {
             resource: Vec::new(),
             scope: Vec::new(),
         };
@@ -93,7 +95,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        let frame = Frame::new(&resource);
+        let frame = ExportRequestFrame::new(&resource);
         // 0, 1 and many spans; spans big enough for multi-byte lengths.
         for n in [0usize, 1, 3, 200] {
             let spans: Vec<Span> = (0..n).map(|i| span(i as u8, i % 40)).collect();

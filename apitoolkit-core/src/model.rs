@@ -1,5 +1,5 @@
 //! The request message: one record per HTTP exchange, in the JSON shape fixed by
-//! APItoolkit's backend (SPEC §2).
+//! APItoolkit's backend (docs/PROTOCOL.md §2).
 
 use std::collections::BTreeMap;
 
@@ -60,13 +60,13 @@ pub struct ErrorEntry {
     pub stack_trace: String,
 }
 
-/// The request message of SPEC §2, ready to serialise.
+/// The request message of docs/PROTOCOL.md §2, ready to serialise.
 ///
 /// Field names and formats are those of APItoolkit's backend; [`serde_json`] output of
 /// this struct is exactly the JSON Lines format.
 ///
 /// Its `Debug` prints every field as is: a `RequestMessage` is built already redacted
-/// (SPEC §4), so it shows what would be shipped and nothing more.
+/// (docs/PROTOCOL.md §4), so it shows what would be shipped and nothing more.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestMessage {
     /// RFC 3339 UTC with nanoseconds: when the exchange started.

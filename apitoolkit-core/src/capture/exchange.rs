@@ -1,5 +1,5 @@
 //! A captured exchange: the raw facts an adapter gathers while a request is served,
-//! before redaction. The shipper turns it into a [`RequestMessage`](crate::payload::RequestMessage)
+//! before redaction. The shipper turns it into a [`RequestMessage`](crate::model::RequestMessage)
 //! off the request path (see [`crate::record`]).
 
 use std::fmt;
@@ -10,8 +10,8 @@ use bytes::Bytes;
 use http::{Method, Uri, Version};
 pub use uuid::Uuid;
 
-use crate::headers::CapturedHeaders;
-use crate::payload::{ErrorEntry, SdkType};
+use crate::capture::headers::CapturedHeaders;
+use crate::model::{ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
 
 /// What was captured of one body. Its `Debug` shows the length, never the bytes.

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use uuid::Uuid;
 
+use crate::capture::exchange::CapturedBody;
 use crate::capture::BodyCapture;
-use crate::error_record::MAX_ERRORS_PER_RECORD;
-use crate::exchange::CapturedBody;
-use crate::payload::ErrorEntry;
+use crate::capture::MAX_ERRORS_PER_RECORD;
+use crate::model::ErrorEntry;
 use crate::shipper::Shipper;
 
 /// The in-flight record of one incoming request. Adapters put a clone in the request's
@@ -115,7 +115,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Logs, once per process, that `what` was called outside a monitored request, and
-/// does nothing else (SPEC §7).
+/// does nothing else (docs/PROTOCOL.md §7).
 pub fn warn_outside_request(what: &str) {
     static WARNED: AtomicBool = AtomicBool::new(false);
     if !WARNED.swap(true, Ordering::Relaxed) {

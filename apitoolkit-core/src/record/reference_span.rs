@@ -1,4 +1,4 @@
-//! Record → OTLP span mapping (SPEC §3).
+//! Record → OTLP span mapping (docs/PROTOCOL.md §3).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,8 +7,8 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
 use uuid::Uuid;
 
-use crate::exchange::Exchange;
-use crate::payload::{ErrorEntry, MultiMap, RequestMessage};
+use crate::capture::exchange::Exchange;
+use crate::model::{ErrorEntry, MultiMap, RequestMessage};
 use crate::Config;
 
 /// Name of every span.
@@ -82,7 +82,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 
 /// One span for one record. Times come from the exchange (exact), everything else from
 /// the redacted message. The exporter writes the same bytes without building it
-/// (`wire.rs`); this is the readable reference the tests hold it to.
+/// (`otlp_span.rs`); this is the readable reference the tests hold it to.
 pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX));
@@ -198,7 +198,7 @@ fn parse_time(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::{ErrorEntry, SdkType};
+    use crate::model::{ErrorEntry, SdkType};
     use crate::record::build_message;
     use http::{Method, Uri, Version};
     use std::time::Duration;

@@ -1,9 +1,9 @@
-//! Error entries (SPEC §2 `errors`, §7 `report_error`) built from any error or panic.
+//! Error entries (docs/PROTOCOL.md §2 `errors`, §7 `report_error`) built from any error or panic.
 
 use std::any::Any;
 use std::error::Error;
 
-use crate::payload::{rfc3339, ErrorEntry};
+use crate::model::{rfc3339, ErrorEntry};
 
 /// Most errors one record keeps; later reports are counted, and the record says how many
 /// were left out ([`ErrorEntry::dropped`]).

@@ -1,10 +1,10 @@
-//! Copying a body while it streams, up to the cap (SPEC §6).
+//! Copying a body while it streams, up to the cap (docs/PROTOCOL.md §6).
 
 use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::exchange::CapturedBody;
+use crate::capture::exchange::CapturedBody;
 
 /// Accumulates a copy of a body's chunks up to `cap` bytes. Past the cap the copy is
 /// dropped at once (memory stays bounded) and only the fact is kept.

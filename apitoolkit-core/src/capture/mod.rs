@@ -1,0 +1,26 @@
+//! Capture: what an adapter copies of an exchange while it is served, before any
+//! redaction (docs/PROTOCOL.md §6). Everything here runs on the request path, so it
+//! copies and counts, and leaves the work (redaction, encoding) to the shipper's thread.
+//!
+//! - [`headers`]: [`CapturedHeaders`], header fields packed into one buffer.
+//! - [`exchange`]: [`Exchange`], the raw facts of one request and response, with its
+//!   bodies as [`CapturedBody`].
+//! - `body.rs`: [`BodyCapture`], the copy of a body taken as it streams, up to the cap.
+//! - `errors.rs`: [`ErrorEntry`](crate::ErrorEntry)s built from an error or a panic when
+//!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
+//!
+//! The objects that live for one request and hand the finished exchange to the shipper
+//! ([`RequestContext`](crate::RequestContext), [`InFlight`](crate::InFlight)) are in
+//! [`request`](crate::request), above the shipper.
+
+mod body;
+mod errors;
+pub mod exchange;
+pub mod headers;
+
+pub use body::BodyCapture;
+pub use errors::{
+    MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
+};
+pub use exchange::{CapturedBody, Exchange};
+pub use headers::CapturedHeaders;

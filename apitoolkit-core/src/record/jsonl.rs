@@ -1,0 +1,168 @@
+//! [`write_json`]: the record as one line of JSON, written without building the
+//! [`RequestMessage`](crate::model::RequestMessage): the JSON Lines exporter's hot path.
+
+use super::fields::{base64_into, uuid_str, Fields};
+use super::json::write_str;
+use crate::capture::exchange::{Exchange, Uuid};
+use crate::capture::headers::CapturedHeaders;
+use crate::model::rfc3339_bytes;
+use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
+use crate::Config;
+
+/// Appends the record of `ex` as one JSON object, byte for byte what
+/// `serde_json::to_writer(out, &build_message(ex, config))` writes, without building
+/// the [`RequestMessage`](crate::model::RequestMessage): headers are redacted while
+/// they are written, bodies are base64-encoded straight into `out`, and most text is
+/// borrowed from the exchange.
+///
+/// ```
+/// use apitoolkit_core::record::{build_message, write_json};
+/// use apitoolkit_core::{Config, Exchange, SdkType};
+/// use http::{Method, Uri, Version};
+///
+/// let config = Config::builder().disabled(true).build().unwrap();
+/// let ex = Exchange::new(SdkType::RustCustom, Method::GET, Uri::from_static("/a?b=1"), Version::HTTP_11);
+/// let mut out = Vec::new();
+/// write_json(&ex, &config, &mut out).unwrap();
+/// assert_eq!(out, serde_json::to_vec(&build_message(&ex, &config)).unwrap());
+/// ```
+///
+/// # Errors
+/// Only if a value fails to serialise, which the record's types never do; `out` may
+/// then hold part of the record.
+pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let p = Fields::new(ex, config);
+    let mut w = Writer { out };
+    w.out.extend_from_slice(b"{\"timestamp\":\"");
+    w.out
+        .extend_from_slice(&rfc3339_bytes(ex.started_at.into()));
+    w.out.push(b'"');
+    w.field("duration", &p.duration)?;
+    w.str_field("host", &p.host)?;
+    w.str_field("method", &p.method)?;
+    w.str_field("url_path", &p.url_path)?;
+    w.str_field("raw_url", &p.raw_url)?;
+    w.field("path_params", &p.path_params_map())?;
+    w.field("query_params", &p.query_params)?;
+    w.field("proto_major", &p.proto.0)?;
+    w.field("proto_minor", &p.proto.1)?;
+    w.field("status_code", &ex.status)?;
+    w.str_field("referer", &p.referer)?;
+    w.key("request_headers");
+    write_redacted_headers(w.out, &ex.request_headers, p.rules)?;
+    w.key("response_headers");
+    write_redacted_headers(w.out, &ex.response_headers, p.rules)?;
+    w.key("request_body");
+    write_base64(w.out, &p.request_body)?;
+    w.key("response_body");
+    write_base64(w.out, &p.response_body)?;
+    w.field("project_id", config.project_id())?;
+    w.field("sdk_type", &ex.sdk_type)?;
+    w.field("service_version", &config.service_version())?;
+    w.field("tags", config.tags())?;
+    w.key("msg_id");
+    write_uuid(w.out, ex.msg_id);
+    w.key("parent_id");
+    match ex.parent_id {
+        Some(id) => write_uuid(w.out, id),
+        None => w.out.extend_from_slice(b"null"),
+    }
+    w.field("errors", &p.errors)?;
+    w.out.push(b'}');
+    Ok(())
+}
+
+/// Appends `"name":value` pairs after the record's first field.
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl Writer<'_> {
+    fn key(&mut self, name: &str) {
+        self.out.extend_from_slice(b",\"");
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
+    fn field<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> serde_json::Result<()> {
+        self.key(name);
+        serde_json::to_writer(&mut *self.out, value)
+    }
+
+    fn str_field(&mut self, name: &str, value: &str) -> serde_json::Result<()> {
+        self.key(name);
+        write_str(self.out, value)
+    }
+}
+
+/// A JSON string of the standard base64 of `bytes` (never anything to escape).
+fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) -> serde_json::Result<()> {
+    out.push(b'"');
+    base64_into(out, bytes).ok_or_else(|| serde::ser::Error::custom("body too large to encode"))?;
+    out.push(b'"');
+    Ok(())
+}
+
+fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
+    out.push(b'"');
+    out.extend_from_slice(uuid_str(&id, &mut Uuid::encode_buffer()).as_bytes());
+    out.push(b'"');
+}
+
+/// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as
+/// `serde_json` writes it, without building the map.
+fn write_redacted_headers(
+    out: &mut Vec<u8>,
+    headers: &CapturedHeaders,
+    rules: &RedactionRules,
+) -> serde_json::Result<()> {
+    out.push(b'{');
+    for (i, (name, fields)) in Groups::new(headers).iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, name)?;
+        out.extend_from_slice(b":[");
+        if rules.is_header_redacted(name) {
+            write_str(out, REDACTED)?;
+        } else {
+            for (i, (_, value)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, &shipped_value(value, rules))?;
+            }
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::redact_headers;
+
+    #[test]
+    fn headers_are_written_as_serde_json_writes_the_redacted_map() {
+        let mut h = CapturedHeaders::new();
+        h.append("x-multi", b"one");
+        h.append("cookie", b"a=1");
+        h.append("x-multi", b"two");
+        h.append("cookie", b"b=2");
+        h.append("x-odd", b"caf\xe9");
+        h.append("x-multi", b"three");
+        let rules = RedactionRules::default();
+        let mut json = Vec::new();
+        write_redacted_headers(&mut json, &h, &rules).unwrap();
+        assert_eq!(
+            json,
+            serde_json::to_vec(&redact_headers(&h, &rules)).unwrap()
+        );
+    }
+}

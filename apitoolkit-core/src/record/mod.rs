@@ -1,0 +1,33 @@
+//! Record: turning a captured [`Exchange`](crate::Exchange) into what is shipped.
+//! Runs on the shipper's thread, never in a request.
+//!
+//! One derivation, `Fields` (`fields.rs`: redaction, the derived `host`, `raw_url`,
+//! `query_params`, and `path_params` from the route template when the adapter did not
+//! give them), feeds every encoder, so they cannot disagree:
+//!
+//! - [`route`]: `path_params` from a route template and the concrete path.
+//! - [`build_message`] (`message.rs`): the [`RequestMessage`](crate::RequestMessage)
+//!   (docs/PROTOCOL.md §2), handed to the callback exporter, and the reference the
+//!   writers below are tested against.
+//! - [`write_json`] (`jsonl.rs`, with the string helper in `json.rs`): the same record as
+//!   JSON without building it, the JSON Lines exporter's hot path; pinned to `serde_json`
+//!   of [`build_message`] byte for byte.
+//! - `otlp_span.rs`: the record's OTLP span as protobuf bytes (docs/PROTOCOL.md §3), the
+//!   OTLP exporter's hot path; pinned byte for byte to `prost`'s encoding of the
+//!   reference span of `reference_span.rs` (which also builds the export's resource).
+//!
+//! The record model itself ([`RequestMessage`](crate::RequestMessage) and its parts)
+//! lives in [`model`](crate::model), below every stage that names it.
+
+mod fields;
+mod json;
+mod jsonl;
+mod message;
+pub(crate) mod otlp_span;
+pub(crate) mod reference_span;
+pub mod route;
+#[cfg(test)]
+pub(crate) mod tests;
+
+pub use jsonl::write_json;
+pub use message::build_message;

@@ -1,0 +1,15 @@
+//! Request: the objects an adapter holds while one request is served, which gather the
+//! [`Exchange`](crate::Exchange) and hand it to the [`Shipper`](crate::Shipper) when the
+//! response ends (the first step of the pipeline, and the only one that calls the
+//! shipper from the request path).
+//!
+//! - [`context`]: [`RequestContext`], what handlers reach (the record's `msg_id`, the
+//!   errors they report, the request body copied as they read it).
+//! - [`inflight`]: [`InFlight`], the exchange being served, finished and enqueued exactly
+//!   once: when the response body ends or when it is dropped.
+
+pub mod context;
+pub mod inflight;
+
+pub use context::RequestContext;
+pub use inflight::InFlight;
