@@ -98,14 +98,12 @@
 // The pipeline, request -> capture -> queue -> worker -> record -> export, one folder
 // per stage. Dependency order (each module uses only those listed before it):
 //
-//   error, model -> capture, redact -> config -> record -> export -> shipper -> request
+//   error, model -> redact -> capture -> config -> record -> export -> shipper -> request
 //
-// - `model`: the record's data (RequestMessage, ErrorEntry, SdkType, MultiMap), named by
-//   every stage, so it sits below them all.
-// - `capture` and `redact` name one type of each other, and nothing more: an
-//   `Exchange` may carry its own `RedactionRules` (per-client rules of outgoing calls),
-//   and redaction reads `CapturedHeaders` and `CapturedBody`. Between files there is no
-//   cycle (capture/exchange.rs -> redact/rules.rs -> redact/jsonpath, error).
+// - `model`: the data every stage names: what is captured (CapturedHeaders,
+//   CapturedBody) and what is shipped (RequestMessage, ErrorEntry, SdkType, MultiMap).
+// - `redact` reads the model; `capture` builds it, and an `Exchange` may carry its own
+//   `RedactionRules` (per-client rules of outgoing calls).
 // - `request` (RequestContext, InFlight) lives for one request and hands the finished
 //   exchange to the shipper, so it comes after it.
 mod error;
@@ -129,9 +127,11 @@ pub mod testing;
 
 // Paths of the flat layout, kept while the adapters, benches and tests move over.
 #[doc(hidden)]
-pub use capture::{exchange, headers};
+pub use capture::exchange;
 #[doc(hidden)]
 pub use model as payload;
+#[doc(hidden)]
+pub use model::headers;
 #[doc(hidden)]
 pub use record::route;
 #[doc(hidden)]

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use apitoolkit_core::__private::{otlp_resource, record_span_bytes, record_to_span};
-use apitoolkit_core::exchange::{CapturedBody, Exchange};
+use apitoolkit_core::{CapturedBody, Exchange};
 use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::record::{build_message, write_json};
 use apitoolkit_core::{Config, Export, OtlpProtocol, OtlpSettings, Shipper, ShipperSettings};

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use apitoolkit_core::exchange::{CapturedBody, Exchange};
+use apitoolkit_core::{CapturedBody, Exchange};
 use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::record::build_message;
 use apitoolkit_core::Config;

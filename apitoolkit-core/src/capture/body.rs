@@ -4,7 +4,7 @@ use std::fmt;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::capture::exchange::CapturedBody;
+use crate::model::CapturedBody;
 
 /// Accumulates a copy of a body's chunks up to `cap` bytes. Past the cap the copy is
 /// dropped at once (memory stays bounded) and only the fact is kept.

@@ -2,9 +2,9 @@
 //! redaction (docs/PROTOCOL.md §6). Everything here runs on the request path, so it
 //! copies and counts, and leaves the work (redaction, encoding) to the shipper's thread.
 //!
-//! - [`headers`]: [`CapturedHeaders`], header fields packed into one buffer.
-//! - [`exchange`]: [`Exchange`], the raw facts of one request and response, with its
-//!   bodies as [`CapturedBody`].
+//! - [`exchange`]: [`Exchange`], the raw facts of one request and response: headers as
+//!   [`CapturedHeaders`] and bodies as [`CapturedBody`] (both in [`model`](crate::model),
+//!   which redaction reads too).
 //! - `body.rs`: [`BodyCapture`], the copy of a body taken as it streams, up to the cap.
 //! - `errors.rs`: [`ErrorEntry`](crate::ErrorEntry)s built from an error or a panic when
 //!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
@@ -16,11 +16,10 @@
 mod body;
 mod errors;
 pub mod exchange;
-pub mod headers;
 
+pub use crate::model::{CapturedBody, CapturedHeaders};
 pub use body::BodyCapture;
 pub use errors::{
     MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
 };
-pub use exchange::{CapturedBody, Exchange};
-pub use headers::CapturedHeaders;
+pub use exchange::Exchange;

@@ -13,7 +13,7 @@ use http::Version;
 
 use super::route::path_params;
 use crate::capture::exchange::{Exchange, Uuid};
-use crate::capture::headers::value_text;
+use crate::model::headers::value_text;
 use crate::model::{ErrorEntry, MultiMap};
 use crate::redact::{
     redact_body, redact_query, scrub_errors, scrub_urls, strip_userinfo, RedactionRules, REDACTED,

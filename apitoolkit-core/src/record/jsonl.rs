@@ -4,7 +4,7 @@
 use super::fields::{base64_into, uuid_str, Fields};
 use super::json::write_str;
 use crate::capture::exchange::{Exchange, Uuid};
-use crate::capture::headers::CapturedHeaders;
+use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
 use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
 use crate::Config;

@@ -9,8 +9,8 @@ use http::{Method, Uri, Version};
 
 use super::fields::uuid_text;
 use super::{build_message, write_json};
-use crate::capture::exchange::CapturedBody;
 use crate::capture::exchange::Exchange;
+use crate::model::CapturedBody;
 use crate::model::{ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
 use crate::Config;

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
 use super::{form, multipart, params, Redactor};
-use crate::capture::exchange::CapturedBody;
-use crate::capture::headers::CapturedHeaders;
+use crate::model::headers::CapturedHeaders;
+use crate::model::CapturedBody;
 
 /// How a body is treated, decided by its `Content-Type` (docs/PROTOCOL.md §4).
 ///

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
 use super::{scrub_urls, RedactionRules, REDACTED};
-use crate::capture::headers::{value_text, CapturedHeaders};
+use crate::model::headers::{value_text, CapturedHeaders};
 use crate::model::MultiMap;
 
 /// Lower-case name → values in order; a redacted header keeps its name and gets the

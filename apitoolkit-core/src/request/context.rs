@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use uuid::Uuid;
 
-use crate::capture::exchange::CapturedBody;
 use crate::capture::BodyCapture;
 use crate::capture::MAX_ERRORS_PER_RECORD;
+use crate::model::CapturedBody;
 use crate::model::ErrorEntry;
 use crate::shipper::Shipper;
 

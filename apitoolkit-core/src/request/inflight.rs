@@ -7,8 +7,8 @@ use std::fmt;
 use std::time::Instant;
 
 use crate::capture::exchange::Exchange;
-use crate::capture::headers::CapturedHeaders;
 use crate::capture::BodyCapture;
+use crate::model::headers::CapturedHeaders;
 use crate::model::ErrorEntry;
 use crate::request::context::RequestContext;
 

@@ -1,9 +1,17 @@
-//! The request message: one record per HTTP exchange, in the JSON shape fixed by
-//! APItoolkit's backend (docs/PROTOCOL.md §2).
+//! The SDK's data, named by every stage: what capture copies of an exchange
+//! ([`CapturedHeaders`], [`CapturedBody`]) and the request message that is shipped, one
+//! record per HTTP exchange in the JSON shape fixed by APItoolkit's backend
+//! (docs/PROTOCOL.md §2).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod body;
+pub mod headers;
+
+pub use body::CapturedBody;
+pub use headers::CapturedHeaders;
 
 /// Name → values map used for headers (lower-case names) and query parameters
 /// (values in the order they appeared).
