@@ -17,8 +17,10 @@ pub use headers::CapturedHeaders;
 /// (values in the order they appeared).
 pub type MultiMap = BTreeMap<String, Vec<String>>;
 
-/// Which integration produced a record (`sdk_type`).
+/// Which integration produced a record (`sdk_type`). Non-exhaustive: integrations for
+/// more frameworks add variants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum SdkType {
     /// Incoming request through `apitoolkit-axum` (or any tower stack).
     RustAxum,
