@@ -13,8 +13,8 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use apitoolkit_actix::{report_error, APIToolkit, Observer};
 use apitoolkit_core::SdkType;
 use apitoolkit_testkit::suite::{
-    captured_config, digest_text, Adapter, Configure, RunningApp, Server, DB_ERROR,
-    LARGE_BODY_BYTES, LOGIN_PASSWORD, SSO_ERROR,
+    captured_config, digest_text, Adapter, Configure, RunningApp, Server, LARGE_BODY_BYTES,
+    LOGIN_PASSWORD, SSO_ERROR,
 };
 use apitoolkit_testkit::{
     pattern_chunks, ws_parse_client_frame, ws_server_text_frame, Digest, ExampleError,
@@ -316,15 +316,20 @@ async fn odd() -> HttpResponse {
         .body("ok")
 }
 
-/// Calls the URL in `x-target` through the observed client.
+/// The request's `x-target` header (empty when absent).
 #[cfg(feature = "client")]
-async fn call(observer: Observer, req: HttpRequest) -> HttpResponse {
-    let target = req
-        .headers()
+fn x_target(req: &HttpRequest) -> String {
+    req.headers()
         .get("x-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// Calls the URL in `x-target` through the observed client.
+#[cfg(feature = "client")]
+async fn call(observer: Observer, req: HttpRequest) -> HttpResponse {
+    let target = x_target(&req);
     match observer.observe_request().get(&target).send().await {
         Ok(res) => {
             let status = res.status().as_u16().to_string();
@@ -341,19 +346,14 @@ async fn call(observer: Observer, req: HttpRequest) -> HttpResponse {
 }
 
 /// Calls the URL in `x-target`, reports the call's error if it fails (reqwest does not
-/// follow custom schemes), then [`DB_ERROR`].
+/// follow custom schemes), then `suite::DB_ERROR`.
 #[cfg(feature = "client")]
 async fn call_and_report(observer: Observer, req: HttpRequest) -> HttpResponse {
-    let target = req
-        .headers()
-        .get("x-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let target = x_target(&req);
     if let Err(err) = observer.observe_request().get(&target).send().await {
         observer.report_error(&err);
     }
-    observer.report_error(&std::io::Error::other(DB_ERROR));
+    observer.report_error(&std::io::Error::other(apitoolkit_testkit::suite::DB_ERROR));
     HttpResponse::BadGateway().finish()
 }
 

@@ -11,8 +11,8 @@ use std::time::Duration;
 use apitoolkit_axum::{report_error, APIToolkitLayer, Observer};
 use apitoolkit_core::SdkType;
 use apitoolkit_testkit::suite::{
-    captured_config, digest_text, Adapter, Configure, RunningApp, Server, DB_ERROR,
-    LARGE_BODY_BYTES, LOGIN_PASSWORD, SSO_ERROR,
+    captured_config, digest_text, Adapter, Configure, RunningApp, Server, LARGE_BODY_BYTES,
+    LOGIN_PASSWORD, SSO_ERROR,
 };
 use apitoolkit_testkit::{pattern_chunks, Digest, ExampleError, WrapperError, RESPONSE_FIXTURE};
 use axum::body::{Body, Bytes};
@@ -278,14 +278,20 @@ async fn odd() -> Response {
     res
 }
 
-/// Calls the URL in `x-target` through the observed client.
+/// The request's `x-target` header (empty when absent).
 #[cfg(feature = "client")]
-async fn call(observer: Observer, headers: HeaderMap) -> (StatusCode, String) {
-    let target = headers
+fn x_target(headers: &HeaderMap) -> String {
+    headers
         .get("x-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-        .to_owned();
+        .to_owned()
+}
+
+/// Calls the URL in `x-target` through the observed client.
+#[cfg(feature = "client")]
+async fn call(observer: Observer, headers: HeaderMap) -> (StatusCode, String) {
+    let target = x_target(&headers);
     match observer.observe_request().get(&target).send().await {
         Ok(res) => {
             let status = res.status().as_u16().to_string();
@@ -302,18 +308,14 @@ async fn call(observer: Observer, headers: HeaderMap) -> (StatusCode, String) {
 }
 
 /// Calls the URL in `x-target`, reports the call's error if it fails (reqwest does not
-/// follow custom schemes), then [`DB_ERROR`].
+/// follow custom schemes), then `suite::DB_ERROR`.
 #[cfg(feature = "client")]
 async fn call_and_report(observer: Observer, headers: HeaderMap) -> StatusCode {
-    let target = headers
-        .get("x-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let target = x_target(&headers);
     if let Err(err) = observer.observe_request().get(&target).send().await {
         observer.report_error(&err);
     }
-    observer.report_error(&std::io::Error::other(DB_ERROR));
+    observer.report_error(&std::io::Error::other(apitoolkit_testkit::suite::DB_ERROR));
     StatusCode::BAD_GATEWAY
 }
 
