@@ -7,14 +7,15 @@ mod support;
 use std::error::Error;
 
 use actix_web::{web, HttpResponse};
+use apitoolkit_testkit::suite::client;
 use apitoolkit_testkit::{body_bytes, ExampleError, WrapperError};
-use support::{client, TestApp};
+use support::spawn_with;
 
 #[actix_web::test]
 async fn url_path_is_the_route_that_served_the_request_when_guards_choose() {
     // Both patterns match `/v/anything`; the guard sends requests without the header to
     // the second. The record names the route that actually served the request.
-    let app = TestApp::spawn(
+    let app = spawn_with(
         |cfg| {
             cfg.service(
                 web::resource("/v/{version_two}")
@@ -23,12 +24,11 @@ async fn url_path_is_the_route_that_served_the_request_when_guards_choose() {
             )
             .service(web::resource("/v/{other}").to(|| async { HttpResponse::Ok().body("one") }));
         },
-        |b| b,
-    )
-    .await;
+        Box::new(|b| b),
+    );
     let plain = client().get(app.url("/v/abc")).send().await.unwrap();
     assert_eq!(plain.text().await.unwrap(), "one");
-    let r = app.record();
+    let r = app.record().await;
     assert_eq!(r.url_path, "/v/{other}");
     assert_eq!(r.path_params["other"], "abc");
     assert_eq!(r.path_params.len(), 1);
@@ -40,7 +40,7 @@ async fn url_path_is_the_route_that_served_the_request_when_guards_choose() {
         .await
         .unwrap();
     assert_eq!(guarded.text().await.unwrap(), "two");
-    let r = app.records(2).remove(1);
+    let r = app.records(2).await.remove(1);
     assert_eq!(r.url_path, "/v/{version_two}");
     assert_eq!(r.path_params["version_two"], "xyz");
 }
@@ -57,22 +57,21 @@ async fn handler_err_with_a_5xx_response_is_recorded_with_its_root_cause() {
     async fn client_error() -> Result<&'static str, actix_web::Error> {
         Err(actix_web::error::ErrorBadRequest("bad input"))
     }
-    let app = TestApp::spawn(
+    let app = spawn_with(
         |cfg| {
             cfg.route("/boxed", web::get().to(boxed))
                 .route("/internal", web::get().to(internal))
                 .route("/bad", web::get().to(client_error));
         },
-        |b| b,
-    )
-    .await;
+        Box::new(|b| b),
+    );
     let res = client().get(app.url("/boxed")).send().await.unwrap();
     assert_eq!(res.status(), 500);
     assert_eq!(
         res.text().await.unwrap(),
         "wrapper from err2: Example Error value"
     );
-    let r = app.records(1)[0].clone();
+    let r = app.records(1).await[0].clone();
     assert_eq!(r.status_code, 500);
     assert_eq!(r.errors.len(), 1);
     let e = &r.errors[0];
@@ -87,7 +86,7 @@ async fn handler_err_with_a_5xx_response_is_recorded_with_its_root_cause() {
 
     let res = client().get(app.url("/internal")).send().await.unwrap();
     assert_eq!(res.status(), 503);
-    let r = app.records(2)[1].clone();
+    let r = app.records(2).await[1].clone();
     assert_eq!(r.status_code, 503);
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].message, "db down");
@@ -95,7 +94,7 @@ async fn handler_err_with_a_5xx_response_is_recorded_with_its_root_cause() {
 
     let res = client().get(app.url("/bad")).send().await.unwrap();
     assert_eq!(res.status(), 400);
-    let r = app.records(3)[2].clone();
+    let r = app.records(3).await[2].clone();
     assert_eq!(r.status_code, 400);
     assert!(
         r.errors.is_empty(),
@@ -130,19 +129,19 @@ async fn call_free(req: actix_web::HttpRequest) -> HttpResponse {
 #[actix_web::test]
 async fn outgoing_call_through_the_free_observe_request_is_linked_to_the_incoming_request() {
     use apitoolkit_core::SdkType;
-    let app = TestApp::spawn(
+    let app = spawn_with(
         |cfg| {
             cfg.route("/call-free", web::get().to(call_free));
         },
-        |b| b,
-    )
-    .await;
-    let (target, _server) = support::serve_bare(|cfg| {
+        Box::new(|b| b),
+    );
+    let target_server = support::serve_bare(|cfg| {
         cfg.route(
             "/todos/{id}",
             web::get().to(|| async { r#"{"done":true}"# }),
         );
     });
+    let target = target_server.addr;
     for (path, status) in [("/todos/7?full=1", "200"), ("/nothing-here", "404")] {
         app.captured.clear();
         let res = client()
@@ -152,7 +151,7 @@ async fn outgoing_call_through_the_free_observe_request_is_linked_to_the_incomin
             .await
             .unwrap();
         assert_eq!(res.text().await.unwrap(), status);
-        let records = app.records(2);
+        let records = app.records(2).await;
         let out = records
             .iter()
             .find(|r| r.sdk_type == SdkType::RustOutgoing)

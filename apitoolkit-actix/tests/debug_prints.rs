@@ -4,36 +4,16 @@
 //! the API key, though the record they hold has all of them (the shipped record shows
 //! the unredacted ones arrived).
 
-use std::time::Duration;
-
 use actix_web::body::MessageBody;
 use actix_web::dev::{fn_service, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
 use apitoolkit_actix::{report_error, APIToolkit};
-use apitoolkit_testkit::{body_bytes, CapturedRecords};
+use apitoolkit_testkit::{
+    assert_debug_clean as assert_clean, assert_record_holds_the_markers, CapturedRecords,
+    DEBUG_ERROR as ERROR, DEBUG_HEADER as HEADER, DEBUG_KEY as KEY, DEBUG_PATH as PATH,
+    DEBUG_QUERY as QUERY, DEBUG_REQ_BODY as REQ_BODY, DEBUG_RES_BODY as RES_BODY,
+};
 use bytes::Bytes;
-
-const HEADER: &str = "MARKachdr01";
-const QUERY: &str = "MARKacquery02";
-const PATH: &str = "MARKacpath03";
-const REQ_BODY: &str = "MARKacreqbody04";
-const RES_BODY: &str = "MARKacresbody05";
-const ERROR: &str = "MARKacerror06";
-const KEY: &str = "MARKackey07";
-
-fn assert_clean(what: &str, value: &dyn std::fmt::Debug) -> String {
-    let plain = format!("{value:?}");
-    let pretty = format!("{value:#?}");
-    for text in [&plain, &pretty] {
-        for marker in [HEADER, QUERY, PATH, REQ_BODY, RES_BODY, ERROR, KEY] {
-            assert!(
-                !text.contains(marker),
-                "{what}: Debug shows {marker}: {text}"
-            );
-        }
-    }
-    plain
-}
 
 fn middleware() -> (APIToolkit, CapturedRecords) {
     let captured = CapturedRecords::new();
@@ -61,19 +41,6 @@ async fn handler(req: HttpRequest, body: Bytes) -> HttpResponse {
     HttpResponse::Ok().body(format!("{{\"echo\":\"{RES_BODY}\"}}"))
 }
 
-fn check_record(captured: &CapturedRecords) {
-    let record = captured
-        .wait_for(1, Duration::from_secs(5))
-        .pop()
-        .expect("a record");
-    // The wrappers held every secret the test looked for.
-    assert_eq!(record.request_headers["x-visible"], [HEADER]);
-    assert!(record.raw_url.contains(PATH));
-    assert!(String::from_utf8_lossy(&body_bytes(&record.request_body)).contains(REQ_BODY));
-    assert!(String::from_utf8_lossy(&body_bytes(&record.response_body)).contains(RES_BODY));
-    assert!(record.errors[0].message.contains(ERROR));
-}
-
 #[actix_web::test]
 async fn service_responses_and_their_bodies_show_no_captured_value() {
     let (apitoolkit, captured) = middleware();
@@ -91,7 +58,7 @@ async fn service_responses_and_their_bodies_show_no_captured_value() {
     assert!(text.contains("/users/{id}"), "{text}");
     let body = test::read_body(res).await;
     assert!(body.ends_with(format!("{RES_BODY}\"}}").as_bytes()));
-    check_record(&captured);
+    assert_record_holds_the_markers(&captured);
 }
 
 #[actix_web::test]
@@ -115,5 +82,5 @@ async fn the_response_future_shows_no_captured_value() {
     assert_clean("ResponseBody", res.response().body());
     let body = res.into_body().try_into_bytes().expect("bytes");
     assert!(body.ends_with(format!("{RES_BODY}\"}}").as_bytes()));
-    check_record(&captured);
+    assert_record_holds_the_markers(&captured);
 }

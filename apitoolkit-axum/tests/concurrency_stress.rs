@@ -5,20 +5,19 @@
 //! own (also after the shipper stopped), and no counted record is lost:
 //! `enqueued == exported + dropped_*` and the collector received exactly `exported`.
 
-mod support;
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use apitoolkit_axum::APIToolkitLayer;
 use apitoolkit_core::Config;
+use apitoolkit_testkit::suite::client;
 use apitoolkit_testkit::Collector;
+use apitoolkit_testkit::{accounted, fast_settings, otlp_to};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::routing::post;
 use axum::Router;
-use support::{accounted, client, fast_settings, otlp_to};
 
 const TASKS: usize = 8;
 const PER_TASK: usize = 100;

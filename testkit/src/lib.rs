@@ -23,6 +23,7 @@
 //! (with the record decoders of `apitoolkit_core::testing` re-exported beside them).
 
 mod collector;
+mod debug_prints;
 mod exchanges;
 mod fixtures;
 mod large;
@@ -34,6 +35,7 @@ pub use apitoolkit_core::testing::{
     assert_not_leaked, assert_uuid_v4, body_bytes, body_json, CapturedRecords,
 };
 pub use collector::{endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan};
+pub use debug_prints::*;
 pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;
 pub use large::*;

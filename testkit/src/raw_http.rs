@@ -35,6 +35,33 @@ pub fn ws_parse_server_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
     Some((b0 & 0x0f, payload.to_vec(), 2 + len))
 }
 
+/// Parses one masked client frame with a payload < 126 bytes at the start of `buf`:
+/// `(opcode, unmasked payload, frame length)`, or `None` when `buf` does not hold a
+/// whole frame yet.
+pub fn ws_parse_client_frame(buf: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+    let (&b0, rest) = buf.split_first()?;
+    let (&b1, rest) = rest.split_first()?;
+    assert_eq!(b1 & 0x80, 0x80, "client frames are masked");
+    let len = usize::from(b1 & 0x7f);
+    assert!(len < 126, "short frames only");
+    let mask = rest.get(..4)?;
+    let payload = rest.get(4..4 + len)?;
+    let payload = payload
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ mask[i % 4])
+        .collect();
+    Some((b0 & 0x0f, payload, 6 + len))
+}
+
+/// An unmasked server text frame (FIN set) carrying `text` (< 126 bytes).
+pub fn ws_server_text_frame(text: &str) -> Vec<u8> {
+    assert!(text.len() < 126, "short frames only");
+    let mut f = vec![0x81, text.len() as u8];
+    f.extend_from_slice(text.as_bytes());
+    f
+}
+
 /// A parsed response head: status, lower-cased `(name, value)` headers, head length.
 pub type ResponseHead = (u16, Vec<(String, String)>, usize);
 

@@ -17,12 +17,12 @@ pub fn fast_settings() -> ShipperSettings {
     s
 }
 
-/// A `configure` closure for the adapters' `TestApp::spawn`: OTLP over HTTP/protobuf to
+/// A `configure` closure for [`Adapter::spawn`](crate::suite::Adapter::spawn): OTLP over HTTP/protobuf to
 /// `endpoint` with these shipper settings (instead of the capturing callback).
 pub fn otlp_to(
     endpoint: String,
     settings: ShipperSettings,
-) -> impl FnOnce(ConfigBuilder) -> ConfigBuilder {
+) -> impl FnOnce(ConfigBuilder) -> ConfigBuilder + Send + 'static {
     move |b| {
         b.api_key("test-key")
             .export(Export::Otlp(OtlpSettings::new(

@@ -1,6 +1,7 @@
-//! Bad input through the SDK: unparseable and non-UTF-8 bodies, odd query strings. The
-//! app and the client always see the original bytes; the record never holds what cannot
-//! be redacted; nothing panics.
+//! Bad input through the SDK: unparseable, truncated and non-UTF-8 bodies, odd query
+//! strings, compressed bodies, absurdly deep JSON, 10 000 headers. The app and the client
+//! always see the original bytes; the record never holds what cannot be redacted;
+//! nothing panics.
 
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{client, find, Adapter};
 use crate::{
-    assert_unparseable, parse_response_head, BAD_INPUT_REQUEST_PATHS, BAD_INPUT_RESPONSE_PATHS,
+    assert_encoded_placeholder, assert_not_leaked, assert_unparseable, deep_json, gzip,
+    many_headers, parse_response_head, BAD_INPUT_REQUEST_PATHS, BAD_INPUT_RESPONSE_PATHS,
     INVALID_UTF8_BINARY, INVALID_UTF8_JSON, NOT_JSON, TRUNCATED_JSON,
 };
 
@@ -64,9 +66,11 @@ pub async fn invalid_utf8_octet_stream_is_shipped_as_captured<A: Adapter>() {
 }
 
 /// Writes `request` on a fresh connection and reads until the server closes it (or 5 s).
-async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
+pub(crate) async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> Vec<u8> {
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    conn.write_all(request).await.unwrap();
+    // A server may answer (and close) before it has read a long request: a failed
+    // write leaves what it answered to be read.
+    let _ = conn.write_all(request).await;
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut out)).await;
     out
@@ -112,4 +116,106 @@ pub async fn invalid_utf8_in_the_query_is_decoded_lossily<A: Adapter>() {
     assert_eq!(status, Some(400));
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(app.captured.records().is_empty());
+}
+
+/// Gzip-encoded bodies are never decoded: the app and the client get the compressed
+/// bytes, the record the encoded-body placeholder.
+pub async fn gzip_bodies_are_never_decoded<A: Adapter>() {
+    let app = A::spawn(Box::new(with_paths)).await;
+    let plain = br#"{"user":{"password":"SECRETgzipped42","name":"Ann"},"token":"SECRETtok"}"#;
+    let zipped = gzip(plain);
+    let res = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .unwrap()
+        .post(app.url("/echo"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(zipped.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // `/echo` answers with the request's own `content-encoding`: the app saw gzip.
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        &res.bytes().await.unwrap()[..],
+        &zipped[..],
+        "client sees the compressed bytes (and the app got them too)"
+    );
+    let r = app.record().await;
+    assert_encoded_placeholder(&r.request_body, "gzip", zipped.len());
+    assert_encoded_placeholder(&r.response_body, "gzip", zipped.len());
+}
+
+/// JSON nested 100 000 deep passes both ways; the record holds the placeholder or a
+/// correct redaction, never the secret, and the shipper survives it.
+pub async fn json_nested_100_000_deep_does_not_overflow<A: Adapter>() {
+    let app = A::spawn(Box::new(with_paths)).await;
+    let deep = deep_json(100_000);
+    let res = client()
+        .post(app.url("/echo"))
+        .header("content-type", "application/json")
+        .body(deep.clone())
+        .send()
+        .await
+        .unwrap();
+    // `/echo` answers with what it received: the app got every byte.
+    assert_eq!(&res.bytes().await.unwrap()[..], &deep[..]);
+    let r = app.record().await;
+    let redacted_deep = String::from_utf8(deep.clone())
+        .unwrap()
+        .replace("\"SECRETdeep\"", "\"[CLIENT_REDACTED]\"")
+        .into_bytes();
+    let placeholder = format!("[UNPARSEABLE_BODY {} bytes]", deep.len());
+    for b64 in [&r.request_body, &r.response_body] {
+        let shipped = body_bytes(b64);
+        assert_not_leaked(&shipped, b"SECRETdeep");
+        assert!(
+            shipped == placeholder.as_bytes() || shipped == redacted_deep,
+            "a placeholder or a correct redaction, got {} bytes: {}...",
+            shipped.len(),
+            String::from_utf8_lossy(&shipped[..shipped.len().min(80)])
+        );
+    }
+    // The shipper survived: the next exchange is still recorded.
+    app.captured.clear();
+    client()
+        .post(app.url("/echo"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(app.record().await.status_code, 200);
+}
+
+/// A request with 10 000 headers is over the servers' default limits (hyper: 100,
+/// actix-http: 96): refused with 431 alike with and without the SDK, nothing recorded
+/// for a request the SDK never saw, and both servers serve the next request.
+pub async fn ten_thousand_request_headers_are_refused_alike_with_and_without_the_sdk<A: Adapter>() {
+    let mut request = String::from("GET /hello/h HTTP/1.1\r\nhost: test\r\nconnection: close\r\n");
+    for (n, v) in many_headers(10_000) {
+        request.push_str(&format!("{n}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    let app = A::spawn(Box::new(|b| b)).await;
+    let bare = A::spawn_bare().await;
+    let with_sdk = raw_exchange(app.addr, request.as_bytes()).await;
+    let without = raw_exchange(bare.addr, request.as_bytes()).await;
+    let status = parse_response_head(&with_sdk).map(|h| h.0);
+    assert_eq!(
+        status,
+        parse_response_head(&without).map(|h| h.0),
+        "same answer with and without the SDK"
+    );
+    assert_eq!(status, Some(431));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(app.captured.records().is_empty());
+
+    // Both servers still serve a normal request afterwards.
+    for url in [app.url("/hello/h"), bare.url("/hello/h")] {
+        let res = client().get(url).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(app.record().await.status_code, 200);
 }

@@ -21,7 +21,7 @@
 //! | `POST /json` | the body parsed as JSON (the framework's own rejection otherwise); 201 with it as JSON |
 //! | `GET /empty` | 204 |
 //! | `GET /headers` | `x-a: 1`, `set-cookie: s=1`, body `h` |
-//! | `HEAD /head` | 200 |
+//! | `HEAD /head` | 200, no body (axum's handler declares `content-length: 42`; actix-web derives it from the body) |
 //! | `GET /fail` | reports `WrapperError(ExampleError)` through the `Observer`; 500 |
 //! | `GET /free` | reports `ExampleError` through the free `report_error`; `reported` |
 //! | `GET /msg-id` | reports `ExampleError` through the `Observer` and through the free `report_error`; `format!("{:?}", observer.msg_id())` |
@@ -34,27 +34,77 @@
 //! | `GET /big` | `x` × 5000 with its `content-length` |
 //! | `GET /q` | the raw query string |
 //! | `GET /call` (feature `client`) | calls the URL in `x-target` through `Observer::observe_request()`: 200 with the upstream status as body; a 4xx/5xx answer is reported as an error, 502 with the status as body; a failed call is 502 `call failed` |
+//! | `GET /call-and-report` (feature `client`) | calls the URL in `x-target` through `Observer::observe_request()`, reports the call's error if it fails, then reports [`DB_ERROR`]; 502 |
+//! | `GET /work/{i}` (feature `client`) | calls `http://{host}/leaf/{i}` (the request's `host`) through `Observer::observe_request()`; `work {i}: {its body}` |
+//! | `GET /leaf/{i}` | `leaf {i}` |
+//! | `GET /cached` | 304 with `etag: "v1"` when `if-none-match: "v1"`, else 200 `fresh` with that `etag` |
+//! | `GET /ws` | a websocket upgrade for [`WS_KEY`](crate::WS_KEY) (101 with `sec-websocket-accept`), then each text frame answered by a text frame `echo: {text}` |
+//! | `GET /download` | [`pattern_chunks`](crate::pattern_chunks)`(`[`LARGE_BODY_BYTES`]`)`, streamed (`application/octet-stream`, no `content-length`) |
+//! | `GET /redirect` | 302 with `location: myapp://cb?access_token=MkRedirTok1&state=s`, `link: </next?sig=MkLinkSig2>; rel="next"`, `refresh: 0; url=https://ann:MkRefreshPw3@app.example/x` |
+//! | `POST /login` | the body parsed as JSON (`text/json` too); 400 unless its `password` is [`LOGIN_PASSWORD`]; reports [`SSO_ERROR`] through the `Observer`; 302 with `location: /home#access_token=AcLocTok4&token_type=bearer`, `content-location: /login?X-Goog-Signature=AcSig5` |
+//!
+//! `POST /upload` answers `{len} {hash:016x}` of the bytes it streamed, as
+//! [`Digest::finish`](crate::Digest::finish) gives them ([`digest_text`]).
+//!
+//! Adapters with worker threads (actix-web) serve on two of them, so that records come
+//! from more than one runtime. [`Server::stop_gracefully`] stops the app the framework's
+//! graceful way (in-flight requests finish).
 
 mod bad_input;
+mod collector_faults;
 mod errors;
 mod incoming;
+mod memory;
 mod outgoing;
+mod shutdown;
 mod streaming;
 mod transparency;
+mod upgrade;
+mod url_secrets;
 
 pub use bad_input::*;
+pub use collector_faults::*;
 pub use errors::*;
 pub use incoming::*;
+pub use memory::*;
 pub use outgoing::*;
+pub use shutdown::*;
 pub use streaming::*;
 pub use transparency::*;
+pub use upgrade::*;
+pub use url_secrets::*;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::Duration;
 
 use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{Config, ConfigBuilder, RequestMessage, SdkType, Shipper};
+
+use crate::Digest;
+
+/// Bytes `GET /download` streams: 100 MiB.
+pub const LARGE_BODY_BYTES: u64 = 100 * 1024 * 1024;
+
+/// The `password` `POST /login` expects.
+pub const LOGIN_PASSWORD: &str = "AcBodyPw1";
+
+/// The error text `POST /login` reports: a URL with credentials and a code.
+pub const SSO_ERROR: &str = "sso at https://svc:AcErrPw2@sso.internal/cb?code=AcErrCode3";
+
+/// The error text `GET /call-and-report` reports: a database URL with a password.
+pub const DB_ERROR: &str =
+    "connect to postgres://app:MkDbPass6@db.internal/?password=MkDbQuery7 failed";
+
+/// What `POST /upload` answers for a digest: `{len} {hash:016x}`.
+pub fn digest_text(d: &Digest) -> String {
+    let (len, hash) = d.finish();
+    format!("{len} {hash:016x}")
+}
+
+/// A graceful stop: asks the server to stop and resolves once it has.
+type GracefulStop = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 /// How a scenario changes the config builder (already exporting to the capture).
 pub type Configure = Box<dyn FnOnce(ConfigBuilder) -> ConfigBuilder + Send>;
@@ -63,6 +113,12 @@ pub type Configure = Box<dyn FnOnce(ConfigBuilder) -> ConfigBuilder + Send>;
 pub trait Adapter {
     /// The `sdk_type` of the adapter's incoming records.
     const SDK_TYPE: SdkType;
+
+    /// Whether what a handler sends after a `101 Switching Protocols` is that response's
+    /// body, and so recorded as it (actix-web: a websocket is a streamed 101), rather
+    /// than a connection handed over outside the body (hyper's upgrade: the record's body
+    /// is empty).
+    const UPGRADED_BYTES_ARE_THE_BODY: bool = false;
 
     /// Serves the scenario app (see the [module docs](self)) on 127.0.0.1:0 with the
     /// SDK built from [`captured_config`]`(configure)`.
@@ -89,6 +145,7 @@ pub struct Server {
     /// Where it listens.
     pub addr: SocketAddr,
     stop: Option<Box<dyn FnOnce()>>,
+    graceful: Option<GracefulStop>,
 }
 
 impl std::fmt::Debug for Server {
@@ -103,7 +160,25 @@ impl Server {
         Server {
             addr,
             stop: Some(Box::new(stop)),
+            graceful: None,
         }
+    }
+
+    /// The same server, which `graceful` stops gracefully (for [`stop_gracefully`](Self::stop_gracefully)).
+    pub fn with_graceful_stop<F>(mut self, graceful: impl FnOnce() -> F + 'static) -> Server
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        self.graceful = Some(Box::new(move || Box::pin(graceful())));
+        self
+    }
+
+    /// Stops the server the framework's graceful way: in-flight requests finish, then
+    /// it resolves. Panics when the adapter gave no graceful stop.
+    pub async fn stop_gracefully(&mut self) {
+        let graceful = self.graceful.take().expect("the adapter's graceful stop");
+        self.stop = None;
+        graceful().await;
     }
 
     /// `http://ADDR{path}`.
@@ -191,6 +266,24 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().expect("client")
 }
 
+/// `shipper.flush(timeout)` on a blocking thread, so a server on the test's runtime
+/// keeps running.
+pub async fn flush(shipper: &Shipper, timeout: Duration) -> bool {
+    let shipper = shipper.clone();
+    tokio::task::spawn_blocking(move || shipper.flush(timeout))
+        .await
+        .expect("flush thread")
+}
+
+/// `shipper.shutdown(timeout)` on a blocking thread, so a server on the test's runtime
+/// keeps running.
+pub async fn shutdown(shipper: &Shipper, timeout: Duration) -> bool {
+    let shipper = shipper.clone();
+    tokio::task::spawn_blocking(move || shipper.shutdown(timeout))
+        .await
+        .expect("shutdown thread")
+}
+
 /// The record whose `raw_url` is `raw_url` (and, when given, whose `sdk_type` is `sdk`).
 pub fn find<'a>(
     records: &'a [RequestMessage],
@@ -205,6 +298,8 @@ pub fn find<'a>(
 
 /// Generates one `#[test]` per suite scenario for an [`Adapter`](crate::suite::Adapter);
 /// the scenarios that make outgoing calls need the adapter crate's `client` feature.
+/// [`hundred_megabytes_each_way_stream_through_with_bounded_memory`](crate::suite::hundred_megabytes_each_way_stream_through_with_bounded_memory) is left out: it
+/// measures the process's peak memory, so it runs in a test binary of its own.
 ///
 /// ```text
 /// apitoolkit_testkit::adapter_suite!(AxumApp);
@@ -228,17 +323,30 @@ macro_rules! adapter_suite {
             upload_larger_than_the_cap_streams_through_intact,
             body_the_handler_never_reads_is_recorded_with_what_was_read,
             chunked_upload_without_content_length,
-            head_and_204_are_recorded,
+            head_204_and_304_are_recorded_with_an_empty_body,
             invalid_utf8_header_values_are_decoded_lossily,
             response_body_over_the_cap_is_replaced_by_a_placeholder,
             unparseable_json_bodies_ship_the_placeholder_never_the_bytes,
             invalid_utf8_octet_stream_is_shipped_as_captured,
             invalid_utf8_in_the_query_is_decoded_lossily,
+            gzip_bodies_are_never_decoded,
+            json_nested_100_000_deep_does_not_overflow,
+            ten_thousand_request_headers_are_refused_alike_with_and_without_the_sdk,
+            websocket_upgrade_passes_through_untouched,
+            collector_down_loses_by_reason_and_delivery_resumes_when_it_is_back,
+            black_holed_collector_never_delays_requests_and_the_queue_stays_bounded,
+            stalled_collector_never_delays_requests_and_shutdown_counts_the_loss,
+            slow_collector_never_delays_requests_and_overflow_is_counted,
+            collector_answering_500_loses_by_reason_then_recovers,
+            too_many_requests_with_retry_after_is_honoured_without_delaying_requests,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,
             a_404_answer_is_recorded_and_its_reported_error_lands_on_the_incoming_record,
             connection_refused_is_recorded_as_503_and_attached_to_the_incoming_record,
+            graceful_shutdown_delivers_every_record_to_the_callback,
+            graceful_shutdown_delivers_every_record_to_an_otlp_collector,
+            no_secret_carried_by_a_url_or_a_text_json_body_reaches_a_record,
         );
     };
     (@tests $adapter:ty, $cfg:tt; $($name:ident),* $(,)?) => {

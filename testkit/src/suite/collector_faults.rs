@@ -1,44 +1,35 @@
-//! Collector faults through a real axum app (`APIToolkitLayer`, OTLP over HTTP/protobuf
-//! to an in-test collector): down, black-holed, stalled, slow, 500 then recovering, 429
-//! with `Retry-After`. For each: the app's responses are unchanged and never wait on the
+//! Collector faults through a real app (OTLP over HTTP/protobuf to an in-test
+//! collector): down, black-holed, stalled, slow, 500 then recovering, 429 with
+//! `Retry-After`. For each: the app's responses are unchanged and never wait on the
 //! export (asserted structurally: every request completes while the exporter is stuck on
 //! an attempt that has not finished), the queue stays within its limits (`enqueued -
 //! drops` never exceeds `queue_max_items`), losses are counted by reason, and records
 //! sent after recovery reach the collector exactly once.
 
-mod support;
-
 use std::time::Duration;
 
 use apitoolkit_core::ShipperStats;
-use apitoolkit_testkit::{endpoint_of, unused_addr, Behavior, Collector};
-use axum::extract::Path;
-use axum::routing::get;
-use axum::Router;
-use support::{accounted, client, fast_settings, flush, otlp_to, shutdown, wait_for, TestApp};
+
+use super::{client, flush, shutdown, Adapter, RunningApp};
+use crate::{
+    accounted, endpoint_of, fast_settings, otlp_to, unused_addr, wait_for, Behavior, Collector,
+};
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn routes() -> Router {
-    Router::new().route(
-        "/hello/{name}",
-        get(|Path(name): Path<String>| async move { format!("hello {name}") }),
-    )
-}
-
 /// `GET /hello/{name}`: asserts the response is exactly what the app answers.
-async fn hit(app: &TestApp, client: &reqwest::Client, name: &str) {
+async fn hit(app: &RunningApp, client: &reqwest::Client, name: &str) {
     let res = client
         .get(app.url(&format!("/hello/{name}")))
         .send()
         .await
         .expect("request");
     assert_eq!(res.status(), 200);
-    assert_eq!(res.text().await.expect("body"), format!("hello {name}"));
+    assert_eq!(res.text().await.expect("body"), format!("Hello, {name}!"));
 }
 
 /// `n` concurrent requests named `{tag}-{i}`; returns once every one has completed.
-async fn burst(app: &TestApp, n: usize, tag: &str) {
+async fn burst(app: &RunningApp, n: usize, tag: &str) {
     let client = client();
     let url = app.url("");
     let tasks: Vec<_> = (0..n)
@@ -53,7 +44,7 @@ async fn burst(app: &TestApp, n: usize, tag: &str) {
                     .await
                     .expect("request");
                 assert_eq!(res.status(), 200);
-                assert_eq!(res.text().await.expect("body"), format!("hello {name}"));
+                assert_eq!(res.text().await.expect("body"), format!("Hello, {name}!"));
             })
         })
         .collect();
@@ -64,7 +55,7 @@ async fn burst(app: &TestApp, n: usize, tag: &str) {
 
 /// Waits until the shipper has seen `n` records (each is enqueued when its response
 /// body ends, which may be just after the client has read it).
-async fn enqueued(app: &TestApp, n: u64) -> ShipperStats {
+async fn enqueued(app: &RunningApp, n: u64) -> ShipperStats {
     let shipper = app.shipper.clone();
     assert!(
         wait_for(WAIT, || shipper.stats().enqueued >= n).await,
@@ -78,7 +69,7 @@ async fn enqueued(app: &TestApp, n: u64) -> ShipperStats {
 
 /// Drains the queue, then sends `n` requests `after-{i}`, each flushed before the next (so that a tiny queue
 /// does not overflow), and asserts the collector accepted each record exactly once.
-async fn delivery_resumes(app: &TestApp, collector: &Collector, n: usize) {
+async fn delivery_resumes(app: &RunningApp, collector: &Collector, n: usize) {
     // First let what was queued during the fault drain (delivered or counted lost).
     assert!(
         flush(&app.shipper, WAIT).await,
@@ -106,7 +97,7 @@ async fn delivery_resumes(app: &TestApp, collector: &Collector, n: usize) {
 
 /// Final accounting: every record is exported or counted lost by reason, and the
 /// collector accepted exactly the exported ones.
-fn assert_accounted(app: &TestApp, collector: &Collector) -> ShipperStats {
+fn assert_accounted(app: &RunningApp, collector: &Collector) -> ShipperStats {
     let s = app.shipper.stats();
     assert_eq!(
         accounted(&s),
@@ -121,14 +112,15 @@ fn assert_accounted(app: &TestApp, collector: &Collector) -> ShipperStats {
     s
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn collector_down_loses_by_reason_and_delivery_resumes_when_it_is_back() {
+/// Connections refused: bursts overflow a tiny queue, every loss is counted by reason,
+/// and delivery resumes once a collector listens on the address.
+pub async fn collector_down_loses_by_reason_and_delivery_resumes_when_it_is_back<A: Adapter>() {
     let addr = unused_addr();
     let mut settings = fast_settings();
     settings.queue_max_items = 2;
     settings.batch_max_records = 1;
     let max_items = settings.queue_max_items as u64;
-    let app = TestApp::spawn(routes(), otlp_to(endpoint_of(addr), settings)).await;
+    let app = A::spawn(Box::new(otlp_to(endpoint_of(addr), settings))).await;
 
     // Connections are refused: each batch fails fast but is retried with back-off, so
     // bursts overflow the tiny queue; every response is still the app's own.
@@ -161,14 +153,15 @@ async fn collector_down_loses_by_reason_and_delivery_resumes_when_it_is_back() {
     assert!(s.exported >= 5, "{s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn black_holed_collector_never_delays_requests_and_the_queue_stays_bounded() {
+/// A collector that never answers at the TCP level: requests go on, the queue stays
+/// bounded, and the stuck batch is retried once it answers.
+pub async fn black_holed_collector_never_delays_requests_and_the_queue_stays_bounded<A: Adapter>() {
     let collector = Collector::with_behavior(Behavior::BlackHole);
     let mut settings = fast_settings();
     settings.queue_max_items = 4;
     settings.batch_max_records = 2;
     settings.export_timeout = Duration::from_secs(3);
-    let app = TestApp::spawn(routes(), otlp_to(collector.endpoint(), settings)).await;
+    let app = A::spawn(Box::new(otlp_to(collector.endpoint(), settings))).await;
 
     // First record: the exporter connects and hangs on the black hole.
     hit(&app, &client(), "first").await;
@@ -197,14 +190,15 @@ async fn black_holed_collector_never_delays_requests_and_the_queue_stays_bounded
     assert_eq!(s.exported, s.enqueued - s.dropped_queue_full, "{s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_collector_never_delays_requests_and_shutdown_counts_the_loss() {
+/// A collector that stalls at the HTTP level: requests go on, and a shutdown gives up at
+/// its deadline, counting what it could not deliver.
+pub async fn stalled_collector_never_delays_requests_and_shutdown_counts_the_loss<A: Adapter>() {
     let collector = Collector::with_behavior(Behavior::Stall);
     let mut settings = fast_settings();
     settings.queue_max_items = 4;
     settings.batch_max_records = 2;
     settings.export_timeout = Duration::from_secs(5);
-    let app = TestApp::spawn(routes(), otlp_to(collector.endpoint(), settings)).await;
+    let app = A::spawn(Box::new(otlp_to(collector.endpoint(), settings))).await;
 
     hit(&app, &client(), "first").await;
     assert!(
@@ -234,14 +228,15 @@ async fn stalled_collector_never_delays_requests_and_shutdown_counts_the_loss() 
     assert!(s.dropped_export_failed >= 1, "the stuck batch: {s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_collector_never_delays_requests_and_overflow_is_counted() {
+/// A collector that answers after 2 s: requests go on, overflow is counted, and what
+/// was accepted is delivered (slow is not failed).
+pub async fn slow_collector_never_delays_requests_and_overflow_is_counted<A: Adapter>() {
     let collector = Collector::with_behavior(Behavior::Delay(Duration::from_secs(2)));
     let mut settings = fast_settings();
     settings.queue_max_items = 4;
     settings.batch_max_records = 2;
     settings.export_timeout = Duration::from_secs(5);
-    let app = TestApp::spawn(routes(), otlp_to(collector.endpoint(), settings)).await;
+    let app = A::spawn(Box::new(otlp_to(collector.endpoint(), settings))).await;
 
     hit(&app, &client(), "first").await;
     assert!(
@@ -267,10 +262,11 @@ async fn slow_collector_never_delays_requests_and_overflow_is_counted() {
     assert_eq!(s.exported, s.enqueued - s.dropped_queue_full, "{s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn collector_answering_500_loses_by_reason_then_recovers() {
+/// A collector answering 500: retried without loss, then counted as export failures,
+/// then recovered.
+pub async fn collector_answering_500_loses_by_reason_then_recovers<A: Adapter>() {
     let collector = Collector::start();
-    let app = TestApp::spawn(routes(), otlp_to(collector.endpoint(), fast_settings())).await;
+    let app = A::spawn(Box::new(otlp_to(collector.endpoint(), fast_settings()))).await;
     let client = client();
 
     // Two 500s, then 200: the first batch is retried and nothing is lost.
@@ -306,13 +302,15 @@ async fn collector_answering_500_loses_by_reason_then_recovers() {
     assert_eq!((s.exported, s.dropped_export_failed), (8, 4), "{s:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn too_many_requests_with_retry_after_is_honoured_without_delaying_requests() {
+/// A 429 with `Retry-After: 2`: the retry waits 2 s; requests go on meanwhile.
+pub async fn too_many_requests_with_retry_after_is_honoured_without_delaying_requests<
+    A: Adapter,
+>() {
     let collector = Collector::start();
     let mut settings = fast_settings();
     // Retry-After is capped by max_backoff: let 2 s through.
     settings.max_backoff = Duration::from_secs(5);
-    let app = TestApp::spawn(routes(), otlp_to(collector.endpoint(), settings)).await;
+    let app = A::spawn(Box::new(otlp_to(collector.endpoint(), settings))).await;
     collector.push_next(Behavior::TooManyRequests {
         retry_after: "2".into(),
     });
