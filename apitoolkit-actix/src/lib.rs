@@ -26,7 +26,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let apitoolkit = APIToolkit::from_env()?;
 //!     // `None` when APITOOLKIT_DISABLED=true; the guard flushes when `main` returns.
-//!     let _guard = apitoolkit.shipper().map(|shipper| shipper.guard());
+//!     let _guard = apitoolkit.guard(); // flushes on drop; a no-op when disabled
 //!     let factory = {
 //!         let apitoolkit = apitoolkit.clone();
 //!         move || {
@@ -81,7 +81,7 @@
 //! let body = test::call_and_read_body(&app, req).await; // the client sees the real body
 //! assert!(body.ends_with(br#""token":"s3cret"}"#));
 //!
-//! shipper.flush(std::time::Duration::from_secs(5));
+//! let _ = shipper.flush(std::time::Duration::from_secs(5));
 //! let record = &captured.records()[0];
 //! assert_eq!(record.url_path, "/hello/{name}");
 //! assert_eq!(record.path_params["name"], "ann");
@@ -135,4 +135,4 @@ pub use handler::{report_error, Observer};
 pub use service::APIToolkitMiddleware;
 pub use transform::APIToolkit;
 
-pub use apitoolkit_core::{Config, ConfigError, Shipper};
+pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError};

@@ -4,7 +4,7 @@ use std::future::{ready, Ready};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use apitoolkit_core::{Config, ConfigError, Shipper};
+use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard};
 
 use crate::body::ResponseBody;
 use crate::service::APIToolkitMiddleware;
@@ -46,6 +46,16 @@ impl APIToolkit {
     /// [`stats`](Shipper::stats). `None` when the SDK is disabled.
     pub fn shipper(&self) -> Option<&Shipper> {
         self.shipper.as_ref()
+    }
+
+    /// A guard that flushes and shuts the shipper down when dropped (5 s by default, see
+    /// [`ShipperGuard::with_timeout`]); it always exists, and does nothing when the SDK is
+    /// disabled, so `main` needs no `if let`. Bind it to a name: `let _guard =
+    /// layer.guard();`, never `let _ = ...` (that drops it at once).
+    pub fn guard(&self) -> ShipperGuard {
+        self.shipper
+            .as_ref()
+            .map_or_else(ShipperGuard::inactive, Shipper::guard)
     }
 }
 

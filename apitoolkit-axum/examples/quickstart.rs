@@ -209,7 +209,7 @@ async fn main() -> Result<(), BoxError> {
     server.await??;
 
     if let Some(shipper) = layer.as_ref().and_then(APIToolkitLayer::shipper) {
-        let delivered = shipper.shutdown(Duration::from_secs(10));
+        let delivered = shipper.shutdown(Duration::from_secs(10)).is_ok();
         eprintln!(
             "shutdown: all records handled = {delivered}, stats = {:?}",
             shipper.stats()

@@ -1,6 +1,6 @@
 //! [`APIToolkitLayer`]: the tower `Layer` that records every exchange.
 
-use apitoolkit_core::{Config, ConfigError, Shipper};
+use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard};
 use tower_layer::Layer;
 
 use crate::service::APIToolkitService;
@@ -41,6 +41,16 @@ impl APIToolkitLayer {
     /// [`stats`](Shipper::stats). `None` when the SDK is disabled.
     pub fn shipper(&self) -> Option<&Shipper> {
         self.shipper.as_ref()
+    }
+
+    /// A guard that flushes and shuts the shipper down when dropped (5 s by default, see
+    /// [`ShipperGuard::with_timeout`]); it always exists, and does nothing when the SDK is
+    /// disabled, so `main` needs no `if let`. Bind it to a name: `let _guard =
+    /// layer.guard();`, never `let _ = ...` (that drops it at once).
+    pub fn guard(&self) -> ShipperGuard {
+        self.shipper
+            .as_ref()
+            .map_or_else(ShipperGuard::inactive, Shipper::guard)
     }
 }
 

@@ -25,7 +25,7 @@
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let layer = APIToolkitLayer::from_env()?;
 //!     // `None` when APITOOLKIT_DISABLED=true; the guard flushes when `main` returns.
-//!     let _guard = layer.shipper().map(|shipper| shipper.guard());
+//!     let _guard = layer.guard(); // flushes on drop; a no-op when disabled
 //!     let app = Router::new().route("/users/{id}", get(user)).layer(layer);
 //!
 //!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
@@ -68,7 +68,7 @@
 //! let body = axum::body::to_bytes(res.into_body(), usize::MAX).await?; // the client sees the real body
 //! assert!(body.ends_with(br#""token":"s3cret"}"#));
 //!
-//! shipper.flush(std::time::Duration::from_secs(5));
+//! let _ = shipper.flush(std::time::Duration::from_secs(5));
 //! let record = &captured.records()[0];
 //! assert_eq!(record.url_path, "/hello/{name}");
 //! assert_eq!(record.path_params["name"], "ann");
@@ -108,7 +108,9 @@ mod service;
 pub use body::{RequestBody, ResponseBody};
 pub use future::ResponseFuture;
 pub use layer::APIToolkitLayer;
+#[cfg(feature = "client")]
+pub use observer::observe_request;
 pub use observer::{report_error, Observer};
 pub use service::APIToolkitService;
 
-pub use apitoolkit_core::{Config, ConfigError, Shipper};
+pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError};

@@ -101,3 +101,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Observer {
 pub fn report_error<E: Error + ?Sized>(extensions: &Extensions, err: &E) {
     Observer::from_extensions(extensions).report_error(err);
 }
+
+/// A reqwest client whose calls are recorded as outgoing records linked to the request
+/// owning `extensions` (as [`Observer::observe_request`]; the same free function as
+/// `apitoolkit_actix::observe_request(&req)`). Outside the layer: logs once and returns a
+/// client that records nothing.
+#[cfg(feature = "client")]
+pub fn observe_request(extensions: &Extensions) -> apitoolkit_client::ClientWithMiddleware {
+    Observer::from_extensions(extensions).observe_request()
+}

@@ -69,7 +69,7 @@ async fn hyper_configured_for_ten_thousand_headers_carries_every_one_into_the_re
         10_000
     );
     assert_eq!(r.request_headers["x-h-9999"], ["v9999"]);
-    shipper.shutdown(Duration::from_secs(1));
+    let _ = shipper.shutdown(Duration::from_secs(1));
 }
 
 #[test]

@@ -85,7 +85,7 @@ fn stress() {
             let (shipper, stop, flushes) = (shipper.clone(), stop.clone(), flushes.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
-                    shipper.flush(Duration::from_secs(30));
+                    let _ = shipper.flush(Duration::from_secs(30));
                     let _ = shipper.stats();
                     flushes.fetch_add(1, Ordering::SeqCst);
                     std::thread::sleep(Duration::from_millis(1));
@@ -100,7 +100,7 @@ fn stress() {
             while shipper.stats().enqueued < TOTAL / 2 {
                 std::thread::sleep(Duration::from_millis(1));
             }
-            shipper.shutdown(Duration::from_secs(30))
+            shipper.shutdown(Duration::from_secs(30)).is_ok()
         })
     };
 
@@ -157,8 +157,11 @@ fn stress() {
         f.join().expect("flush thread");
     }
     assert!(flushes.load(Ordering::SeqCst) > 0);
-    // Idempotent, and nothing left to do.
-    assert!(shipper.shutdown(Duration::from_secs(5)));
+    // A second shutdown does nothing and says so.
+    assert_eq!(
+        shipper.shutdown(Duration::from_secs(5)),
+        Err(apitoolkit_core::ShutdownError::AlreadyShutDown)
+    );
 
     let s = shipper.stats();
     assert_eq!(s.enqueued, TOTAL, "one record per request: {s:?}");

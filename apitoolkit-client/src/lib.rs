@@ -65,7 +65,7 @@
 //!     .await?; // the caller sees the real body
 //! assert_eq!(todo, r#"{"id":42,"done":false}"#);
 //!
-//! shipper.flush(Duration::from_secs(5));
+//! let _ = shipper.flush(Duration::from_secs(5));
 //! let record = &captured.records()[0];
 //! assert_eq!(record.host, addr.to_string());
 //! assert_eq!(record.url_path, "/todos/{id}");

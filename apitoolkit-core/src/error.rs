@@ -1,4 +1,7 @@
-//! Configuration errors, reported once at start-up.
+//! Errors of the SDK's own API: configuration (reported once at start-up) and the
+//! shipper's lifecycle (`flush`, `shutdown`).
+
+use std::time::Duration;
 
 /// A configuration that cannot be used: a bad redaction path, a malformed list, an
 /// unknown exporter or an out-of-range number.
@@ -56,4 +59,22 @@ impl ConfigError {
         *o = new_origin.into();
         self
     }
+}
+
+/// Why [`Shipper::flush`](crate::Shipper::flush) or
+/// [`Shipper::shutdown`](crate::Shipper::shutdown) did not complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShutdownError {
+    /// Not every record enqueued before the call was exported (or counted lost) within
+    /// the timeout; the rest are counted lost (`dropped_export_failed` or
+    /// `dropped_shutdown`) as their retries are cut short.
+    #[error(
+        "apitoolkit: the shipper did not finish within {0:?}; what was left is counted as lost"
+    )]
+    Timeout(Duration),
+    /// The shipper had already been shut down (by an earlier `shutdown`, a guard, or the
+    /// last handle being dropped): there is nothing left to flush or stop.
+    #[error("apitoolkit: the shipper was already shut down")]
+    AlreadyShutDown,
 }

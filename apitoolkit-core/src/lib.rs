@@ -81,7 +81,7 @@
 //! exchange.request_headers.append("content-type", b"application/json");
 //! exchange.request_body = CapturedBody::Complete(r#"{"user":"ann","password":"x"}"#.into());
 //! shipper.enqueue(exchange); // never blocks
-//! assert!(shipper.shutdown(Duration::from_secs(5))); // flushes, then stops
+//! assert!(shipper.shutdown(Duration::from_secs(5)).is_ok()); // flushes, then stops
 //! assert_eq!(shipper.stats().exported, 1);
 //! # Ok::<(), apitoolkit_core::ConfigError>(())
 //! ```
@@ -142,7 +142,7 @@ pub use capture::{
     MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
 };
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
-pub use error::ConfigError;
+pub use error::{ConfigError, ShutdownError};
 pub use model::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
 pub use request::{InFlight, RequestContext};

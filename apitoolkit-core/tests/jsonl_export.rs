@@ -47,7 +47,7 @@ fn file_lines_parse_back_into_the_same_records() {
     for ex in &exchanges {
         shipper.enqueue(ex.clone());
     }
-    assert!(shipper.shutdown(Duration::from_secs(10)));
+    assert!(shipper.shutdown(Duration::from_secs(10)).is_ok());
     let expected: Vec<RequestMessage> = exchanges
         .iter()
         .map(|e| build_message(e, &config))
@@ -61,7 +61,7 @@ fn file_lines_parse_back_into_the_same_records() {
     let shipper = Shipper::start(config.clone()).expect("start");
     let more = small(3);
     shipper.enqueue(more.clone());
-    assert!(shipper.shutdown(Duration::from_secs(10)));
+    assert!(shipper.shutdown(Duration::from_secs(10)).is_ok());
     let all = read(&path);
     assert_eq!(all.len(), 5);
     assert_eq!(all[..4], expected[..]);

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use apitoolkit_core::__private::{otlp_resource, record_span_bytes, record_to_span};
-use apitoolkit_core::{CapturedBody, Exchange};
 use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::record::{build_message, write_json};
+use apitoolkit_core::{CapturedBody, Exchange};
 use apitoolkit_core::{Config, Export, OtlpProtocol, OtlpSettings, Shipper, ShipperSettings};
 use base64::Engine as _;
 use bytes::Bytes;
@@ -644,7 +644,7 @@ fn invalid_api_key_error_does_not_echo_it() {
             Ok(config) => match Shipper::start(config) {
                 Err(e) => Some(e),
                 Ok(shipper) => {
-                    shipper.shutdown(Duration::from_secs(1));
+                    let _ = shipper.shutdown(Duration::from_secs(1));
                     None
                 }
             },
@@ -687,9 +687,9 @@ fn debug_logs_of_a_running_shipper_never_hold_a_secret() {
         all_secrets.extend(case.secrets.iter().cloned());
         shipper.enqueue(case.exchange);
     }
-    assert!(shipper.flush(Duration::from_secs(10)), "flushed");
+    assert!(shipper.flush(Duration::from_secs(10)).is_ok(), "flushed");
     let debug_text = format!("{shipper:?}");
-    assert!(shipper.shutdown(Duration::from_secs(5)));
+    assert!(shipper.shutdown(Duration::from_secs(5)).is_ok());
     assert_eq!(*received.lock().unwrap(), 32);
 
     let text = log_text();
@@ -742,9 +742,9 @@ fn failing_otlp_export_logs_never_hold_the_key() {
         );
         ex.status = 200;
         shipper.enqueue(ex);
-        shipper.flush(Duration::from_secs(5));
+        let _ = shipper.flush(Duration::from_secs(5));
         let debug_text = format!("{shipper:?} {:?}", shipper.config());
-        shipper.shutdown(Duration::from_secs(2));
+        let _ = shipper.shutdown(Duration::from_secs(2));
         assert_clean(
             "Shipper Debug",
             debug_text.as_bytes(),

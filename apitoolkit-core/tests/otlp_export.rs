@@ -75,13 +75,13 @@ fn ship(
     shipper.enqueue(inc.clone());
     shipper.enqueue(out.clone());
     assert!(
-        shipper.flush(Duration::from_secs(20)),
+        shipper.flush(Duration::from_secs(20)).is_ok(),
         "flush timed out: {:?}",
         shipper.stats()
     );
     let stats = shipper.stats();
     assert_eq!((stats.enqueued, stats.exported), (2, 2), "{stats:?}");
-    assert!(shipper.shutdown(Duration::from_secs(5)));
+    assert!(shipper.shutdown(Duration::from_secs(5)).is_ok());
     (receiver.requests(), [inc, out])
 }
 
@@ -322,7 +322,7 @@ fn http_endpoint_with_trailing_slash_and_extra_headers() {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(apitoolkit_testkit::small(1));
-    assert!(shipper.shutdown(Duration::from_secs(20)));
+    assert!(shipper.shutdown(Duration::from_secs(20)).is_ok());
     let r = receiver.requests();
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].path, "/v1/traces");

@@ -96,7 +96,7 @@ fn queue_overflow_drops_and_counts() {
     let s = shipper.stats();
     assert_eq!((s.enqueued, s.dropped_queue_full), (11, 7), "{s:?}");
     drop(release);
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 4);
     let s = shipper.stats();
     assert_eq!(s.exported, 4);
@@ -123,7 +123,7 @@ fn byte_budget_and_too_large_records() {
     // 3.5 records' worth of bytes: the one in the callback and 2 more fit.
     assert_eq!((s.dropped_queue_full, s.dropped_too_large), (3, 1), "{s:?}");
     drop(release);
-    assert!(shipper.shutdown(LONG));
+    assert!(shipper.shutdown(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 3);
     let s = shipper.stats();
     assert_eq!((s.enqueued, s.exported), (7, 3));
@@ -139,15 +139,19 @@ fn flush_and_shutdown_deliver_exact_counts() {
     for i in 0..1000 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 1000);
     for i in 0..37 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.shutdown(LONG));
+    assert!(shipper.shutdown(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 1037);
     shipper.enqueue(small(0));
-    assert!(shipper.shutdown(LONG), "idempotent");
+    assert_eq!(
+        shipper.shutdown(LONG),
+        Err(apitoolkit_core::ShutdownError::AlreadyShutDown),
+        "a second shutdown does nothing and says so"
+    );
     let s = shipper.stats();
     assert_eq!(
         (s.enqueued, s.exported, s.dropped_shutdown),
@@ -176,7 +180,7 @@ fn worker_thread_is_named() {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(small(1));
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     assert_eq!(
         name.lock().ok().and_then(|n| n.clone()).as_deref(),
         Some("apitoolkit-shipper")
@@ -235,7 +239,7 @@ fn panicking_callback_is_counted_and_the_shipper_continues() {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(small(1));
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     let s = shipper.stats();
     assert_eq!(
         (s.dropped_export_failed, s.failed_exports, s.retries),
@@ -244,7 +248,7 @@ fn panicking_callback_is_counted_and_the_shipper_continues() {
     );
     shipper.enqueue(small(2));
     shipper.enqueue(small(3));
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 2);
     assert_eq!(shipper.stats().exported, 2);
 }
@@ -255,7 +259,7 @@ async fn flush_inside_a_current_thread_runtime() {
     for i in 0..100 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.flush(LONG));
+    assert!(shipper.flush(LONG).is_ok());
     assert_eq!(seen.load(Ordering::SeqCst), 100);
     shipper.enqueue(small(0));
     drop(shipper); // shuts down (and joins) from inside the runtime
@@ -276,9 +280,9 @@ async fn flush_inside_a_multi_thread_runtime_with_otlp() {
     for i in 0..50 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.flush(LONG), "{:?}", shipper.stats());
+    assert!(shipper.flush(LONG).is_ok(), "{:?}", shipper.stats());
     assert_eq!(receiver.accepted_span_count(), 50);
-    assert!(shipper.shutdown(LONG));
+    assert!(shipper.shutdown(LONG).is_ok());
 }
 
 #[test]
@@ -298,13 +302,13 @@ fn concurrent_producers_flush_and_shutdown() {
         })
         .collect();
     for _ in 0..5 {
-        shipper.flush(LONG);
+        let _ = shipper.flush(LONG);
     }
     let flusher = {
         let shipper = shipper.clone();
-        thread::spawn(move || shipper.flush(LONG))
+        thread::spawn(move || shipper.flush(LONG).is_ok())
     };
-    assert!(shipper.shutdown(LONG));
+    assert!(shipper.shutdown(LONG).is_ok());
     for p in producers {
         p.join().expect("producer");
     }

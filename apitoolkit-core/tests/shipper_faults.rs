@@ -36,7 +36,7 @@ fn refused(protocol: OtlpProtocol) {
         shipper.enqueue(small(i));
     }
     assert!(
-        shipper.flush(Duration::from_secs(30)),
+        shipper.flush(Duration::from_secs(30)).is_ok(),
         "{:?}",
         shipper.stats()
     );
@@ -65,7 +65,7 @@ fn retried_once_then_delivered(receiver: &Collector, protocol: OtlpProtocol) -> 
     for i in 0..3 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.flush(Duration::from_secs(30)));
+    assert!(shipper.flush(Duration::from_secs(30)).is_ok());
     let s = shipper.stats();
     assert_eq!(
         (s.exported, s.retries, s.failed_exports),
@@ -87,7 +87,7 @@ fn refused_for_good(receiver: &Collector, protocol: OtlpProtocol) {
     let shipper = shipper(receiver.endpoint(), protocol, settings());
     shipper.enqueue(small(1));
     shipper.enqueue(small(2));
-    assert!(shipper.flush(Duration::from_secs(30)));
+    assert!(shipper.flush(Duration::from_secs(30)).is_ok());
     let s = shipper.stats();
     assert_eq!(
         (s.dropped_export_failed, s.retries, s.failed_exports),
@@ -115,7 +115,7 @@ fn too_many_requests_honours_retry_after() {
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, s);
     let started = Instant::now();
     shipper.enqueue(small(1));
-    assert!(shipper.flush(Duration::from_secs(30)));
+    assert!(shipper.flush(Duration::from_secs(30)).is_ok());
     // A lower bound only: the retry cannot have come before the requested second.
     assert!(started.elapsed() >= Duration::from_secs(1));
     let s = shipper.stats();
@@ -133,7 +133,7 @@ fn retry_after_is_capped_by_max_backoff() {
     let shipper = shipper(receiver.endpoint(), OtlpProtocol::HttpProtobuf, settings());
     shipper.enqueue(small(1));
     assert!(
-        shipper.flush(Duration::from_secs(30)),
+        shipper.flush(Duration::from_secs(30)).is_ok(),
         "{:?}",
         shipper.stats()
     );
@@ -170,7 +170,7 @@ fn flush_deadline_cuts_retries_short() {
     s.max_backoff = Duration::from_secs(5);
     let shipper = shipper(dead_endpoint(), OtlpProtocol::HttpProtobuf, s);
     shipper.enqueue(small(1));
-    assert!(!shipper.flush(Duration::from_millis(300)));
+    assert!(shipper.flush(Duration::from_millis(300)).is_err());
     assert!(
         wait_until(Duration::from_secs(10), || shipper
             .stats()
@@ -180,7 +180,7 @@ fn flush_deadline_cuts_retries_short() {
         shipper.stats()
     );
     // The worker is free again: a later flush completes.
-    assert!(shipper.flush(Duration::from_secs(10)));
+    assert!(shipper.flush(Duration::from_secs(10)).is_ok());
 }
 
 #[test]
@@ -209,7 +209,7 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
     // Recovery.
     receiver.set_behavior(Behavior::Ok);
     assert!(
-        shipper.flush(Duration::from_secs(60)),
+        shipper.flush(Duration::from_secs(60)).is_ok(),
         "{:?}",
         shipper.stats()
     );
@@ -221,7 +221,7 @@ fn black_hole_http_does_not_block_enqueue_and_delivery_resumes() {
     for i in 0..5 {
         shipper.enqueue(small(i));
     }
-    assert!(shipper.shutdown(Duration::from_secs(30)));
+    assert!(shipper.shutdown(Duration::from_secs(30)).is_ok());
     let after = shipper.stats();
     assert_eq!(after.exported, before.exported + 5, "{after:?}");
     assert_eq!(accounted(&after), after.enqueued, "{after:?}");

@@ -128,7 +128,7 @@ fn json_lines_file_is_created_readable_by_its_owner_only() {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(record());
-    assert!(shipper.shutdown(Duration::from_secs(10)));
+    assert!(shipper.shutdown(Duration::from_secs(10)).is_ok());
     let mode = std::fs::metadata(&path)
         .expect("created")
         .permissions()
@@ -151,7 +151,7 @@ fn an_existing_json_lines_file_keeps_its_mode() {
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
     shipper.enqueue(record());
-    assert!(shipper.shutdown(Duration::from_secs(10)));
+    assert!(shipper.shutdown(Duration::from_secs(10)).is_ok());
     let mode = std::fs::metadata(&path)
         .expect("exists")
         .permissions()
@@ -187,8 +187,8 @@ fn a_key_sent_over_plain_http_is_warned_about_once_without_the_key() {
         for _ in 0..3 {
             shipper.enqueue(record());
         }
-        shipper.flush(Duration::from_secs(5));
-        shipper.shutdown(Duration::from_secs(2));
+        let _ = shipper.flush(Duration::from_secs(5));
+        let _ = shipper.shutdown(Duration::from_secs(2));
         let text = log_text();
         assert_eq!(warnings_for(&text, path), 1, "one warning: {text}");
         assert!(text.contains("WARN"), "{text}");
@@ -205,7 +205,7 @@ fn an_https_endpoint_is_not_warned_about() {
     ] {
         let config = otlp_config(&format!("https://127.0.0.1:9{path}"), protocol, false);
         let shipper = Shipper::start(config).expect("start");
-        shipper.shutdown(Duration::from_secs(1));
+        let _ = shipper.shutdown(Duration::from_secs(1));
         assert_eq!(warnings_for(&log_text(), path), 0);
     }
 }
@@ -225,9 +225,9 @@ fn endpoint_userinfo_and_query_never_reach_logs_or_debug_prints() {
         assert_no_secret("Config Debug", &format!("{config:?} {config:#?}"));
         let shipper = Shipper::start(config).expect("start");
         shipper.enqueue(record());
-        shipper.flush(Duration::from_secs(5));
+        let _ = shipper.flush(Duration::from_secs(5));
         assert_no_secret("Shipper Debug", &format!("{shipper:?} {shipper:#?}"));
-        shipper.shutdown(Duration::from_secs(2));
+        let _ = shipper.shutdown(Duration::from_secs(2));
     }
     let text = log_text();
     assert!(text.contains("shipper started"), "{text}");

@@ -132,7 +132,7 @@ fn axum_overhead(c: &mut Criterion) {
     });
     group.finish();
     if let Some(s) = layer.shipper() {
-        s.shutdown(std::time::Duration::from_secs(5));
+        let _ = s.shutdown(std::time::Duration::from_secs(5));
         eprintln!("shipper stats: {:?}", s.stats());
     }
 }
@@ -206,7 +206,7 @@ fn actix_overhead(c: &mut Criterion) {
     });
     group.finish();
     if let Some(s) = apitoolkit.shipper() {
-        s.shutdown(std::time::Duration::from_secs(5));
+        let _ = s.shutdown(std::time::Duration::from_secs(5));
         eprintln!("shipper stats: {:?}", s.stats());
     }
 }

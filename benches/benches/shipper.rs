@@ -91,7 +91,7 @@ fn enqueue(c: &mut Criterion) {
     let settle = || {
         let st = shipper.stats();
         if st.enqueued - st.exported >= 2048 {
-            shipper.flush(Duration::from_secs(60));
+            let _ = shipper.flush(Duration::from_secs(60));
         }
     };
     // What the adapters call: their in-flight record is already boxed.
@@ -116,7 +116,7 @@ fn enqueue(c: &mut Criterion) {
             BatchSize::NumIterations(64),
         )
     });
-    shipper.shutdown(Duration::from_secs(60));
+    let _ = shipper.shutdown(Duration::from_secs(60));
     let st = shipper.stats();
     assert_eq!(st.dropped_queue_full, 0, "{st:?}");
 
@@ -177,13 +177,13 @@ fn end_to_end(c: &mut Criterion, group: &str, export: Export, before_run: impl F
                 for ex in batch {
                     shipper.enqueue(ex);
                 }
-                assert!(shipper.flush(Duration::from_secs(120)));
+                assert!(shipper.flush(Duration::from_secs(120)).is_ok());
             },
             BatchSize::PerIteration,
         )
     });
     group.finish();
-    shipper.shutdown(Duration::from_secs(60));
+    let _ = shipper.shutdown(Duration::from_secs(60));
     let st = shipper.stats();
     assert_eq!(st.exported, st.enqueued, "{st:?}");
 }

@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let peak = vm_hwm_bytes();
     let shipper = layer.shipper().ok_or("disabled")?;
     let stats = shipper.stats();
-    shipper.shutdown(Duration::from_secs(2));
+    let _ = shipper.shutdown(Duration::from_secs(2));
     let limit = QUEUE_BYTES + ALLOWANCE;
     eprintln!(
         "{n} exchanges in {:.1} s; peak RSS {:.1} MB (baseline {:.1} MB); limit {:.1} MB (queue {} MB + 32 MB)",

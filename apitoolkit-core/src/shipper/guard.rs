@@ -24,7 +24,7 @@ use super::Shipper;
 #[must_use = "the shipper is shut down as soon as the guard is dropped"]
 #[derive(Debug)]
 pub struct ShipperGuard {
-    shipper: Shipper,
+    shipper: Option<Shipper>,
     timeout: Duration,
 }
 
@@ -34,7 +34,16 @@ impl ShipperGuard {
 
     pub(crate) fn new(shipper: Shipper) -> ShipperGuard {
         ShipperGuard {
-            shipper,
+            shipper: Some(shipper),
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// A guard that does nothing when dropped: what the adapters hand out when the SDK is
+    /// disabled, so that `main` keeps one code path (`let _guard = layer.guard();`).
+    pub fn inactive() -> ShipperGuard {
+        ShipperGuard {
+            shipper: None,
             timeout: Self::DEFAULT_TIMEOUT,
         }
     }
@@ -45,14 +54,17 @@ impl ShipperGuard {
         self
     }
 
-    /// The shipper this guard shuts down.
-    pub fn shipper(&self) -> &Shipper {
-        &self.shipper
+    /// The shipper this guard shuts down (`None` for an [`inactive`](Self::inactive) one).
+    pub fn shipper(&self) -> Option<&Shipper> {
+        self.shipper.as_ref()
     }
 }
 
 impl Drop for ShipperGuard {
     fn drop(&mut self) {
-        self.shipper.shutdown(self.timeout);
+        if let Some(shipper) = &self.shipper {
+            // A shutdown that already happened (or timed out) has nothing to add here.
+            let _ = shipper.shutdown(self.timeout);
+        }
     }
 }

@@ -43,6 +43,7 @@ use std::time::{Duration, Instant};
 pub use guard::ShipperGuard;
 pub use stats::ShipperStats;
 
+use crate::error::ShutdownError;
 use crate::export::Exporter;
 use crate::{Config, ConfigError, Exchange};
 use queue::Queue;
@@ -65,8 +66,8 @@ const EXIT_GRACE: Duration = Duration::from_millis(500);
 /// let config = Config::builder().on_batch(|batch| println!("{} records", batch.len())).build()?;
 /// let shipper = Shipper::start(config)?;
 /// // shipper.enqueue(exchange) from the request path...
-/// assert!(shipper.shutdown(Duration::from_secs(5)));
-/// # Ok::<(), apitoolkit_core::ConfigError>(())
+/// shipper.shutdown(Duration::from_secs(5))?; // flushes, then stops
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Shipper {
@@ -181,26 +182,37 @@ impl Shipper {
     }
 
     /// Blocks until everything enqueued before the call is exported or counted lost, or
-    /// `timeout` passes; returns true if all was handled in time. When the timeout
-    /// passes, retries of those records are cut short and they are counted lost.
+    /// `timeout` passes. When the timeout passes, retries of those records are cut short
+    /// and they are counted lost.
     ///
     /// Does not need (or use) the caller's async runtime: safe to call from inside a
     /// tokio runtime of any flavour, from a `Drop`, or from a plain thread. It does block
     /// the calling thread.
-    pub fn flush(&self, timeout: Duration) -> bool {
-        if thread::current().id() == self.inner.worker_id {
-            // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
-            return self.inner.queue.idle();
+    ///
+    /// # Errors
+    /// [`ShutdownError::Timeout`] when not everything was handled in time;
+    /// [`ShutdownError::AlreadyShutDown`] after [`shutdown`](Self::shutdown).
+    pub fn flush(&self, timeout: Duration) -> Result<(), ShutdownError> {
+        if self.inner.queue.is_closed() {
+            return Err(ShutdownError::AlreadyShutDown);
         }
-        let deadline = Instant::now().checked_add(timeout);
-        let deadline = deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400));
-        self.inner.queue.flush_until(deadline)
+        let done = if thread::current().id() == self.inner.worker_id {
+            // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
+            self.inner.queue.idle()
+        } else {
+            self.inner.queue.flush_until(deadline_after(timeout))
+        };
+        done.then_some(()).ok_or(ShutdownError::Timeout(timeout))
     }
 
     /// Flushes (see [`flush`](Self::flush)), then stops and joins the worker. Records
-    /// enqueued afterwards are dropped and counted as `dropped_shutdown`. Idempotent;
-    /// returns true if everything was handled and the worker stopped in time.
-    pub fn shutdown(&self, timeout: Duration) -> bool {
+    /// enqueued afterwards are dropped and counted as `dropped_shutdown`.
+    ///
+    /// # Errors
+    /// [`ShutdownError::Timeout`] when not everything was handled, or the worker did not
+    /// stop, in time; [`ShutdownError::AlreadyShutDown`] when shutdown had already begun
+    /// (a second call, a guard, the last handle dropped).
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
         self.inner.shutdown(timeout)
     }
 
@@ -217,20 +229,19 @@ impl Shipper {
 }
 
 impl Inner {
-    fn shutdown(&self, timeout: Duration) -> bool {
-        let now = Instant::now();
-        let deadline = now
-            .checked_add(timeout)
-            .unwrap_or_else(|| now + Duration::from_secs(86_400));
-        let first = self.queue.close();
-        if first && self.config.debug() {
+    fn shutdown(&self, timeout: Duration) -> Result<(), ShutdownError> {
+        let deadline = deadline_after(timeout);
+        if !self.queue.close() {
+            return Err(ShutdownError::AlreadyShutDown);
+        }
+        if self.config.debug() {
             tracing::info!("apitoolkit: shipper shutting down");
         }
         let flushed = self.queue.flush_until(deadline);
         self.queue.stop();
         if thread::current().id() == self.worker_id {
             // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
-            return false;
+            return Err(ShutdownError::Timeout(timeout));
         }
         let exited = self.queue.wait_exited(deadline + EXIT_GRACE);
         let handle = self
@@ -247,13 +258,22 @@ impl Inner {
                 );
             }
         }
-        flushed && exited && self.queue.idle()
+        (flushed && exited && self.queue.idle())
+            .then_some(())
+            .ok_or(ShutdownError::Timeout(timeout))
     }
+}
+
+/// `timeout` from now, or a day when that overflows.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400))
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.shutdown(DROP_TIMEOUT);
+        let _ = self.shutdown(DROP_TIMEOUT);
     }
 }
 
@@ -292,11 +312,19 @@ mod tests {
         for _ in 0..10 {
             shipper.enqueue(ex.clone());
         }
-        assert!(shipper.flush(Duration::from_secs(10)));
+        assert_eq!(shipper.flush(Duration::from_secs(10)), Ok(()));
         assert_eq!(seen.load(Ordering::SeqCst), 10);
         shipper.enqueue(ex.clone());
-        assert!(shipper.shutdown(Duration::from_secs(10)));
-        assert!(shipper.shutdown(Duration::from_secs(10)));
+        assert_eq!(shipper.shutdown(Duration::from_secs(10)), Ok(()));
+        // A second shutdown, and a flush after it, say so; nothing else happens.
+        assert_eq!(
+            shipper.shutdown(Duration::from_secs(10)),
+            Err(ShutdownError::AlreadyShutDown)
+        );
+        assert_eq!(
+            shipper.flush(Duration::from_secs(10)),
+            Err(ShutdownError::AlreadyShutDown)
+        );
         shipper.enqueue(ex);
         let st = shipper.stats();
         assert_eq!((st.enqueued, st.exported, st.dropped_shutdown), (12, 11, 1));

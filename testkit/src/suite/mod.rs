@@ -257,7 +257,7 @@ impl Drop for RunningApp {
         if let Some(stop) = self.server.stop.take() {
             stop();
         }
-        self.shipper.shutdown(Duration::from_secs(1));
+        let _ = self.shipper.shutdown(Duration::from_secs(1));
     }
 }
 
@@ -266,20 +266,20 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().build().expect("client")
 }
 
-/// `shipper.flush(timeout)` on a blocking thread, so a server on the test's runtime
+/// `shipper.flush(timeout).is_ok()` on a blocking thread, so a server on the test's runtime
 /// keeps running.
 pub async fn flush(shipper: &Shipper, timeout: Duration) -> bool {
     let shipper = shipper.clone();
-    tokio::task::spawn_blocking(move || shipper.flush(timeout))
+    tokio::task::spawn_blocking(move || shipper.flush(timeout).is_ok())
         .await
         .expect("flush thread")
 }
 
-/// `shipper.shutdown(timeout)` on a blocking thread, so a server on the test's runtime
+/// `shipper.shutdown(timeout).is_ok()` on a blocking thread, so a server on the test's runtime
 /// keeps running.
 pub async fn shutdown(shipper: &Shipper, timeout: Duration) -> bool {
     let shipper = shipper.clone();
-    tokio::task::spawn_blocking(move || shipper.shutdown(timeout))
+    tokio::task::spawn_blocking(move || shipper.shutdown(timeout).is_ok())
         .await
         .expect("shutdown thread")
 }

@@ -1,7 +1,7 @@
 //! Nothing is lost on graceful shutdown (SPEC §8): 200 concurrent requests, each making
 //! an outgoing call (`Observer::observe_request()`) to another route of the same app
 //! (`/work/{i}` calls `/leaf/{i}`), then the framework's graceful stop and
-//! `shipper.shutdown(..)` with the collector up. Exactly 400 incoming and 200 outgoing
+//! `shipper.shutdown(..).is_ok()` with the collector up. Exactly 400 incoming and 200 outgoing
 //! records are delivered, each outgoing one linked to the incoming request that made it;
 //! checked with the callback exporter and with OTLP/HTTP to an in-test collector.
 
@@ -64,7 +64,7 @@ async fn run(app: &mut RunningApp) -> ShipperStats {
     s
 }
 
-/// A graceful stop, then `shipper.shutdown(..)`: every record reaches the callback
+/// A graceful stop, then `shipper.shutdown(..).is_ok()`: every record reaches the callback
 /// exporter, each outgoing one linked to the incoming request that made it.
 pub async fn graceful_shutdown_delivers_every_record_to_the_callback<A: Adapter>() {
     let mut app = A::spawn(Box::new(|b| b)).await;
@@ -107,7 +107,7 @@ pub async fn graceful_shutdown_delivers_every_record_to_the_callback<A: Adapter>
     }
 }
 
-/// A graceful stop, then `shipper.shutdown(..)`: every record reaches an OTLP/HTTP
+/// A graceful stop, then `shipper.shutdown(..).is_ok()`: every record reaches an OTLP/HTTP
 /// collector exactly once, each outgoing span a child of the incoming one that made it.
 pub async fn graceful_shutdown_delivers_every_record_to_an_otlp_collector<A: Adapter>() {
     let collector = Collector::start();

@@ -290,6 +290,11 @@ impl Queue {
         !std::mem::replace(&mut s.closed, true)
     }
 
+    /// Whether shutdown has begun.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
     /// Asks the worker to stop once it is done with the records it holds.
     pub(crate) fn stop(&self) {
         let mut s = self.lock();
