@@ -1,4 +1,7 @@
 //! [`ResponseBody`]: the response body returned to the client, teed into the record.
+//! actix bodies are `MessageBody`, not `http_body::Body`, so this is the glue around
+//! the same per-chunk calls core's `TeeBody` makes (`InFlight::capture_response_chunk`,
+//! `InFlight::finish`).
 
 use std::fmt;
 use std::pin::Pin;
@@ -52,7 +55,7 @@ impl<B: MessageBody> MessageBody for ResponseBody<B> {
             Poll::Pending => {}
             Poll::Ready(Some(Ok(chunk))) => inflight.capture_response_chunk(chunk),
             Poll::Ready(Some(Err(_))) => {
-                inflight.context().report_entry(ErrorEntry::from_message(
+                inflight.report_entry(ErrorEntry::from_message(
                     "ResponseBodyError",
                     "the response body stream failed",
                 ));

@@ -2,13 +2,12 @@
 
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
-use apitoolkit_core::InFlight;
+use apitoolkit_core::GuardedFuture;
 use pin_project_lite::pin_project;
 
 use crate::body::ResponseBody;
@@ -18,19 +17,13 @@ use crate::error::entry;
 pin_project! {
     /// Response future of [`APIToolkitMiddleware`](crate::APIToolkitMiddleware).
     ///
-    /// Its `Debug` names the inner future's type without printing it and shows the
-    /// record as [`InFlight`]'s `Debug` does: names, lengths and counts, never a
-    /// captured value.
+    /// Framework glue around core's [`GuardedFuture`] (the panic guard on every poll).
+    /// Its `Debug` is the guarded future's: the inner future's type name and the record
+    /// as [`InFlight`](apitoolkit_core::InFlight)'s `Debug` shows it (names, lengths and counts, never a captured
+    /// value).
     pub struct ResponseFuture<F> {
         #[pin]
-        inner: F,
-        inflight: Option<InFlight>,
-    }
-}
-
-impl<F> ResponseFuture<F> {
-    pub(crate) fn new(inner: F, inflight: Option<InFlight>) -> Self {
-        ResponseFuture { inner, inflight }
+        pub(crate) inner: GuardedFuture<F>,
     }
 }
 
@@ -42,24 +35,10 @@ where
     type Output = Result<ServiceResponse<ResponseBody<B>>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let inner = this.inner;
-        let polled = match this.inflight {
-            None => inner.poll(cx),
-            Some(inflight) => match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-                Ok(p) => p,
-                Err(payload) => {
-                    inflight.record_panic(&*payload);
-                    inflight.finish();
-                    resume_unwind(payload)
-                }
-            },
-        };
-        let result = match polled {
+        let (result, mut inflight) = match self.project().inner.poll(cx) {
             Poll::Pending => return Poll::Pending,
-            Poll::Ready(r) => r,
+            Poll::Ready(ready) => ready,
         };
-        let mut inflight = this.inflight.take();
         Poll::Ready(match result {
             Ok(res) => {
                 if let Some(inflight) = inflight.as_mut() {
@@ -70,7 +49,7 @@ where
                     inflight.set_response(res.status().as_u16(), convert::headers(res.headers()));
                     if res.status().is_server_error() {
                         if let Some(err) = res.response().error() {
-                            inflight.context().report_entry(entry(err));
+                            inflight.report_entry(entry(err));
                         }
                     }
                 }
@@ -82,7 +61,7 @@ where
                     let res = err.error_response();
                     inflight.set_response(res.status().as_u16(), convert::headers(res.headers()));
                     if res.status().is_server_error() {
-                        inflight.context().report_entry(entry(&err));
+                        inflight.report_entry(entry(&err));
                     }
                     if let Ok(bytes) = res.into_body().try_into_bytes() {
                         inflight.capture_response_chunk(&bytes);
@@ -97,9 +76,6 @@ where
 
 impl<F> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture")
-            .field("inner", &format_args!("{}", std::any::type_name::<F>()))
-            .field("inflight", &self.inflight)
-            .finish()
+        f.debug_tuple("ResponseFuture").field(&self.inner).finish()
     }
 }

@@ -1,13 +1,12 @@
 //! [`APIToolkitMiddleware`]: starts the record of each request and tees both bodies.
 
 use std::fmt;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
 use actix_web::HttpMessage;
-use apitoolkit_core::{Exchange, InFlight, RequestContext, SdkType, Shipper};
+use apitoolkit_core::{Exchange, GuardedFuture, InFlight, RequestContext, SdkType, Shipper};
 
 use crate::body::ResponseBody;
 use crate::future::ResponseFuture;
@@ -51,7 +50,9 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let Some(shipper) = &self.shipper else {
-            return ResponseFuture::new(self.service.call(req), None);
+            return ResponseFuture {
+                inner: GuardedFuture::new(self.service.call(req), None),
+            };
         };
         let ctx = RequestContext::new(shipper.clone());
         let mut exchange = Exchange::with_id(
@@ -69,13 +70,9 @@ where
         }
         let mut inflight = InFlight::new(ctx, exchange);
 
-        match catch_unwind(AssertUnwindSafe(|| self.service.call(req))) {
-            Ok(future) => ResponseFuture::new(future, Some(inflight)),
-            Err(panic) => {
-                inflight.record_panic(&*panic);
-                inflight.finish();
-                resume_unwind(panic)
-            }
+        let future = inflight.guard(|| self.service.call(req));
+        ResponseFuture {
+            inner: GuardedFuture::new(future, Some(inflight)),
         }
     }
 }

@@ -1,9 +1,10 @@
 //! [`APIToolkitService`]: starts the record of each request and wraps both bodies.
 
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::task::{Context, Poll};
 
-use apitoolkit_core::{CapturedHeaders, Exchange, InFlight, RequestContext, SdkType, Shipper};
+use apitoolkit_core::{
+    CapturedHeaders, Exchange, GuardedFuture, InFlight, RequestContext, SdkType, Shipper,
+};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::{Request, Response, Uri};
 use tower_service::Service;
@@ -39,7 +40,9 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let Some(shipper) = &self.shipper else {
-            return ResponseFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None);
+            return ResponseFuture {
+                inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
+            };
         };
         let ctx = RequestContext::new(shipper.clone());
         let (mut parts, body) = req.into_parts();
@@ -65,13 +68,9 @@ where
         let req = Request::from_parts(parts, RequestBody::new(body, ctx.clone()));
         let mut inflight = InFlight::new(ctx, exchange);
 
-        match catch_unwind(AssertUnwindSafe(|| self.inner.call(req))) {
-            Ok(future) => ResponseFuture::new(future, Some(inflight)),
-            Err(payload) => {
-                inflight.record_panic(&*payload);
-                inflight.finish();
-                resume_unwind(payload)
-            }
+        let future = inflight.guard(|| self.inner.call(req));
+        ResponseFuture {
+            inner: GuardedFuture::new(future, Some(inflight)),
         }
     }
 }

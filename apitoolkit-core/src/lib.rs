@@ -145,7 +145,7 @@ pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, Ship
 pub use error::{ConfigError, ShutdownError};
 pub use model::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
-pub use request::{InFlight, RequestContext};
+pub use request::{GuardedFuture, InFlight, RequestContext};
 pub use shipper::{Shipper, ShipperGuard, ShipperStats};
 
 /// Internals reachable for the SDK's own tests (`never_leak`). Not a public API: no

@@ -8,6 +8,9 @@
 //! - `body.rs`: [`BodyCapture`], the copy of a body taken as it streams, up to the cap.
 //! - `errors.rs`: [`ErrorEntry`](crate::ErrorEntry)s built from an error or a panic when
 //!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
+//! - [`tee`]: [`TeeBody`], the one `http_body::Body` wrapper that shows every frame of a
+//!   streaming body to a [`BodySink`] (the request context, the in-flight record), and
+//!   [`for_each_slice`], the per-chunk walk every adapter uses.
 //!
 //! The objects that live for one request and hand the finished exchange to the shipper
 //! ([`RequestContext`](crate::RequestContext), [`InFlight`](crate::InFlight)) are in
@@ -16,6 +19,7 @@
 mod body;
 mod errors;
 pub mod exchange;
+pub mod tee;
 
 pub use crate::model::{CapturedBody, CapturedHeaders};
 pub use body::BodyCapture;
@@ -23,3 +27,4 @@ pub use errors::{
     MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
 };
 pub use exchange::Exchange;
+pub use tee::{for_each_slice, BodySink, TeeBody};

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use uuid::Uuid;
 
-use crate::capture::BodyCapture;
 use crate::capture::MAX_ERRORS_PER_RECORD;
+use crate::capture::{BodyCapture, BodySink};
 use crate::model::CapturedBody;
 use crate::model::ErrorEntry;
 use crate::shipper::Shipper;
@@ -92,6 +92,22 @@ impl RequestContext {
     pub fn take_request_body(&self) -> CapturedBody {
         lock(&self.inner.request_body).take()
     }
+}
+
+/// A request body teed into the context: chunks are copied as the handler reads them
+/// (up to the cap). The end and errors of the body are the handler's business: the
+/// record is finished by the response, not by the request body.
+impl<E> BodySink<E> for RequestContext {
+    #[inline]
+    fn data(&mut self, chunk: &[u8]) {
+        self.capture_request_chunk(chunk);
+    }
+
+    #[inline]
+    fn end(&mut self) {}
+
+    #[inline]
+    fn error(&mut self, _: &E) {}
 }
 
 /// The errors reported for one request: at most [`MAX_ERRORS_PER_RECORD`], and how many

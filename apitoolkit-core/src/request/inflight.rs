@@ -1,18 +1,30 @@
-//! [`InFlight`]: an exchange being served. Adapters create it when a request arrives,
-//! feed it the response as it streams, and it enqueues the record exactly once: when the
-//! response body ends, or when it is dropped (client gone, stream cancelled, panic).
+//! [`InFlight`]: an exchange being served or sent. Adapters create it when a request
+//! arrives (or an outgoing call starts), feed it the response as it streams, and it
+//! enqueues the record exactly once: when the response body ends, or when it is dropped
+//! (client gone, stream cancelled, panic, call cancelled).
 
 use std::any::Any;
 use std::fmt;
 use std::time::Instant;
 
+use http::Version;
+
 use crate::capture::exchange::Exchange;
-use crate::capture::BodyCapture;
+use crate::capture::{BodyCapture, BodySink};
 use crate::model::headers::CapturedHeaders;
 use crate::model::ErrorEntry;
 use crate::request::context::RequestContext;
+use crate::shipper::Shipper;
 
-/// The record of one exchange while it is served. Dropping it finishes it.
+/// The record of one exchange while it is served (incoming) or sent (outgoing).
+/// Dropping it finishes it.
+///
+/// An incoming record belongs to a [`RequestContext`]: the errors handlers report and
+/// the request body they read are taken from it when the record is finished. An
+/// outgoing record ([`outgoing`](Self::outgoing)) has no context of its own: its
+/// request body is captured before it starts, its errors are kept on the exchange, and
+/// if it is finished before any response arrived it is recorded as a cancelled call
+/// (status 503 and a `Cancelled` error).
 ///
 /// The exchange is boxed: it travels by pointer from here through the shipper's queue,
 /// and the adapters' futures and bodies that carry an `InFlight` stay small (frameworks
@@ -24,8 +36,16 @@ use crate::request::context::RequestContext;
 pub struct InFlight {
     exchange: Option<Box<Exchange>>,
     start: Instant,
-    ctx: RequestContext,
+    owner: Owner,
     response_body: BodyCapture,
+}
+
+/// Whose record it is.
+enum Owner {
+    /// An incoming request, served under this context.
+    Incoming(RequestContext),
+    /// An outgoing call; `responded` once its response head (or failure) is known.
+    Outgoing { shipper: Shipper, responded: bool },
 }
 
 impl InFlight {
@@ -33,20 +53,40 @@ impl InFlight {
     /// `ctx`; the exchange takes the context's `msg_id`.
     pub fn new(ctx: RequestContext, mut exchange: Exchange) -> InFlight {
         exchange.msg_id = ctx.msg_id();
-        let config = ctx.shipper().config();
+        InFlight::start(Owner::Incoming(ctx), exchange)
+    }
+
+    /// Starts the clock for an outgoing call's `exchange` (request parts, request body
+    /// and `parent_id` already filled in), to be enqueued on `shipper`.
+    pub fn outgoing(shipper: Shipper, exchange: Exchange) -> InFlight {
+        InFlight::start(
+            Owner::Outgoing {
+                shipper,
+                responded: false,
+            },
+            exchange,
+        )
+    }
+
+    #[inline]
+    fn start(owner: Owner, exchange: Exchange) -> InFlight {
+        let config = owner.shipper().config();
         let response_body =
             BodyCapture::new(config.max_body_bytes(), config.capture_response_body());
         InFlight {
             exchange: Some(Box::new(exchange)),
             start: Instant::now(),
-            ctx,
+            owner,
             response_body,
         }
     }
 
-    /// The request's context.
-    pub fn context(&self) -> &RequestContext {
-        &self.ctx
+    /// The request's context; `None` for an outgoing call.
+    pub fn context(&self) -> Option<&RequestContext> {
+        match &self.owner {
+            Owner::Incoming(ctx) => Some(ctx),
+            Owner::Outgoing { .. } => None,
+        }
     }
 
     /// Sets the matched route template, for frameworks that know it only once the
@@ -59,9 +99,17 @@ impl InFlight {
 
     /// Records the response head.
     pub fn set_response(&mut self, status: u16, headers: CapturedHeaders) {
+        self.owner.responded();
         if let Some(ex) = self.exchange.as_mut() {
             ex.status = status;
             ex.response_headers = headers;
+        }
+    }
+
+    /// Records the HTTP version of the response (outgoing calls learn it only then).
+    pub fn set_version(&mut self, version: Version) {
+        if let Some(ex) = self.exchange.as_mut() {
+            ex.version = version;
         }
     }
 
@@ -71,10 +119,35 @@ impl InFlight {
         self.response_body.push(chunk);
     }
 
+    /// Attaches an error to the record: through the request's context for an incoming
+    /// record (bounded as [`RequestContext::report_entry`] says), on the exchange for an
+    /// outgoing one.
+    pub fn report_entry(&mut self, entry: ErrorEntry) {
+        match &self.owner {
+            Owner::Incoming(ctx) => ctx.report_entry(entry),
+            Owner::Outgoing { .. } => {
+                if let Some(ex) = self.exchange.as_mut() {
+                    ex.errors.push(entry);
+                }
+            }
+        }
+    }
+
+    /// Records an exchange that ended without a response body to follow (the service or
+    /// the call failed): `status`, the error, and finishes the record.
+    pub fn fail(&mut self, status: u16, entry: ErrorEntry) {
+        self.owner.responded();
+        if let Some(ex) = self.exchange.as_mut() {
+            ex.status = status;
+        }
+        self.report_entry(entry);
+        self.finish();
+    }
+
     /// Records a panic of the handler: status 500 and an error entry. The caller then
-    /// resumes the panic.
+    /// resumes the panic ([`guard`](Self::guard) does all of it).
     pub fn record_panic(&mut self, payload: &(dyn Any + Send)) {
-        self.ctx.report_entry(ErrorEntry::from_panic(payload, None));
+        self.report_entry(ErrorEntry::from_panic(payload, None));
         if let Some(ex) = self.exchange.as_mut() {
             ex.status = 500;
         }
@@ -86,10 +159,24 @@ impl InFlight {
             return;
         };
         ex.duration = self.start.elapsed();
-        ex.request_body = self.ctx.take_request_body();
         ex.response_body = self.response_body.take();
-        ex.errors = self.ctx.take_errors();
-        self.ctx.shipper().enqueue_boxed(ex);
+        match &self.owner {
+            Owner::Incoming(ctx) => {
+                ex.request_body = ctx.take_request_body();
+                ex.errors = ctx.take_errors();
+            }
+            Owner::Outgoing { responded, .. } => {
+                if !responded {
+                    // The caller dropped the call before any response arrived.
+                    ex.status = 503;
+                    ex.errors.push(ErrorEntry::from_message(
+                        "Cancelled",
+                        "the outgoing call was cancelled before a response arrived",
+                    ));
+                }
+            }
+        }
+        self.owner.shipper().enqueue_boxed(ex);
     }
 
     /// Whether the record was already enqueued.
@@ -98,11 +185,53 @@ impl InFlight {
     }
 }
 
+impl Owner {
+    fn shipper(&self) -> &Shipper {
+        match self {
+            Owner::Incoming(ctx) => ctx.shipper(),
+            Owner::Outgoing { shipper, .. } => shipper,
+        }
+    }
+
+    #[inline]
+    fn responded(&mut self) {
+        if let Owner::Outgoing { responded, .. } = self {
+            *responded = true;
+        }
+    }
+}
+
+/// A response body teed into the record: chunks are copied up to the cap, the end
+/// finishes the record, an error is recorded (`ResponseBodyError`, with the error's
+/// text) and finishes it.
+impl<E: fmt::Display> BodySink<E> for InFlight {
+    #[inline]
+    fn data(&mut self, chunk: &[u8]) {
+        self.capture_response_chunk(chunk);
+    }
+
+    #[inline]
+    fn end(&mut self) {
+        self.finish();
+    }
+
+    fn error(&mut self, err: &E) {
+        self.report_entry(ErrorEntry::from_message(
+            "ResponseBodyError",
+            err.to_string(),
+        ));
+        self.finish();
+    }
+}
+
 impl fmt::Debug for InFlight {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InFlight")
-            .field("context", &self.ctx)
-            .field("finished", &self.exchange.is_none())
+        let mut s = f.debug_struct("InFlight");
+        match &self.owner {
+            Owner::Incoming(ctx) => s.field("context", ctx),
+            Owner::Outgoing { responded, .. } => s.field("responded", responded),
+        };
+        s.field("finished", &self.exchange.is_none())
             .field("exchange", &self.exchange)
             .field("response_body", &self.response_body)
             .finish_non_exhaustive()

@@ -6,10 +6,17 @@
 //! - [`context`]: [`RequestContext`], what handlers reach (the record's `msg_id`, the
 //!   errors they report, the request body copied as they read it).
 //! - [`inflight`]: [`InFlight`], the exchange being served, finished and enqueued exactly
-//!   once: when the response body ends or when it is dropped.
+//!   once: when the response body ends or when it is dropped. It serves outgoing calls
+//!   too ([`InFlight::outgoing`]): no context, a cancelled call recorded as such.
+//! - `panic_guard.rs`: [`InFlight::guard`], the one `catch_unwind` around code the
+//!   adapters do not own (inner services and futures): record, finish, resume; and
+//!   [`GuardedFuture`], a response future polled under it.
 
 pub mod context;
 pub mod inflight;
+mod panic_guard;
+
+pub use panic_guard::GuardedFuture;
 
 pub use context::RequestContext;
 pub use inflight::InFlight;
