@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(unwound.unwrap_err().downcast_ref::<&str>(), Some(&"boom"));
         assert!(inflight.is_finished());
         drop(inflight);
-        assert!(shipper.shutdown(Duration::from_secs(5)));
+        assert_eq!(shipper.shutdown(Duration::from_secs(5)), Ok(()));
         assert_eq!(*seen.lock().unwrap(), [(500, 1)]);
     }
 }
