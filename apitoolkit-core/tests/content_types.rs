@@ -1,5 +1,5 @@
 //! Which bodies the redaction paths apply to, by `Content-Type`, as the frameworks read
-//! them (SPEC §4), through the public `redact_body` / `BodyKind` API. Every secret is a
+//! them (docs/PROTOCOL.md §4), through the public `redact_body` / `BodyKind` API. Every secret is a
 //! unique marker, so a failure names the input that leaked.
 
 use apitoolkit_core::redact::{redact_body, unparseable_placeholder, BodyKind};

@@ -1,4 +1,4 @@
-//! Never leak (SPEC §4): random JSON documents, header sets and query strings with random
+//! Never leak (docs/PROTOCOL.md §4): random JSON documents, header sets and query strings with random
 //! secret values at configured paths/names. The serialised record (bodies base64-decoded),
 //! the OTLP span (prost-encoded, base64 attributes decoded), the debug logs of a running
 //! shipper and every error message are searched for the secrets; the API key is searched

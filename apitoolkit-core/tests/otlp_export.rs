@@ -1,5 +1,5 @@
 //! OTLP export end to end: in-test gRPC and HTTP receivers on loopback decode what the
-//! shipper sends and check the span mapping of SPEC §3, authentication, gzip and
+//! shipper sends and check the span mapping of docs/PROTOCOL.md §3, authentication, gzip and
 //! redaction.
 
 use std::time::{Duration, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! The record's JSON shape matches SPEC §2 (names, types, formats).
+//! The record's JSON shape matches docs/PROTOCOL.md §2 (names, types, formats).
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -74,7 +74,7 @@ fn field_types_and_formats() {
     assert_eq!(
         json.as_object().unwrap().len(),
         23,
-        "exactly the fields of SPEC §2"
+        "exactly the fields of docs/PROTOCOL.md §2"
     );
     assert!(json["parent_id"].is_string());
     assert_eq!(json["sdk_type"], "RustOutgoing");

@@ -1,4 +1,4 @@
-//! Behavioural cases of the JSONPath body redactor (SPEC §4).
+//! Behavioural cases of the JSONPath body redactor (docs/PROTOCOL.md §4).
 
 use std::borrow::Cow;
 

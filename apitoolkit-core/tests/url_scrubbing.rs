@@ -1,4 +1,4 @@
-//! URLs wherever a record ships them (SPEC §4): URL-valued headers, the top-level `host`
+//! URLs wherever a record ships them (docs/PROTOCOL.md §4): URL-valued headers, the top-level `host`
 //! and `referer`, `raw_url`, error texts; and the bounds on errors per record. Each test
 //! checks the record (JSON) and the OTLP span bytes the exporter writes.
 

@@ -1,4 +1,4 @@
-//! Nothing is lost on graceful shutdown (SPEC §8): 200 concurrent requests, each making
+//! Nothing is lost on graceful shutdown (docs/PROTOCOL.md §8): 200 concurrent requests, each making
 //! an outgoing call (`Observer::observe_request()`) to another route of the same app
 //! (`/work/{i}` calls `/leaf/{i}`), then the framework's graceful stop and
 //! `shipper.shutdown(..).is_ok()` with the collector up. Exactly 400 incoming and 200 outgoing
