@@ -135,4 +135,4 @@ pub use handler::{report_error, Observer};
 pub use service::APIToolkitMiddleware;
 pub use transform::APIToolkit;
 
-pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError};
+pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError, StartError};

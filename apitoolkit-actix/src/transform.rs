@@ -4,7 +4,7 @@ use std::future::{ready, Ready};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard};
+use apitoolkit_core::{Config, Shipper, ShipperGuard, StartError};
 
 use crate::body::ResponseBody;
 use crate::service::APIToolkitMiddleware;
@@ -23,7 +23,7 @@ pub struct APIToolkit {
 
 impl APIToolkit {
     /// Starts a shipper for `config` and returns the middleware.
-    pub fn new(config: Config) -> Result<APIToolkit, ConfigError> {
+    pub fn new(config: Config) -> Result<APIToolkit, StartError> {
         if config.disabled() {
             return Ok(APIToolkit { shipper: None });
         }
@@ -31,7 +31,7 @@ impl APIToolkit {
     }
 
     /// Configuration from the `APITOOLKIT_*` environment variables.
-    pub fn from_env() -> Result<APIToolkit, ConfigError> {
+    pub fn from_env() -> Result<APIToolkit, StartError> {
         APIToolkit::new(Config::from_env()?)
     }
 

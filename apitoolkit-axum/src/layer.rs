@@ -1,6 +1,6 @@
 //! [`APIToolkitLayer`]: the tower `Layer` that records every exchange.
 
-use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard};
+use apitoolkit_core::{Config, Shipper, ShipperGuard, StartError};
 use tower_layer::Layer;
 
 use crate::service::APIToolkitService;
@@ -18,7 +18,7 @@ pub struct APIToolkitLayer {
 
 impl APIToolkitLayer {
     /// Starts a shipper for `config` and returns the layer.
-    pub fn new(config: Config) -> Result<APIToolkitLayer, ConfigError> {
+    pub fn new(config: Config) -> Result<APIToolkitLayer, StartError> {
         if config.disabled() {
             return Ok(APIToolkitLayer { shipper: None });
         }
@@ -26,7 +26,7 @@ impl APIToolkitLayer {
     }
 
     /// Configuration from the `APITOOLKIT_*` environment variables.
-    pub fn from_env() -> Result<APIToolkitLayer, ConfigError> {
+    pub fn from_env() -> Result<APIToolkitLayer, StartError> {
         APIToolkitLayer::new(Config::from_env()?)
     }
 

@@ -113,4 +113,4 @@ pub use observer::observe_request;
 pub use observer::{report_error, Observer};
 pub use service::APIToolkitService;
 
-pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError};
+pub use apitoolkit_core::{Config, ConfigError, Shipper, ShipperGuard, ShutdownError, StartError};

@@ -1,5 +1,5 @@
-//! Errors of the SDK's own API: configuration (reported once at start-up) and the
-//! shipper's lifecycle (`flush`, `shutdown`).
+//! Errors of the SDK's own API: configuration (reported once at start-up), starting the
+//! shipper, and the shipper's lifecycle (`flush`, `shutdown`).
 
 use std::time::Duration;
 
@@ -77,4 +77,25 @@ pub enum ShutdownError {
     /// last handle being dropped): there is nothing left to flush or stop.
     #[error("apitoolkit: the shipper was already shut down")]
     AlreadyShutDown,
+}
+
+/// Why [`Shipper::start`](crate::Shipper::start) (and the adapters' constructors, which
+/// start one) failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The configuration cannot be used, including an exporter that cannot be set up
+    /// from it (a JSON Lines file that cannot be opened, a malformed OTLP endpoint or
+    /// header). The message names the setting.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The operating system refused the shipper's thread.
+    #[error("apitoolkit: could not spawn the shipper thread: {0}")]
+    Thread(#[source] std::io::Error),
+    /// The shipper's own single-threaded tokio runtime could not be built.
+    #[error("apitoolkit: could not build the shipper's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The shipper's thread ended before it said it was ready.
+    #[error("apitoolkit: the shipper thread stopped while starting")]
+    WorkerLost,
 }

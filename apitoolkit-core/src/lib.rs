@@ -83,7 +83,7 @@
 //! shipper.enqueue(exchange); // never blocks
 //! assert!(shipper.shutdown(Duration::from_secs(5)).is_ok()); // flushes, then stops
 //! assert_eq!(shipper.stats().exported, 1);
-//! # Ok::<(), apitoolkit_core::ConfigError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! # The pieces
@@ -142,7 +142,7 @@ pub use capture::{
     MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
 };
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
-pub use error::{ConfigError, ShutdownError};
+pub use error::{ConfigError, ShutdownError, StartError};
 pub use model::{ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
 pub use request::{GuardedFuture, InFlight, RequestContext};

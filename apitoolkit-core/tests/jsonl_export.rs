@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use apitoolkit_core::record::build_message;
-use apitoolkit_core::{Config, ConfigError, Export, RequestMessage, Shipper};
+use apitoolkit_core::{Config, ConfigError, Export, RequestMessage, Shipper, StartError};
 use apitoolkit_testkit::{incoming, outgoing, small};
 
 fn temp_file(tag: &str) -> PathBuf {
@@ -73,7 +73,9 @@ fn file_lines_parse_back_into_the_same_records() {
 fn unopenable_file_is_a_start_error() {
     let path = temp_file("missing-dir").join("nested").join("out.jsonl");
     match Shipper::start(config(&path)) {
-        Err(ConfigError::InvalidValue { origin, .. }) => assert_eq!(origin, "APITOOLKIT_EXPORT"),
+        Err(StartError::Config(ConfigError::InvalidValue { origin, .. })) => {
+            assert_eq!(origin, "APITOOLKIT_EXPORT")
+        }
         other => panic!("expected an InvalidValue error, got {other:?}"),
     }
 }

@@ -13,7 +13,9 @@ use apitoolkit_core::__private::{otlp_resource, record_span_bytes, record_to_spa
 use apitoolkit_core::payload::SdkType;
 use apitoolkit_core::record::{build_message, write_json};
 use apitoolkit_core::{CapturedBody, Exchange};
-use apitoolkit_core::{Config, Export, OtlpProtocol, OtlpSettings, Shipper, ShipperSettings};
+use apitoolkit_core::{
+    Config, Export, OtlpProtocol, OtlpSettings, Shipper, ShipperSettings, StartError,
+};
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, Version};
@@ -597,23 +599,24 @@ proptest! {
         prop_assert!(contains(&resource.encode_to_vec(), &key), "the resource carries the key");
 
         let errors = [
-            Config::builder().api_key(key.clone()).redact_request_body(["$.[bad"]).build_with_env(|_| None).err(),
-            Config::builder().api_key(key.clone()).redact_response_body(["$..[?"]).build_with_env(|_| None).err(),
+            Config::builder().api_key(key.clone()).redact_request_body(["$.[bad"]).build_with_env(|_| None).err().map(StartError::from),
+            Config::builder().api_key(key.clone()).redact_response_body(["$..[?"]).build_with_env(|_| None).err().map(StartError::from),
             Config::builder().build_with_env(|v| match v {
                 "APITOOLKIT_KEY" => Some(key.clone()),
                 "APITOOLKIT_EXPORT" => Some("bogus".into()),
                 _ => None,
-            }).err(),
+            }).err().map(StartError::from),
             Config::builder().build_with_env(|v| match v {
                 "APITOOLKIT_KEY" => Some(key.clone()),
                 "APITOOLKIT_MAX_BODY_BYTES" => Some("lots".into()),
                 "APITOOLKIT_REDACT_REQ_BODY" => Some("[\"$.[\"]".into()),
                 _ => None,
-            }).err(),
+            }).err().map(StartError::from),
             Config::builder().api_key(key.clone())
                 .otlp_endpoint("not a url at all")
                 .build_with_env(|_| None)
                 .err()
+                .map(StartError::from)
                 .or_else(|| Config::builder().api_key(key.clone())
                     .otlp_endpoint("not a url at all")
                     .build_with_env(|_| None).ok()
@@ -640,7 +643,7 @@ fn invalid_api_key_error_does_not_echo_it() {
             )))
             .build_with_env(|_| None);
         let err = match built {
-            Err(e) => Some(e),
+            Err(e) => Some(StartError::from(e)),
             Ok(config) => match Shipper::start(config) {
                 Err(e) => Some(e),
                 Ok(shipper) => {

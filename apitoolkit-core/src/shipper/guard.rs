@@ -11,7 +11,7 @@ use super::Shipper;
 /// `main`:
 ///
 /// ```no_run
-/// # fn main() -> Result<(), apitoolkit_core::ConfigError> {
+/// # fn main() -> Result<(), apitoolkit_core::StartError> {
 /// let shipper = apitoolkit_core::Shipper::start(apitoolkit_core::Config::from_env()?)?;
 /// let _guard = shipper.guard(); // NOT `let _ = shipper.guard();`
 /// // ... run the server ...

@@ -43,9 +43,9 @@ use std::time::{Duration, Instant};
 pub use guard::ShipperGuard;
 pub use stats::ShipperStats;
 
-use crate::error::ShutdownError;
+use crate::error::{ShutdownError, StartError};
 use crate::export::Exporter;
-use crate::{Config, ConfigError, Exchange};
+use crate::{Config, Exchange};
 use queue::Queue;
 
 /// Name of the worker thread.
@@ -90,23 +90,15 @@ impl fmt::Debug for Shipper {
     }
 }
 
-fn start_error(what: &str, e: impl fmt::Display) -> ConfigError {
-    ConfigError::InvalidValue {
-        origin: "APITOOLKIT_EXPORT".into(),
-        value: what.into(),
-        expected: format!("an exporter that can start ({e})"),
-    }
-}
-
 impl Shipper {
     /// Starts the worker thread (named `apitoolkit-shipper`) for this config's exporter.
     ///
     /// Fails when the exporter cannot be set up: a file that cannot be opened for
     /// appending, a malformed OTLP endpoint or header. An unreachable collector is not an
     /// error here (gRPC connects lazily); its failures are retried and counted.
-    pub fn start(config: Config) -> Result<Shipper, ConfigError> {
+    pub fn start(config: Config) -> Result<Shipper, StartError> {
         let queue = Arc::new(Queue::new(config.shipper()));
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), ConfigError>>(1);
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<(), StartError>>(1);
         let worker_queue = Arc::clone(&queue);
         let worker_config = config.clone();
         let handle = thread::Builder::new()
@@ -119,7 +111,7 @@ impl Shipper {
                     Ok(rt) => rt,
                     Err(e) => {
                         worker_queue.worker_exited(0);
-                        let _ = ready_tx.send(Err(start_error("runtime", e)));
+                        let _ = ready_tx.send(Err(StartError::Runtime(e)));
                         return;
                     }
                 };
@@ -134,20 +126,20 @@ impl Shipper {
                     }
                     Err(e) => {
                         worker_queue.worker_exited(0);
-                        let _ = ready_tx.send(Err(e));
+                        let _ = ready_tx.send(Err(StartError::Config(e)));
                     }
                 }
             })
-            .map_err(|e| start_error("thread", e))?;
+            .map_err(StartError::Thread)?;
         match ready_rx.recv() {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 let _ = handle.join();
                 return Err(e);
             }
-            Err(e) => {
+            Err(_) => {
                 let _ = handle.join();
-                return Err(start_error("worker", e));
+                return Err(StartError::WorkerLost);
             }
         }
         Ok(Shipper {
