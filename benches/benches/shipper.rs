@@ -12,62 +12,13 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use apitoolkit_core::payload::SdkType;
-use apitoolkit_core::{CapturedBody, Config, Exchange, Export, Shipper, ShipperSettings};
+use apitoolkit_core::{Config, Export, Shipper, ShipperSettings};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use http::{Method, Uri, Version};
 
-/// A ~1 KB JSON body with the fields the configured paths redact.
-fn body() -> Bytes {
-    let items: Vec<serde_json::Value> = (0..8)
-        .map(|i| {
-            serde_json::json!({
-                "id": i, "sku": format!("SKU-{i:06}"), "secret": "s3cr3t-value",
-                "qty": i * 3, "note": "lorem ipsum dolor sit amet"
-            })
-        })
-        .collect();
-    let v = serde_json::json!({
-        "user": {"name": "Ann Example", "email": "ann@example.com",
-                 "card": {"number": "4111111111111111", "exp": "12/29"}},
-        "password": "hunter2hunter2",
-        "items": items,
-        "meta": {"request_id": "9f1c2a7e-0d7b-4f55-a7e2-3d7d7c2f0b11", "client": "bench"}
-    });
-    Bytes::from(serde_json::to_vec(&v).unwrap_or_default())
-}
-
-/// A realistic exchange: ~1 KB request body, 8 request headers.
-fn exchange() -> Exchange {
-    let mut ex = Exchange::new(
-        SdkType::RustCustom,
-        Method::POST,
-        Uri::from_static("/api/v1/orders/42?expand=items&page=2"),
-        Version::HTTP_11,
-    );
-    ex.route = Some("/api/v1/orders/{id}".into());
-    ex.status = 201;
-    ex.duration = Duration::from_micros(850);
-    let h = &mut ex.request_headers;
-    for (k, v) in [
-        ("host", "api.example.com"),
-        ("content-type", "application/json"),
-        ("accept", "application/json"),
-        ("authorization", "Bearer abc.def.ghi"),
-        ("user-agent", "bench/1.0"),
-        ("x-request-id", "req-123456"),
-        ("accept-encoding", "gzip, br"),
-        ("cookie", "session=abcdef0123456789"),
-    ] {
-        h.append(k, v.as_bytes());
-    }
-    ex.response_headers
-        .append("content-type", "application/json".as_bytes());
-    ex.request_body = CapturedBody::Complete(body());
-    ex.response_body = CapturedBody::Complete(Bytes::from_static(br#"{"id":42,"ok":true}"#));
-    ex
-}
+#[path = "../fixtures/exchange.rs"]
+mod fixture;
+use fixture::{exchange, BODY_PATHS};
 
 fn enqueue(c: &mut Criterion) {
     // Default queue (8192 records), batches of up to 4096. Once 2048 records are pending
@@ -127,7 +78,7 @@ fn enqueue(c: &mut Criterion) {
         b.iter(|| black_box(&ex).approx_size())
     });
     let config = Config::builder()
-        .redact_request_body(["$.password", "$.user.card.number", "$.items[*].secret"])
+        .redact_request_body(BODY_PATHS)
         .build_with_env(|_| None)
         .expect("config");
     c.bench_function("build_message (worker side, for reference)", |b| {
@@ -158,7 +109,7 @@ fn end_to_end(c: &mut Criterion, group: &str, export: Export, before_run: impl F
     let config = Config::builder()
         .api_key("bench-key")
         .shipper(s)
-        .redact_request_body(["$.password", "$.user.card.number", "$.items[*].secret"])
+        .redact_request_body(BODY_PATHS)
         .export(export)
         .build_with_env(|_| None)
         .expect("config");
