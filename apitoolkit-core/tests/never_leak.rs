@@ -5,8 +5,7 @@
 //! for in every `Debug` of the configuration, shipper and exporters, in debug logs and in
 //! error messages.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apitoolkit_core::__private::{otlp_resource, record_span_bytes, record_to_span};
@@ -471,45 +470,7 @@ fn url_text(choice: u64, secrets: &mut Vec<String>, next: &mut impl FnMut() -> S
 
 // ------------------------------------------------------------------ captured logs
 
-#[derive(Clone)]
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Installs (once) a global fmt subscriber writing every event, at every level, into a
-/// shared buffer (global, because the shipper logs from its own thread).
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = LogSink(Arc::clone(&buf));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
-        buf
-    })
-}
-
-fn log_text() -> Vec<u8> {
-    logs()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-}
+use apitoolkit_testkit::{capture_logs as logs, captured_log_bytes as log_text};
 
 fn settings(f: impl FnOnce(&mut ShipperSettings)) -> ShipperSettings {
     let mut s = ShipperSettings::default();

@@ -2,10 +2,8 @@
 //! about to cross plain `http://` is warned about once, and the OTLP endpoint appears in
 //! logs, `Debug` prints and errors without its userinfo, query or fragment.
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use apitoolkit_core::payload::SdkType;
@@ -19,42 +17,10 @@ const FRAGMENT: &str = "SECRETFRAG";
 
 // ------------------------------------------------------------------ captured logs
 
-#[derive(Clone)]
-struct LogSink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogSink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Installs (once) a global fmt subscriber writing every event, at every level (the
-/// HTTP client's own trace logs included), into a shared buffer (global, because the
-/// shipper logs from its own thread). Called first by every test that reads the logs.
-fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let buf = Arc::new(Mutex::new(Vec::new()));
-        let sink = LogSink(Arc::clone(&buf));
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || sink.clone())
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
-        buf
-    })
-}
+use apitoolkit_testkit::capture_logs as logs;
 
 fn log_text() -> String {
-    String::from_utf8_lossy(&logs().lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    String::from_utf8_lossy(&apitoolkit_testkit::captured_log_bytes()).into_owned()
 }
 
 fn assert_no_secret(what: &str, text: &str) {

@@ -27,6 +27,7 @@ mod debug_prints;
 mod exchanges;
 mod fixtures;
 mod large;
+mod logs;
 mod raw_http;
 mod shipper;
 pub mod suite;
@@ -39,6 +40,7 @@ pub use debug_prints::*;
 pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;
 pub use large::*;
+pub use logs::{capture_logs, captured_log_bytes};
 pub use raw_http::*;
 pub use shipper::{
     accounted, dead_endpoint, export_settings, fast_settings, otlp_to, wait_for, wait_until,
