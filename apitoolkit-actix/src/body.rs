@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
-use apitoolkit_core::{ErrorEntry, InFlight};
+use apitoolkit_core::integration::InFlight;
+use apitoolkit_core::ErrorEntry;
 use bytes::Bytes;
 use pin_project_lite::pin_project;
 

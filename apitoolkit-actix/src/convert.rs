@@ -1,7 +1,7 @@
 //! actix-web's `http` 0.2 types → the `http` 1 types of `apitoolkit-core`, byte for byte.
 
 use actix_web::http as ax;
-use apitoolkit_core::headers::{CapturedHeaders, FIELD_OVERHEAD};
+use apitoolkit_core::CapturedHeaders;
 
 /// The method, by its name.
 pub(crate) fn method(m: &ax::Method) -> http::Method {
@@ -45,15 +45,15 @@ pub(crate) fn version(v: ax::Version) -> http::Version {
 pub(crate) fn headers(h: &ax::header::HeaderMap) -> CapturedHeaders {
     // One pass (walking actix's map costs more than an estimate that is sometimes
     // short): room for typical fields; longer ones grow the buffer.
-    let mut out = CapturedHeaders::with_capacity(h.len() * TYPICAL_FIELD);
+    let mut out = CapturedHeaders::with_capacity(h.len(), h.len() * TYPICAL_FIELD);
     for (name, value) in h.iter() {
-        out.append_lowercase(name.as_str(), value.as_bytes());
+        out.append_already_lowercase(name.as_str(), value.as_bytes());
     }
     out
 }
 
-/// Bytes reserved per header field up front.
-const TYPICAL_FIELD: usize = FIELD_OVERHEAD + 40;
+/// Bytes of name and value reserved per header field up front.
+const TYPICAL_FIELD: usize = 40;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
-use apitoolkit_core::GuardedFuture;
+use apitoolkit_core::integration::GuardedFuture;
 use pin_project_lite::pin_project;
 
 use crate::body::ResponseBody;

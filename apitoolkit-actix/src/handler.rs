@@ -9,9 +9,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 #[cfg(feature = "client")]
 use apitoolkit_client::ClientWithMiddleware;
-use apitoolkit_core::context::warn_outside_request;
-use apitoolkit_core::exchange::Uuid;
-use apitoolkit_core::RequestContext;
+use apitoolkit_core::integration::warn_outside_request;
+use apitoolkit_core::integration::RequestContext;
+use uuid::Uuid;
 
 /// Gives a handler access to the record of the request it serves.
 ///

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
-use apitoolkit_core::RequestContext;
+use apitoolkit_core::integration::RequestContext;
 use bytes::Bytes;
 use futures_core::Stream;
 use pin_project_lite::pin_project;

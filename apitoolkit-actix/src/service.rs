@@ -6,7 +6,8 @@ use std::rc::Rc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
 use actix_web::HttpMessage;
-use apitoolkit_core::{Exchange, GuardedFuture, InFlight, RequestContext, SdkType, Shipper};
+use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
+use apitoolkit_core::{Exchange, SdkType, Shipper};
 
 use crate::body::ResponseBody;
 use crate::future::ResponseFuture;

@@ -1,8 +1,8 @@
 //! The bodies the layer hands on: core's [`TeeBody`], which forwards every frame unchanged
 //! and shows it to the record (the one body tee of the SDK, `apitoolkit_core::capture::tee`).
 
-use apitoolkit_core::capture::TeeBody;
-use apitoolkit_core::{InFlight, RequestContext};
+use apitoolkit_core::integration::TeeBody;
+use apitoolkit_core::integration::{InFlight, RequestContext};
 
 /// The request body handed to the inner service: the original body, with a copy of
 /// each chunk the handler reads kept for the record (up to the cap).

@@ -5,7 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use apitoolkit_core::{CapturedHeaders, ErrorEntry, GuardedFuture};
+use apitoolkit_core::integration::GuardedFuture;
+use apitoolkit_core::{CapturedHeaders, ErrorEntry};
 use http::Response;
 use pin_project_lite::pin_project;
 

@@ -3,12 +3,12 @@
 use std::convert::Infallible;
 use std::error::Error;
 
-use apitoolkit_core::context::warn_outside_request;
-use apitoolkit_core::exchange::Uuid;
-use apitoolkit_core::RequestContext;
+use apitoolkit_core::integration::warn_outside_request;
+use apitoolkit_core::integration::RequestContext;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use http::Extensions;
+use uuid::Uuid;
 
 /// Gives a handler access to the record of the request it serves.
 ///

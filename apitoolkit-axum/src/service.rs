@@ -2,9 +2,8 @@
 
 use std::task::{Context, Poll};
 
-use apitoolkit_core::{
-    CapturedHeaders, Exchange, GuardedFuture, InFlight, RequestContext, SdkType, Shipper,
-};
+use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
+use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::{Request, Response, Uri};
 use tower_service::Service;

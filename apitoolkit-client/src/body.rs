@@ -1,7 +1,7 @@
 //! [`RecordingBody`]: the response body handed back to the caller, teed into the record
 //! by core's [`TeeBody`] (the SDK's one body tee).
 
-use apitoolkit_core::capture::TeeBody;
+use apitoolkit_core::integration::TeeBody;
 
 use crate::recording::Recording;
 

@@ -3,7 +3,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use apitoolkit_core::{RedactionRules, RequestContext, Shipper};
+use apitoolkit_core::integration::RequestContext;
+use apitoolkit_core::{RedactionRules, Shipper};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 use crate::recorder::OutgoingRecorder;

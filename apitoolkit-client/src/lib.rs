@@ -126,5 +126,6 @@ pub use client::{default_client, observe_request, OutgoingClient, OutgoingClient
 pub use extensions::{CallRedaction, UrlWildcard};
 pub use recorder::OutgoingRecorder;
 
-pub use apitoolkit_core::{RedactionRules, RequestContext, Shipper};
+pub use apitoolkit_core::integration::RequestContext;
+pub use apitoolkit_core::{RedactionRules, Shipper};
 pub use reqwest_middleware::ClientWithMiddleware;

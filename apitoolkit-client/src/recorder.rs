@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use apitoolkit_core::{CapturedHeaders, ErrorEntry, RedactionRules, RequestContext, Shipper};
+use apitoolkit_core::integration::RequestContext;
+use apitoolkit_core::{CapturedHeaders, ErrorEntry, RedactionRules, Shipper};
 use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};

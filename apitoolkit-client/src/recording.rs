@@ -4,8 +4,9 @@
 //! exactly once: when the response body ends, fails or is dropped, when the call fails
 //! without a response, or when the call is cancelled (the recording is dropped).
 
-use apitoolkit_core::capture::BodySink;
-use apitoolkit_core::{CapturedHeaders, ErrorEntry, Exchange, InFlight, Shipper};
+use apitoolkit_core::integration::BodySink;
+use apitoolkit_core::integration::InFlight;
+use apitoolkit_core::{CapturedHeaders, ErrorEntry, Exchange, Shipper};
 use http::Version;
 
 /// The record of one outgoing call while it runs. Dropping it finishes it.

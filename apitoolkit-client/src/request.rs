@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use apitoolkit_core::{
-    BodyCapture, CapturedBody, CapturedHeaders, Config, Exchange, RedactionRules, SdkType,
-};
+use apitoolkit_core::integration::BodyCapture;
+use apitoolkit_core::{CapturedBody, CapturedHeaders, Config, Exchange, RedactionRules, SdkType};
 use reqwest::Request;
 
 use crate::extensions::UrlWildcard;
@@ -16,7 +15,7 @@ use crate::target::target_uri;
 pub(crate) fn exchange_for(
     req: &Request,
     config: &Config,
-    parent_id: Option<apitoolkit_core::exchange::Uuid>,
+    parent_id: Option<uuid::Uuid>,
     wildcard: Option<&UrlWildcard>,
     redaction: Option<Arc<RedactionRules>>,
 ) -> Exchange {

@@ -1,7 +1,7 @@
 //! What the record keeps of the request target: an absolute URI without credentials or
 //! fragment, and error messages with every URL in them scrubbed.
 
-use apitoolkit_core::redact::scrub_error;
+use apitoolkit_core::integration::scrub_error;
 use apitoolkit_core::{ErrorEntry, RedactionRules};
 use http::Uri;
 use reqwest::Url;
@@ -20,12 +20,12 @@ pub(crate) fn target_uri(url: &Url) -> Uri {
 }
 
 /// An error entry as it may be attached to a record: every URL in its texts scrubbed
-/// with `rules` (reqwest names the request's URL, and redirect targets, in its errors),
-/// and its texts cut to their limits. The parent request's record would scrub it with
-/// its own rules; this applies the call's.
+/// with `rules` (reqwest names the request's URL, and redirect targets, in its errors).
+/// The parent request's record would scrub it with its own rules; this applies the
+/// call's. Core cuts the texts to their limits when the entry is attached.
 pub(crate) fn mask_entry(mut entry: ErrorEntry, rules: &RedactionRules) -> ErrorEntry {
     scrub_error(&mut entry, rules);
-    entry.bounded()
+    entry
 }
 
 #[cfg(test)]

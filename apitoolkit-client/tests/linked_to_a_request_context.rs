@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use apitoolkit_client::{observe_request, OutgoingClient};
+use apitoolkit_core::integration::RequestContext;
 use apitoolkit_core::testing::CapturedRecords;
-use apitoolkit_core::{RequestContext, SdkType, Shipper};
+use apitoolkit_core::{SdkType, Shipper};
 
 fn shipper() -> (CapturedRecords, Shipper) {
     let captured = CapturedRecords::new();

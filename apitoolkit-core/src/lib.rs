@@ -87,18 +87,29 @@
 //! ```
 //!
 //! # The pieces
-//! [`config`] (builder and environment variables), [`exchange`] and [`headers`] (what is
-//! captured of a request), [`redact`] (headers, query parameters, URLs, compiled JSONPath
-//! body redaction; `docs/PROTOCOL.md` §4), [`payload`] (the record's JSON shape, §2),
-//! [`record`] (exchange → record), [`shipper`] (bounded queue, batching, retries,
-//! exporters: OTLP gRPC/HTTP, JSON Lines, callback; §3 and §8), and for adapters
-//! [`context`], [`inflight`] and [`capture`].
+//! What an application touches is at the root: [`Config`] and its [`ConfigBuilder`]
+//! (every setting also has an environment variable, docs/PROTOCOL.md §5), the
+//! [`Shipper`] with its [`ShipperGuard`] and [`ShipperStats`], the errors ([`ConfigError`],
+//! [`StartError`], [`ShutdownError`]), what is captured of a request ([`Exchange`],
+//! [`CapturedHeaders`], [`CapturedBody`]) and the record that is shipped
+//! ([`RequestMessage`], [`ErrorEntry`], [`SdkType`]; docs/PROTOCOL.md §2). Beside them:
+//!
+//! - [`config`]: the export targets and shipper settings.
+//! - [`redact`]: the redaction rules and the compiled JSONPath [`Redactor`], and what a
+//!   body becomes by content type (docs/PROTOCOL.md §4).
+//! - [`record`]: an exchange as the record the exporters send, as JSON or as an OTLP span
+//!   (docs/PROTOCOL.md §2 and §3), and the limits that keep a record bounded.
+//! - [`model`]: the record's data types in one place.
+//! - [`integration`]: the pieces the adapters are built from, for a new adapter.
+//! - `testing` (feature `test-util`): records kept in memory, body decoders.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, request -> capture -> queue -> worker -> record -> export, one folder
 // per stage. Dependency order (each module uses only those listed before it):
 //
 //   error, model -> redact -> capture -> config -> record -> export -> shipper -> request
+//
+// and `integration`, which only re-exports what adapters are built from.
 //
 // - `model`: the data every stage names: what is captured (CapturedHeaders,
 //   CapturedBody) and what is shipped (RequestMessage, ErrorEntry, SdkType, MultiMap).
@@ -109,7 +120,7 @@
 mod error;
 pub mod model;
 
-pub mod capture;
+mod capture;
 pub mod redact;
 
 pub mod config;
@@ -118,56 +129,18 @@ pub mod record;
 
 mod export;
 
-pub mod shipper;
+mod shipper;
 
-pub mod request;
+mod request;
+
+pub mod integration;
 
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-// Paths of the flat layout, kept while the adapters, benches and tests move over.
-#[doc(hidden)]
-pub use capture::exchange;
-#[doc(hidden)]
-pub use model as payload;
-#[doc(hidden)]
-pub use model::headers;
-#[doc(hidden)]
-pub use record::route;
-#[doc(hidden)]
-pub use request::{context, inflight};
-
-pub use capture::{
-    BodyCapture, CapturedBody, CapturedHeaders, Exchange, MAX_ERRORS_PER_RECORD,
-    MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
-};
+pub use capture::Exchange;
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
 pub use error::{ConfigError, ShutdownError, StartError};
-pub use model::{ErrorEntry, RequestMessage, SdkType};
+pub use model::{CapturedBody, CapturedHeaders, ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};
-pub use request::{GuardedFuture, InFlight, RequestContext};
 pub use shipper::{Shipper, ShipperGuard, ShipperStats};
-
-/// Internals reachable for the SDK's own tests (`never_leak`). Not a public API: no
-/// stability guarantee.
-#[doc(hidden)]
-pub mod __private {
-    pub use opentelemetry_proto::tonic::resource::v1::Resource;
-    pub use opentelemetry_proto::tonic::trace::v1::Span;
-
-    /// The OTLP span of one record (`record::reference_span::span`).
-    pub fn record_to_span(ex: &crate::Exchange, msg: &crate::RequestMessage) -> Span {
-        crate::record::reference_span::span(ex, msg)
-    }
-
-    /// The protobuf bytes of that span as the exporter writes them, straight from the
-    /// exchange (`record::otlp_span`).
-    pub fn record_span_bytes(ex: &crate::Exchange, config: &crate::Config) -> Vec<u8> {
-        crate::record::otlp_span::span_message(ex, config)
-    }
-
-    /// The OTLP resource of every export of `config` (carries the API key).
-    pub fn otlp_resource(config: &crate::Config) -> Resource {
-        crate::record::reference_span::resource(config)
-    }
-}

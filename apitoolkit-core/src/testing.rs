@@ -19,7 +19,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::config::{ConfigBuilder, Export, ShipperSettings};
-use crate::payload::RequestMessage;
+use crate::model::RequestMessage;
 use crate::Config;
 
 /// Records exported through [`CapturedRecords::export`], shared between clones.

@@ -6,12 +6,13 @@
 
 use std::time::Duration;
 
-use apitoolkit_core::headers::CapturedHeaders;
-use apitoolkit_core::payload::{ErrorEntry, SdkType};
+use apitoolkit_core::integration::{BodyCapture, InFlight, RequestContext};
+use apitoolkit_core::CapturedHeaders;
 use apitoolkit_core::{
-    BodyCapture, CapturedBody, Config, ConfigBuilder, Exchange, Export, InFlight, OtlpProtocol,
-    OtlpSettings, RequestContext, Shipper, ShipperSettings,
+    CapturedBody, Config, ConfigBuilder, Exchange, Export, OtlpProtocol, OtlpSettings, Shipper,
+    ShipperSettings,
 };
+use apitoolkit_core::{ErrorEntry, SdkType};
 use bytes::Bytes;
 use http::{Method, Uri, Version};
 

@@ -64,7 +64,7 @@ fn record_matches_the_spec_example() {
 fn field_types_and_formats() {
     let config = Config::builder().build_with_env(|_| None).unwrap();
     let mut ex = spec_like_exchange();
-    ex.parent_id = Some(apitoolkit_core::exchange::Uuid::new_v4());
+    ex.parent_id = Some(uuid::Uuid::new_v4());
     ex.sdk_type = SdkType::RustOutgoing;
     ex.version = Version::HTTP_2;
     ex.errors

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use apitoolkit_core::payload::SdkType;
+use apitoolkit_core::SdkType;
 use apitoolkit_core::{Config, Exchange, Export, OtlpProtocol, Shipper, ShipperSettings};
 use http::{Method, Uri, Version};
 

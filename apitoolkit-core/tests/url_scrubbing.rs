@@ -4,13 +4,12 @@
 
 use std::time::Duration;
 
-use apitoolkit_core::__private::record_span_bytes;
-use apitoolkit_core::record::build_message;
-use apitoolkit_core::testing::{assert_not_leaked, CapturedRecords};
-use apitoolkit_core::{
-    Config, ErrorEntry, Exchange, RequestContext, SdkType, Shipper, MAX_ERRORS_PER_RECORD,
-    MAX_ERROR_MESSAGE_BYTES, REDACTED,
+use apitoolkit_core::integration::RequestContext;
+use apitoolkit_core::record::{
+    build_message, span_bytes, MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES,
 };
+use apitoolkit_core::testing::{assert_not_leaked, CapturedRecords};
+use apitoolkit_core::{Config, ErrorEntry, Exchange, SdkType, Shipper, REDACTED};
 use http::{Method, Uri, Version};
 
 fn config(extra_headers: &[&str]) -> Config {
@@ -36,7 +35,7 @@ fn exchange(uri: &str) -> Exchange {
 /// The record's JSON and span bytes hold none of `secrets`.
 fn assert_shipped_clean(ex: &Exchange, config: &Config, secrets: &[&str]) {
     let json = serde_json::to_vec(&build_message(ex, config)).unwrap();
-    let span = record_span_bytes(ex, config);
+    let span = span_bytes(ex, config);
     for s in secrets {
         assert_not_leaked(&json, s.as_bytes());
         assert_not_leaked(&span, s.as_bytes());

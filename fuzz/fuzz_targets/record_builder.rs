@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use apitoolkit_core::{CapturedBody, Exchange};
-use apitoolkit_core::payload::SdkType;
+use apitoolkit_core::SdkType;
 use apitoolkit_core::record::build_message;
 use apitoolkit_core::Config;
 use bytes::Bytes;

@@ -5,8 +5,8 @@ use std::error::Error;
 
 use crate::model::{rfc3339, ErrorEntry};
 
-/// Most errors one record keeps; later reports are counted, and the record says how many
-/// were left out ([`ErrorEntry::dropped`]).
+/// Most errors one record keeps; later reports are counted, and the record ends with one
+/// more entry (type `apitoolkit::ErrorsDropped`) saying how many were left out.
 pub const MAX_ERRORS_PER_RECORD: usize = 32;
 /// Longest type name kept, in bytes.
 pub const MAX_ERROR_TYPE_BYTES: usize = 256;
@@ -104,7 +104,7 @@ impl ErrorEntry {
     /// a cut text ending in `…[truncated]`. Every entry attached to a record goes
     /// through this, so a huge message cannot grow the queue's memory.
     #[must_use]
-    pub fn bounded(mut self) -> ErrorEntry {
+    pub(crate) fn bounded(mut self) -> ErrorEntry {
         truncate(&mut self.when, MAX_ERROR_TYPE_BYTES);
         truncate(&mut self.error_type, MAX_ERROR_TYPE_BYTES);
         truncate(&mut self.root_error_type, MAX_ERROR_TYPE_BYTES);
@@ -116,7 +116,7 @@ impl ErrorEntry {
 
     /// The entry that stands for `count` errors left out of a record past
     /// [`MAX_ERRORS_PER_RECORD`].
-    pub fn dropped(count: usize) -> ErrorEntry {
+    pub(crate) fn dropped(count: usize) -> ErrorEntry {
         ErrorEntry::from_message(
             "apitoolkit::ErrorsDropped",
             format!(
@@ -127,7 +127,7 @@ impl ErrorEntry {
     }
 
     /// Heap bytes held by the texts, for the shipper's byte budget.
-    pub fn heap_size(&self) -> usize {
+    pub(crate) fn heap_size(&self) -> usize {
         self.when.capacity()
             + self.error_type.capacity()
             + self.root_error_type.capacity()

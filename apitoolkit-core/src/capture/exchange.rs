@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{Method, Uri, Version};
-pub use uuid::Uuid;
+pub(crate) use uuid::Uuid;
 
 use crate::model::{CapturedBody, CapturedHeaders, ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
@@ -62,7 +62,7 @@ impl Exchange {
         Exchange::with_id(Uuid::new_v4(), sdk_type, method, uri, version)
     }
 
-    /// As [`new`](Self::new) with a given `msg_id` (the one of a [`RequestContext`](crate::RequestContext)).
+    /// As [`new`](Self::new) with a given `msg_id` (the one of a [`RequestContext`](crate::integration::RequestContext)).
     pub fn with_id(
         msg_id: Uuid,
         sdk_type: SdkType,

@@ -18,13 +18,12 @@
 
 mod body;
 mod errors;
-pub mod exchange;
-pub mod tee;
+pub(crate) mod exchange;
+pub(crate) mod tee;
 
-pub use crate::model::{CapturedBody, CapturedHeaders};
 pub use body::BodyCapture;
 pub use errors::{
     MAX_ERRORS_PER_RECORD, MAX_ERROR_MESSAGE_BYTES, MAX_ERROR_TYPE_BYTES, MAX_STACK_TRACE_BYTES,
 };
 pub use exchange::Exchange;
-pub use tee::{for_each_slice, BodySink, TeeBody};
+pub(crate) use tee::BodySink;

@@ -13,7 +13,7 @@ use http::HeaderMap;
 
 /// Bytes each field takes besides its name and value (their lengths), for
 /// [`CapturedHeaders::with_capacity`].
-pub const FIELD_OVERHEAD: usize = 8;
+pub(crate) const FIELD_OVERHEAD: usize = 8;
 
 /// Header fields in arrival order, names in lower case (unless added with
 /// [`append_already_lowercase`](Self::append_already_lowercase) in another case),
@@ -46,11 +46,11 @@ impl CapturedHeaders {
         CapturedHeaders { buf: Vec::new() }
     }
 
-    /// No fields, with room for `bytes` bytes of fields (each takes
-    /// [`FIELD_OVERHEAD`] plus its name and value) before it reallocates.
-    pub fn with_capacity(bytes: usize) -> CapturedHeaders {
+    /// No fields, with room for `fields` fields whose names and values take `bytes`
+    /// bytes in all before it reallocates.
+    pub fn with_capacity(fields: usize, bytes: usize) -> CapturedHeaders {
         CapturedHeaders {
-            buf: Vec::with_capacity(bytes),
+            buf: Vec::with_capacity(fields.saturating_mul(FIELD_OVERHEAD).saturating_add(bytes)),
         }
     }
 
@@ -70,13 +70,6 @@ impl CapturedHeaders {
     /// given (lookups still ignore case).
     pub fn append_already_lowercase(&mut self, name: &str, value: &[u8]) {
         self.push(truncate_str(name).as_bytes(), value);
-    }
-
-    /// The former name of [`append_already_lowercase`](Self::append_already_lowercase),
-    /// kept while the adapters move over.
-    #[doc(hidden)]
-    pub fn append_lowercase(&mut self, name: &str, value: &[u8]) {
-        self.append_already_lowercase(name, value);
     }
 
     fn push(&mut self, name: &[u8], value: &[u8]) {
@@ -122,7 +115,7 @@ impl CapturedHeaders {
     }
 
     /// Heap bytes held, for the shipper's byte budget.
-    pub fn heap_size(&self) -> usize {
+    pub(crate) fn heap_size(&self) -> usize {
         self.buf.capacity()
     }
 
@@ -161,11 +154,8 @@ fn truncate_str(s: &str) -> &str {
 
 impl From<&HeaderMap> for CapturedHeaders {
     fn from(map: &HeaderMap) -> CapturedHeaders {
-        let size = map
-            .iter()
-            .map(|(n, v)| FIELD_OVERHEAD + n.as_str().len() + v.len())
-            .sum();
-        let mut headers = CapturedHeaders::with_capacity(size);
+        let size = map.iter().map(|(n, v)| n.as_str().len() + v.len()).sum();
+        let mut headers = CapturedHeaders::with_capacity(map.len(), size);
         for (name, value) in map {
             headers.append_already_lowercase(name.as_str(), value.as_bytes());
         }

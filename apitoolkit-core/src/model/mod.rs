@@ -131,7 +131,7 @@ pub struct RequestMessage {
 ///
 /// Written digit by digit: it runs once per record on the shipper's thread and once per
 /// reported error on the request path, where a general formatter costs several times more.
-pub fn rfc3339(t: time::OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
     let bytes = rfc3339_bytes(t);
     // Always ASCII.
     std::str::from_utf8(&bytes).map_or_else(|_| String::from(EPOCH), str::to_owned)

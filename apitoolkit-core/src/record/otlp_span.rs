@@ -1,5 +1,5 @@
 //! A record's span written as protobuf straight from the exchange: the exporter's hot
-//! path. Byte for byte `prost`'s encoding of [`reference_span::span`] of [`build_message`] (tested
+//! path. Byte for byte `prost`'s encoding of the test-only `reference_span::span` of [`build_message`] (tested
 //! below and over random exchanges in `tests/never_leak.rs`), without building either:
 //! no `RequestMessage`, no `Span` with its hundred owned strings, no second pass to
 //! encode them. Fields are written in tag order, as `prost` does.
@@ -10,7 +10,7 @@ use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
 use super::fields::{base64_into, base64_len, uuid_str, Fields};
-use super::reference_span::{self, unix_nanos, SPAN_NAME};
+use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
 use crate::Config;
@@ -40,8 +40,10 @@ pub(crate) fn push_span(out: &mut Vec<u8>, field: u32, ex: &Exchange, config: &C
     nested(out, field, |out| write_span(out, ex, config, &p));
 }
 
-/// The span of `ex` as a bare `Span` message.
-pub(crate) fn span_message(ex: &Exchange, config: &Config) -> Vec<u8> {
+/// The record of `ex` as the OTLP exporter sends it: the protobuf bytes of one
+/// `opentelemetry.proto.trace.v1.Span` (docs/PROTOCOL.md §3), redacted with `config`'s
+/// rules. Decode it with any OTLP implementation (`opentelemetry-proto`'s `Span`).
+pub fn span_bytes(ex: &Exchange, config: &Config) -> Vec<u8> {
     let mut out = Vec::new();
     write_span(&mut out, ex, config, &Fields::new(ex, config));
     out
@@ -116,10 +118,10 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
     }
 
     // Errors are rare: their events and the status go through prost.
-    for event in reference_span::events(&p.errors, end) {
+    for event in otlp_shared::events(&p.errors, end) {
         message::encode(EVENTS, &event, out);
     }
-    let status = reference_span::status(ex.status, &p.errors);
+    let status = otlp_shared::status(ex.status, &p.errors);
     message::encode(STATUS, &status, out);
 }
 
@@ -244,6 +246,7 @@ mod tests {
 
     use super::*;
     use crate::record::build_message;
+    use crate::record::reference_span;
     use crate::record::tests::{configs, exchanges};
 
     #[test]

@@ -1,36 +1,14 @@
-//! Record → OTLP span mapping (docs/PROTOCOL.md §3).
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! The readable reference of the record → OTLP span mapping (docs/PROTOCOL.md §3): a
+//! `Span` built from the redacted [`RequestMessage`]. Test-only: the exporter writes the
+//! same bytes without building it (`otlp_span.rs`), and the tests hold it to this.
 
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, status, Span, Status};
+use opentelemetry_proto::tonic::trace::v1::{span, Span};
 use uuid::Uuid;
 
+use super::otlp_shared::{events, kv, status, str_kv, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::Exchange;
-use crate::model::{ErrorEntry, MultiMap, RequestMessage};
-use crate::Config;
-
-/// Name of every span.
-pub(crate) const SPAN_NAME: &str = "monoscope.http";
-/// `telemetry.sdk.name`.
-pub(crate) const SDK_NAME: &str = "apitoolkit-rust";
-
-fn value(v: any_value::Value) -> Option<AnyValue> {
-    Some(AnyValue { value: Some(v) })
-}
-
-fn kv(key: impl Into<String>, v: any_value::Value) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: value(v),
-        ..Default::default()
-    }
-}
-
-fn str_kv(key: impl Into<String>, v: impl Into<String>) -> KeyValue {
-    kv(key, any_value::Value::StringValue(v.into()))
-}
+use crate::model::{MultiMap, RequestMessage};
 
 fn array_kv<'a>(key: impl Into<String>, values: impl IntoIterator<Item = &'a String>) -> KeyValue {
     let values = values
@@ -40,29 +18,6 @@ fn array_kv<'a>(key: impl Into<String>, values: impl IntoIterator<Item = &'a Str
         })
         .collect();
     kv(key, any_value::Value::ArrayValue(ArrayValue { values }))
-}
-
-/// The resource of every export, including the API key as `at-project-key`.
-pub(crate) fn resource(config: &Config) -> Resource {
-    let mut attributes = vec![str_kv("service.name", config.service_name())];
-    if let Some(v) = config.service_version() {
-        attributes.push(str_kv("service.version", v));
-    }
-    attributes.push(str_kv("telemetry.sdk.language", "rust"));
-    attributes.push(str_kv("telemetry.sdk.name", SDK_NAME));
-    attributes.push(str_kv("telemetry.sdk.version", env!("CARGO_PKG_VERSION")));
-    if let Some(key) = config.api_key() {
-        attributes.push(str_kv("at-project-key", key));
-    }
-    Resource {
-        attributes,
-        ..Default::default()
-    }
-}
-
-pub(super) fn unix_nanos(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 /// The 8 low bytes of a UUID: the span id of the record with that `msg_id`.
@@ -154,53 +109,15 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     }
 }
 
-/// One `exception` event per reported error, at the error's time (else the span's end).
-pub(super) fn events(errors: &[ErrorEntry], end: u64) -> Vec<span::Event> {
-    errors
-        .iter()
-        .map(|e| span::Event {
-            time_unix_nano: parse_time(&e.when).unwrap_or(end),
-            name: "exception".into(),
-            attributes: vec![
-                str_kv("exception.type", e.error_type.as_str()),
-                str_kv("exception.message", e.message.as_str()),
-                str_kv("exception.stacktrace", e.stack_trace.as_str()),
-            ],
-            ..Default::default()
-        })
-        .collect()
-}
-
-/// Error for a 5xx or a reported error (with the first error's message), else unset.
-pub(super) fn status(status_code: u16, errors: &[ErrorEntry]) -> Status {
-    if status_code >= 500 || !errors.is_empty() {
-        Status {
-            code: status::StatusCode::Error as i32,
-            message: match errors.first() {
-                Some(e) => e.message.clone(),
-                None => format!("HTTP {status_code}"),
-            },
-        }
-    } else {
-        Status {
-            code: status::StatusCode::Unset as i32,
-            message: String::new(),
-        }
-    }
-}
-
-fn parse_time(s: &str) -> Option<u64> {
-    let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-    let nanos = t.unix_timestamp_nanos();
-    u64::try_from(nanos).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{ErrorEntry, SdkType};
     use crate::record::build_message;
+    use crate::record::otlp_shared::{parse_time, resource};
+    use crate::Config;
     use http::{Method, Uri, Version};
+    use opentelemetry_proto::tonic::trace::v1::status;
     use std::time::Duration;
 
     fn nanos(d: Duration) -> u64 {

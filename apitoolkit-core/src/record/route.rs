@@ -5,7 +5,7 @@
 /// Matches `path` against `template` segment by segment and returns the captured
 /// parameters in template order, percent-decoded. Returns an empty list when the path
 /// does not fit the template.
-pub fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
+pub(crate) fn path_params(template: &str, path: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut t_segs = template.trim_start_matches('/').split('/');
     let mut p_rest = path.trim_start_matches('/');

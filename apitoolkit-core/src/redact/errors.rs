@@ -6,14 +6,14 @@ use super::{scrub_urls, RedactionRules};
 use crate::model::ErrorEntry;
 
 /// Scrubs every text of `entry` in place (types, messages, root cause, stack trace) with
-/// [`scrub_urls`]: userinfo removed from URLs, named query and fragment parameters
-/// masked. Returns whether anything changed.
+/// the URL scrubber of every shipped text (docs/PROTOCOL.md §4): userinfo removed from
+/// URLs, named query and fragment parameters masked. Returns whether anything changed.
 ///
 /// The shipper does this for every record; call it yourself before an entry goes
 /// anywhere else (a log line, another record with other rules).
 ///
 /// ```
-/// use apitoolkit_core::redact::scrub_error;
+/// use apitoolkit_core::integration::scrub_error;
 /// use apitoolkit_core::{ErrorEntry, RedactionRules};
 ///
 /// let mut entry = ErrorEntry::from_message("Redirect", "to myapp://cb?access_token=abc");

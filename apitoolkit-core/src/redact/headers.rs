@@ -10,7 +10,7 @@ use crate::model::MultiMap;
 /// Lower-case name → values in order; a redacted header keeps its name and gets the
 /// single value `"[CLIENT_REDACTED]"`. Non-UTF-8 values are decoded lossily, and every
 /// value goes through the URL scrubber ([`shipped_value`]).
-pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> MultiMap {
+pub(crate) fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> MultiMap {
     let mut out = MultiMap::new();
     // Fields of one name usually arrive together (`http::HeaderMap` groups them), so the
     // values of a run are collected first and the redaction check runs once per run.
@@ -43,7 +43,7 @@ pub fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) -> Mult
 /// parameters masked). Applied to every header, so that URL-valued ones (`Referer`,
 /// `Location`, `Content-Location`, `Refresh`, `Link`, `Origin`, proxies'
 /// `X-Original-URL`/`X-Forwarded-Uri`, and any custom one) are covered whatever their name.
-pub fn shipped_value<'v>(value: &'v [u8], rules: &RedactionRules) -> Cow<'v, str> {
+pub(crate) fn shipped_value<'v>(value: &'v [u8], rules: &RedactionRules) -> Cow<'v, str> {
     match value_text(value) {
         Cow::Borrowed(text) => scrub_urls(text, rules),
         Cow::Owned(text) => Cow::Owned(scrub_urls(&text, rules).into_owned()),

@@ -5,7 +5,7 @@
 //! - Query parameters: values masked in both `query_params` and `raw_url`.
 //! - URLs wherever they are shipped (header values, `referer`, `raw_url`, outgoing URLs,
 //!   error texts): userinfo removed, named parameters masked in queries and fragments
-//!   ([`scrub_urls`]).
+//!   (`url.rs`).
 //! - Bodies: compiled JSONPaths ([`Redactor`]), applied by `Content-Type` ([`BodyKind`]):
 //!   JSON (or no type) directly, urlencoded forms and multipart forms as a JSON object
 //!   (file parts become `[<mime>_FILE]`), anything else as captured. JSON that cannot be
@@ -14,7 +14,7 @@
 
 mod body;
 mod endpoint;
-mod errors;
+pub(crate) mod errors;
 mod form;
 mod headers;
 mod jsonpath;
@@ -27,17 +27,14 @@ mod url;
 
 pub use body::{redact_body, BodyKind};
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
-pub use errors::scrub_error;
 pub(crate) use errors::scrub_errors;
-pub(crate) use headers::Groups;
-pub use headers::{redact_headers, shipped_value};
+pub(crate) use headers::{redact_headers, shipped_value, Groups};
 pub use jsonpath::{unparseable_placeholder, Redactor};
-pub use query::redact_query;
+pub(crate) use query::redact_query;
 pub use rules::{
     RedactionRules, RedactionRulesBuilder, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY_PARAMS,
 };
-pub(crate) use url::strip_userinfo;
-pub use url::{scrub_urls, MAX_NESTING};
+pub(crate) use url::{scrub_urls, strip_userinfo};
 
 /// The replacement written over every redacted value.
 pub const REDACTED: &str = "[CLIENT_REDACTED]";

@@ -11,7 +11,7 @@ use crate::model::MultiMap;
 /// redacted parameter's value is replaced by `[CLIENT_REDACTED]`. A value that holds a
 /// URL (`next=https%3A%2F%2Fx%3Ftoken%3D..`) is scrubbed like any shipped URL
 /// ([`scrub_urls`]), in the map and in the text.
-pub fn redact_query(query: &str, rules: &RedactionRules) -> (MultiMap, String) {
+pub(crate) fn redact_query(query: &str, rules: &RedactionRules) -> (MultiMap, String) {
     let mut params = MultiMap::new();
     let mut masked = String::with_capacity(query.len());
     for (i, pair) in query.split('&').enumerate() {

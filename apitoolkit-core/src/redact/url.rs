@@ -27,7 +27,7 @@ use super::{RedactionRules, REDACTED};
 
 /// How many levels of percent-encoded URLs inside parameter values are decoded and
 /// scrubbed; a value still encoded beyond that is masked whole.
-pub const MAX_NESTING: usize = 4;
+pub(crate) const MAX_NESTING: usize = 4;
 
 /// Characters left as they are when a scrubbed value is percent-encoded again.
 const KEEP: &AsciiSet = &NON_ALPHANUMERIC
@@ -49,20 +49,7 @@ const KEEP: &AsciiSet = &NON_ALPHANUMERIC
 ///   [`MAX_NESTING`] levels; a value still encoded past that is masked whole.
 ///
 /// Text with no `=` and no `@` is returned as it is, without a copy.
-///
-/// ```
-/// use apitoolkit_core::redact::scrub_urls;
-/// use apitoolkit_core::RedactionRules;
-///
-/// let rules = RedactionRules::default();
-/// assert_eq!(
-///     scrub_urls("error following redirect for url (myapp://u:pw@cb?access_token=abc&x=1)", &rules),
-///     "error following redirect for url (myapp://cb?access_token=[CLIENT_REDACTED]&x=1)",
-/// );
-/// assert_eq!(scrub_urls("/cb#id_token=abc&state=s", &rules), "/cb#id_token=[CLIENT_REDACTED]&state=s");
-/// assert_eq!(scrub_urls("no url here", &rules), "no url here");
-/// ```
-pub fn scrub_urls<'t>(text: &'t str, rules: &RedactionRules) -> Cow<'t, str> {
+pub(crate) fn scrub_urls<'t>(text: &'t str, rules: &RedactionRules) -> Cow<'t, str> {
     scrub(text, rules, 0)
 }
 
@@ -240,6 +227,26 @@ pub(crate) fn decode(s: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_errors_fragments_and_plain_text() {
+        let rules = RedactionRules::default();
+        assert_eq!(
+            scrub_urls(
+                "error following redirect for url (myapp://u:pw@cb?access_token=abc&x=1)",
+                &rules
+            ),
+            "error following redirect for url (myapp://cb?access_token=[CLIENT_REDACTED]&x=1)",
+        );
+        assert_eq!(
+            scrub_urls("/cb#id_token=abc&state=s", &rules),
+            "/cb#id_token=[CLIENT_REDACTED]&state=s"
+        );
+        assert!(matches!(
+            scrub_urls("no url here", &rules),
+            Cow::Borrowed("no url here")
+        ));
+    }
 
     fn scrubbed(text: &str) -> String {
         let rules = RedactionRules::builder()

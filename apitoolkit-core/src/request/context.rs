@@ -61,7 +61,8 @@ impl RequestContext {
     }
 
     /// Attaches a ready-made error entry to this request's record. Its texts are cut to
-    /// their limits ([`ErrorEntry::bounded`]); past [`MAX_ERRORS_PER_RECORD`] entries
+    /// their limits ([`MAX_ERROR_MESSAGE_BYTES`](crate::record::MAX_ERROR_MESSAGE_BYTES)
+    /// and the others of [`record`](crate::record)); past [`MAX_ERRORS_PER_RECORD`] entries
     /// the report is only counted, and the record ends with one entry saying how many
     /// were left out, so a handler that reports in a loop cannot grow memory.
     pub fn report_entry(&self, entry: ErrorEntry) {

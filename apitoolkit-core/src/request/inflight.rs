@@ -121,13 +121,13 @@ impl InFlight {
 
     /// Attaches an error to the record: through the request's context for an incoming
     /// record (bounded as [`RequestContext::report_entry`] says), on the exchange for an
-    /// outgoing one.
+    /// outgoing one (its texts cut to the same limits).
     pub fn report_entry(&mut self, entry: ErrorEntry) {
         match &self.owner {
             Owner::Incoming(ctx) => ctx.report_entry(entry),
             Owner::Outgoing { .. } => {
                 if let Some(ex) = self.exchange.as_mut() {
-                    ex.errors.push(entry);
+                    ex.errors.push(entry.bounded());
                 }
             }
         }

@@ -12,11 +12,8 @@
 //!   adapters do not own (inner services and futures): record, finish, resume; and
 //!   [`GuardedFuture`], a response future polled under it.
 
-pub mod context;
-pub mod inflight;
+pub(crate) mod context;
+pub(crate) mod inflight;
 mod panic_guard;
 
 pub use panic_guard::GuardedFuture;
-
-pub use context::RequestContext;
-pub use inflight::InFlight;

@@ -89,7 +89,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    use crate::{Config, Exchange, InFlight, RequestContext, SdkType, Shipper};
+    use crate::integration::{InFlight, RequestContext};
+    use crate::{Config, Exchange, SdkType, Shipper};
 
     #[test]
     fn a_panic_is_recorded_finished_and_resumed() {

@@ -49,7 +49,7 @@ use crate::{Config, Exchange};
 use queue::Queue;
 
 /// Name of the worker thread.
-pub const THREAD_NAME: &str = "apitoolkit-shipper";
+pub(crate) const THREAD_NAME: &str = "apitoolkit-shipper";
 
 /// Time allowed to the final flush when the last handle is dropped without a shutdown.
 const DROP_TIMEOUT: Duration = Duration::from_secs(5);

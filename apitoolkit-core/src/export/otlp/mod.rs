@@ -19,8 +19,8 @@ use super::{log_record, Attempt};
 use crate::capture::exchange::Exchange;
 use crate::config::{OtlpProtocol, OtlpSettings};
 use crate::record::build_message;
+use crate::record::otlp_shared;
 use crate::record::otlp_span;
-use crate::record::reference_span;
 use crate::redact::{shown_endpoint, shown_endpoints_in};
 use crate::{Config, ConfigError};
 
@@ -92,7 +92,7 @@ impl OtlpExporter {
             );
         }
         Ok(OtlpExporter {
-            frame: ExportRequestFrame::new(&reference_span::resource(config)),
+            frame: ExportRequestFrame::new(&otlp_shared::resource(config)),
             spans: Vec::new(),
             transport,
             endpoint,

@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
-use crate::record::reference_span::SDK_NAME;
+use crate::record::otlp_shared::SDK_NAME;
 
 /// `ExportTraceServiceRequest.resource_spans`, `ResourceSpans.resource`,
 /// `ResourceSpans.scope_spans`, `ScopeSpans.scope`, `ScopeSpans.spans`.
