@@ -17,8 +17,10 @@
 //!   in-memory index (`scan.rs`). After that no call lists the directory: [`Spool::store`]
 //!   writes one file, [`Spool::next_batch`] reads one (or skips corrupt ones),
 //!   [`Spool::remove`] deletes one.
-//! * A file that is truncated, corrupt, of another format version or unreadable is
-//!   deleted and counted ([`Spool::take_skipped`]), never sent and never a panic.
+//! * A file that is truncated, corrupt or of another format version is deleted and
+//!   counted ([`Spool::take_skipped`]), never sent and never a panic. One that cannot be
+//!   read (permissions, an I/O error) is counted and passed over the same way but left
+//!   on disk, for a later run to try again.
 //! * The budget counts whole files (header included). A batch that does not fit, or whose
 //!   write fails (a full disk included), is refused with a [`SpoolDrop`] naming the
 //!   reason; the caller counts its records dropped. Files already on disk are kept even
@@ -208,9 +210,9 @@ impl Spool {
         Ok(())
     }
 
-    /// Reads and checks the oldest batch not already handed out. Files that fail (corrupt,
-    /// truncated, another version, unreadable) are deleted, counted and passed over.
-    /// `None` when no batch is left to hand out.
+    /// Reads and checks the oldest batch not already handed out. Files that fail are
+    /// counted and passed over: deleted when damaged (corrupt, truncated, another
+    /// version), left on disk when unreadable. `None` when no batch is left to hand out.
     pub(crate) fn next_batch(&mut self) -> Option<SpooledBatch> {
         loop {
             let i = self.index.iter().position(|e| !e.out)?;
@@ -233,7 +235,11 @@ impl Spool {
                         "apitoolkit: skipped a damaged spool file"
                     );
                     self.forget(i);
-                    let _ = fs::remove_file(self.dir.join(entry.name()));
+                    // A damaged file goes; one that could not be read (permissions, an
+                    // I/O error) stays for the next run, which may read it.
+                    if matches!(reason, ReadError::Invalid(_)) {
+                        let _ = fs::remove_file(self.dir.join(entry.name()));
+                    }
                     self.corrupt_skipped += 1;
                     self.skipped.add(Some(&entry));
                 }

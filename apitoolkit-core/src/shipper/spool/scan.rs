@@ -51,8 +51,8 @@ pub(super) struct Found {
 }
 
 /// Lists `dir` once: removes half-written files (the lock is held, so no one is writing
-/// them), reads the header of every spool file, deletes and counts the ones that fail,
-/// and ignores any other file.
+/// them), reads the header of every spool file, counts the ones that fail (deleting the
+/// damaged ones, leaving the unreadable ones), and ignores any other file.
 pub(super) fn scan(dir: &Path) -> Result<Found, SpoolError> {
     let scan_error = |source| SpoolError::Scan {
         path: dir.to_owned(),
@@ -76,10 +76,14 @@ pub(super) fn scan(dir: &Path) -> Result<Found, SpoolError> {
         next_seq = next_seq.max(seq.saturating_add(1));
         match read_header(&path) {
             Ok(h) => index.push(h.entry(seq)),
-            Err(declared) => {
+            Err(Bad::Damaged(declared)) => {
                 tracing::warn!(file = name, "apitoolkit: skipped a damaged spool file");
                 let _ = fs::remove_file(&path);
                 skipped.add(declared.map(|h| h.entry(seq)).as_ref());
+            }
+            Err(Bad::Unreadable(e)) => {
+                tracing::warn!(file = name, error = %e, "apitoolkit: skipped an unreadable spool file");
+                skipped.add(None);
             }
         }
     }
@@ -94,16 +98,29 @@ pub(super) fn scan(dir: &Path) -> Result<Found, SpoolError> {
     })
 }
 
+/// Why a file found at open is left out of the index.
+#[derive(Debug)]
+enum Bad {
+    /// Deleted: not a whole spool file of this version; with its header when only the
+    /// length is wrong (a truncated file).
+    Damaged(Option<Header>),
+    /// Left on disk: could not be read now.
+    Unreadable(io::Error),
+}
+
 /// Reads and checks a file's header and that the file is exactly as long as it says.
-/// Fails with the header when only the length is wrong (a truncated file).
-fn read_header(path: &Path) -> Result<Header, Option<Header>> {
-    let mut file = File::open(path).map_err(|_| None)?;
+fn read_header(path: &Path) -> Result<Header, Bad> {
+    let mut file = File::open(path).map_err(Bad::Unreadable)?;
     let mut head = [0u8; HEADER_LEN];
-    file.read_exact(&mut head).map_err(|_| None)?;
-    let header = Header::decode(&head).map_err(|_| None)?;
+    file.read_exact(&mut head).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => Bad::Damaged(None),
+        _ => Bad::Unreadable(e),
+    })?;
+    let header = Header::decode(&head).map_err(|_| Bad::Damaged(None))?;
     match file.metadata() {
         Ok(m) if m.len() == header.file_len() => Ok(header),
-        _ => Err(Some(header)),
+        Ok(_) => Err(Bad::Damaged(Some(header))),
+        Err(e) => Err(Bad::Unreadable(e)),
     }
 }
 

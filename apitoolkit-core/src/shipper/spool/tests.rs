@@ -221,6 +221,28 @@ fn damaged_files_found_at_open_are_skipped_and_counted() {
 }
 
 #[test]
+fn an_unreadable_file_is_skipped_and_counted_but_left_on_disk() {
+    let tmp = TempDir::new("unreadable");
+    let mut spool = Spool::open(tmp.spool(), MIB).unwrap();
+    spool.store(b"first", 1, 0).unwrap();
+    spool.store(b"second", 1, 0).unwrap();
+    // Reading a directory fails with an I/O error, as an unreadable file would.
+    let first = spool_files(&tmp.spool()).remove(0);
+    fs::remove_file(&first).unwrap();
+    fs::create_dir(&first).unwrap();
+
+    assert_eq!(spool.next_batch().unwrap().payload(), b"second");
+    assert_eq!(spool.take_skipped().files, 1);
+    assert!(first.is_dir(), "left for a later run");
+    assert_eq!(spool.len(), 1);
+    drop(spool);
+
+    let spool = Spool::open(tmp.spool(), MIB).unwrap();
+    assert_eq!((spool.len(), spool.corrupt_skipped()), (1, 1));
+    assert!(first.is_dir());
+}
+
+#[test]
 fn files_left_half_written_by_a_crash_are_removed_at_open() {
     let tmp = TempDir::new("crash");
     {
