@@ -1,11 +1,12 @@
 //! [`ConfigBuilder`]: typed setters, environment fallback, validation at `build()`.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::env::{
     invalid, lookup, otlp_certificate, otlp_settings, parse_bool, parse_export, parse_list,
-    parse_usize,
+    parse_usize, spool_settings,
 };
 use super::export::{Export, OtlpProtocol};
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
@@ -40,6 +41,8 @@ pub struct ConfigBuilder {
     otlp_protocol: Option<OtlpProtocol>,
     otlp_certificate: Option<Vec<u8>>,
     shipper: Option<ShipperSettings>,
+    spool_dir: Option<PathBuf>,
+    spool_max_bytes: Option<u64>,
 }
 
 /// Shows which settings are given, never the API key (`Some("[REDACTED]")`), the
@@ -77,6 +80,8 @@ impl fmt::Debug for ConfigBuilder {
                 &self.otlp_certificate.as_ref().map(|_| "(PEM)"),
             )
             .field("shipper", &self.shipper)
+            .field("spool_dir", &self.spool_dir)
+            .field("spool_max_bytes", &self.spool_max_bytes)
             .finish()
     }
 }
@@ -220,6 +225,18 @@ impl ConfigBuilder {
         self.shipper = Some(settings);
         self
     }
+    /// Directory of the on-disk spool for collector outages (`APITOOLKIT_SPOOL_DIR`;
+    /// created `0700` if missing); wins over [`ShipperSettings::spool_dir`].
+    pub fn spool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spool_dir = Some(dir.into());
+        self
+    }
+    /// Byte budget of the spool (`APITOOLKIT_SPOOL_MAX_BYTES`, default 256 MiB); wins over
+    /// [`ShipperSettings::spool_max_bytes`].
+    pub fn spool_max_bytes(mut self, bytes: u64) -> Self {
+        self.spool_max_bytes = Some(bytes);
+        self
+    }
 
     /// Validates everything, compiling every redaction path, with the process environment
     /// as the fallback.
@@ -316,7 +333,8 @@ impl ConfigBuilder {
                 "an API key (APITOOLKIT_KEY or .api_key()) for the otlp exporter",
             ));
         }
-        let shipper = self.shipper.unwrap_or_default();
+        let mut shipper = self.shipper.unwrap_or_default();
+        spool_settings(env, &mut shipper, self.spool_dir, self.spool_max_bytes)?;
         validate_shipper(&shipper)?;
 
         Ok(Config {

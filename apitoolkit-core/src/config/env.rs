@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+use super::{ShipperSettings, DEFAULT_SPOOL_MAX_BYTES};
 use crate::redact::shown_endpoint;
 use crate::ConfigError;
 
@@ -181,4 +182,73 @@ pub(super) fn otlp_certificate(
         Ok(_) => Err(invalid(origin, &shown, "at least one PEM certificate")),
         Err(e) => Err(invalid(origin, &shown, &format!("PEM certificates ({e})"))),
     }
+}
+
+/// `APITOOLKIT_SPOOL_MAX_BYTES`: a whole number of bytes, optionally followed by a unit
+/// (`B`, `KB`/`KiB`, `MB`/`MiB`, `GB`/`GiB`, any case, a space allowed); greater than zero.
+pub(super) fn parse_byte_size(origin: &str, value: &str) -> Result<u64, ConfigError> {
+    let v = value.trim();
+    let digits = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (number, unit) = v.split_at(digits);
+    let multiplier: Option<u64> = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" | "b" => Some(1),
+        "kb" => Some(1000),
+        "kib" => Some(1 << 10),
+        "mb" => Some(1000 * 1000),
+        "mib" => Some(1 << 20),
+        "gb" => Some(1000 * 1000 * 1000),
+        "gib" => Some(1 << 30),
+        _ => None,
+    };
+    number
+        .parse::<u64>()
+        .ok()
+        .zip(multiplier)
+        .and_then(|(n, m)| n.checked_mul(m))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| {
+            invalid(
+                origin,
+                value,
+                "a byte count greater than zero, e.g. 268435456, 64MiB or 1GB",
+            )
+        })
+}
+
+/// Fills the spool settings of `shipper`: a builder setter wins, then a value set in
+/// `ShipperSettings` (a directory, a budget other than the default), then
+/// `APITOOLKIT_SPOOL_DIR` / `APITOOLKIT_SPOOL_MAX_BYTES`. An empty directory or a zero
+/// budget set in code is an error naming its setter; a blank variable counts as unset.
+pub(super) fn spool_settings(
+    env: &dyn Fn(&str) -> Option<String>,
+    shipper: &mut ShipperSettings,
+    dir: Option<PathBuf>,
+    max_bytes: Option<u64>,
+) -> Result<(), ConfigError> {
+    const DIR: &str = "APITOOLKIT_SPOOL_DIR";
+    const MAX: &str = "APITOOLKIT_SPOOL_MAX_BYTES";
+    let empty = |origin: &str| invalid(origin, "", "a directory path");
+    shipper.spool_dir = match (dir, shipper.spool_dir.take()) {
+        (Some(d), _) if d.as_os_str().is_empty() => return Err(empty("ConfigBuilder::spool_dir")),
+        (Some(d), _) => Some(d),
+        (None, Some(d)) if d.as_os_str().is_empty() => {
+            return Err(empty("ShipperSettings::spool_dir"))
+        }
+        (None, Some(d)) => Some(d),
+        (None, None) => lookup(env, DIR).map(PathBuf::from),
+    };
+    let zero = |origin: &str| invalid(origin, "0", "a byte count greater than zero");
+    shipper.spool_max_bytes = match max_bytes {
+        Some(0) => return Err(zero("ConfigBuilder::spool_max_bytes")),
+        Some(n) => n,
+        None if shipper.spool_max_bytes == 0 => {
+            return Err(zero("ShipperSettings::spool_max_bytes"))
+        }
+        None if shipper.spool_max_bytes != DEFAULT_SPOOL_MAX_BYTES => shipper.spool_max_bytes,
+        None => match lookup(env, MAX) {
+            Some(v) => parse_byte_size(MAX, &v)?,
+            None => DEFAULT_SPOOL_MAX_BYTES,
+        },
+    };
+    Ok(())
 }

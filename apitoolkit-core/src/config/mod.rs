@@ -7,6 +7,7 @@ mod env;
 mod export;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +19,9 @@ use crate::redact::RedactionRules;
 
 /// Default per-body capture cap: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Default byte budget of the on-disk spool (`APITOOLKIT_SPOOL_MAX_BYTES`): 256 MiB.
+pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The validated SDK configuration. Cheap to clone (one `Arc`).
 ///
@@ -76,6 +80,15 @@ pub struct ShipperSettings {
     pub initial_backoff: Duration,
     /// Upper bound of a retry delay (also caps `Retry-After`).
     pub max_backoff: Duration,
+    /// Directory of the on-disk spool for collector outages (`APITOOLKIT_SPOOL_DIR`,
+    /// [`ConfigBuilder::spool_dir`]): batches that cannot be delivered while the queue is
+    /// full are written there and sent later, oldest first, also after a restart.
+    /// `None` (the default) keeps everything in memory. Left `None`, the variable applies.
+    pub spool_dir: Option<PathBuf>,
+    /// Most bytes the spool's files may hold (`APITOOLKIT_SPOOL_MAX_BYTES`,
+    /// [`ConfigBuilder::spool_max_bytes`]); a batch that does not fit is dropped and
+    /// counted. Left at [`DEFAULT_SPOOL_MAX_BYTES`], the variable applies.
+    pub spool_max_bytes: u64,
 }
 
 impl Default for ShipperSettings {
@@ -90,6 +103,8 @@ impl Default for ShipperSettings {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(30),
+            spool_dir: None,
+            spool_max_bytes: DEFAULT_SPOOL_MAX_BYTES,
         }
     }
 }

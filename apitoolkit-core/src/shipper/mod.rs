@@ -32,6 +32,7 @@ mod guard;
 mod queue;
 mod retired;
 pub(crate) mod retry;
+mod spool;
 mod stats;
 mod worker;
 
