@@ -112,6 +112,14 @@ impl Exchange {
     }
 }
 
+impl Exchange {
+    /// A "failed" exchange (status >= 500, or errors reported, panics included): kept
+    /// before successful ones when the shipper must drop records.
+    pub(crate) fn is_failure(&self) -> bool {
+        self.status >= 500 || !self.errors.is_empty()
+    }
+}
+
 impl fmt::Debug for Exchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let len = |s: Option<&str>| format!("{} bytes", s.map_or(0, str::len));

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::env::{
-    invalid, lookup, otlp_certificate, otlp_settings, parse_bool, parse_export, parse_list,
-    parse_usize, spool_settings,
+    concurrency_setting, invalid, lookup, otlp_certificate, otlp_settings, parse_bool,
+    parse_export, parse_list, parse_usize, spool_settings,
 };
 use super::export::{Export, OtlpProtocol};
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
@@ -43,6 +43,7 @@ pub struct ConfigBuilder {
     shipper: Option<ShipperSettings>,
     spool_dir: Option<PathBuf>,
     spool_max_bytes: Option<u64>,
+    max_concurrent_exports: Option<usize>,
 }
 
 /// Shows which settings are given, never the API key (`Some("[REDACTED]")`), the
@@ -82,6 +83,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("shipper", &self.shipper)
             .field("spool_dir", &self.spool_dir)
             .field("spool_max_bytes", &self.spool_max_bytes)
+            .field("max_concurrent_exports", &self.max_concurrent_exports)
             .finish()
     }
 }
@@ -238,6 +240,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// Most OTLP export requests in flight at once, 1 to 64
+    /// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`, default 4); wins over
+    /// [`ShipperSettings::max_concurrent_exports`].
+    pub fn max_concurrent_exports(mut self, n: usize) -> Self {
+        self.max_concurrent_exports = Some(n);
+        self
+    }
+
     /// Validates everything, compiling every redaction path, with the process environment
     /// as the fallback.
     pub fn build(self) -> Result<Config, ConfigError> {
@@ -335,6 +345,7 @@ impl ConfigBuilder {
         }
         let mut shipper = self.shipper.unwrap_or_default();
         spool_settings(env, &mut shipper, self.spool_dir, self.spool_max_bytes)?;
+        concurrency_setting(env, &mut shipper, self.max_concurrent_exports)?;
         validate_shipper(&shipper)?;
 
         Ok(Config {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
-use super::{ShipperSettings, DEFAULT_SPOOL_MAX_BYTES};
+use super::{ShipperSettings, DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_SPOOL_MAX_BYTES};
 use crate::redact::shown_endpoint;
 use crate::ConfigError;
 
@@ -248,6 +248,39 @@ pub(super) fn spool_settings(
         None => match lookup(env, MAX) {
             Some(v) => parse_byte_size(MAX, &v)?,
             None => DEFAULT_SPOOL_MAX_BYTES,
+        },
+    };
+    Ok(())
+}
+
+/// Fills `max_concurrent_exports`: a builder setter wins, then a value other than the
+/// default set in `ShipperSettings`, then `APITOOLKIT_MAX_CONCURRENT_EXPORTS`; 1 to 64.
+pub(super) fn concurrency_setting(
+    env: &dyn Fn(&str) -> Option<String>,
+    shipper: &mut ShipperSettings,
+    set: Option<usize>,
+) -> Result<(), ConfigError> {
+    const VAR: &str = "APITOOLKIT_MAX_CONCURRENT_EXPORTS";
+    const EXPECTED: &str = "a whole number from 1 to 64";
+    let check = |origin: &str, n: usize| {
+        if (1..=64).contains(&n) {
+            Ok(n)
+        } else {
+            Err(invalid(origin, &n.to_string(), EXPECTED))
+        }
+    };
+    shipper.max_concurrent_exports = match set {
+        Some(n) => check("ConfigBuilder::max_concurrent_exports", n)?,
+        None if shipper.max_concurrent_exports != DEFAULT_MAX_CONCURRENT_EXPORTS => check(
+            "ShipperSettings::max_concurrent_exports",
+            shipper.max_concurrent_exports,
+        )?,
+        None => match lookup(env, VAR) {
+            Some(v) => match v.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => n,
+                _ => return Err(invalid(VAR, &v, EXPECTED)),
+            },
+            None => DEFAULT_MAX_CONCURRENT_EXPORTS,
         },
     };
     Ok(())

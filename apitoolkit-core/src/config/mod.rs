@@ -23,6 +23,11 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Default byte budget of the on-disk spool (`APITOOLKIT_SPOOL_MAX_BYTES`): 256 MiB.
 pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 256 * 1024 * 1024;
 
+/// Default number of OTLP export requests in flight at once
+/// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`): 4, chosen by measurement (benches/README.md,
+/// "Delivery").
+pub const DEFAULT_MAX_CONCURRENT_EXPORTS: usize = 4;
+
 /// The validated SDK configuration. Cheap to clone (one `Arc`).
 ///
 /// ```
@@ -80,6 +85,13 @@ pub struct ShipperSettings {
     pub initial_backoff: Duration,
     /// Upper bound of a retry delay (also caps `Retry-After`).
     pub max_backoff: Duration,
+    /// Most OTLP export requests in flight at once, 1 to 64
+    /// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`, [`ConfigBuilder::max_concurrent_exports`]):
+    /// a distant collector is kept busy with several batches, and a batch waiting for
+    /// its retry does not hold up the others. JSON Lines and the callback always write
+    /// one batch at a time. Left at [`DEFAULT_MAX_CONCURRENT_EXPORTS`], the variable
+    /// applies.
+    pub max_concurrent_exports: usize,
     /// Directory of the on-disk spool for collector outages (`APITOOLKIT_SPOOL_DIR`,
     /// [`ConfigBuilder::spool_dir`]): batches that cannot be delivered while the queue is
     /// full are written there and sent later, oldest first, also after a restart.
@@ -103,6 +115,7 @@ impl Default for ShipperSettings {
             max_attempts: 5,
             initial_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(30),
+            max_concurrent_exports: DEFAULT_MAX_CONCURRENT_EXPORTS,
             spool_dir: None,
             spool_max_bytes: DEFAULT_SPOOL_MAX_BYTES,
         }

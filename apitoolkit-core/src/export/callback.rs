@@ -8,6 +8,7 @@ use super::Attempt;
 use crate::config::BatchCallback;
 use crate::model::RequestMessage;
 
+#[derive(Clone)]
 pub(crate) struct CallbackExporter {
     callback: BatchCallback,
 }
@@ -23,7 +24,7 @@ impl CallbackExporter {
         CallbackExporter { callback }
     }
 
-    pub(crate) fn export(&mut self, records: &[RequestMessage]) -> Attempt {
+    pub(crate) fn export(&self, records: &[RequestMessage]) -> Attempt {
         let cb = &self.callback;
         match catch_unwind(AssertUnwindSafe(|| cb(records))) {
             Ok(()) => Attempt::Done,

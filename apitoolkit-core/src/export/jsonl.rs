@@ -5,6 +5,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::Attempt;
 use crate::capture::exchange::Exchange;
@@ -18,16 +19,20 @@ enum Sink {
 }
 
 /// Writes batches to stdout or to a file opened in append mode.
+/// Where the lines go; clones write to the same place, one batch at a time.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonlSink(Arc<Mutex<Sink>>);
+
 #[derive(Debug)]
 pub(crate) struct JsonlExporter {
-    sink: Sink,
+    sink: JsonlSink,
     buf: Vec<u8>,
 }
 
 impl JsonlExporter {
     pub(crate) fn stdout() -> JsonlExporter {
         JsonlExporter {
-            sink: Sink::Stdout,
+            sink: JsonlSink(Arc::new(Mutex::new(Sink::Stdout))),
             buf: Vec::new(),
         }
     }
@@ -46,7 +51,7 @@ impl JsonlExporter {
             expected: format!("a file that can be opened for appending ({e})"),
         })?;
         Ok(JsonlExporter {
-            sink: Sink::File(file),
+            sink: JsonlSink(Arc::new(Mutex::new(Sink::File(file)))),
             buf: Vec::new(),
         })
     }
@@ -75,9 +80,25 @@ impl JsonlExporter {
         Ok(buf)
     }
 
-    /// Appends the lines and flushes.
-    pub(crate) fn write(&mut self, lines: &[u8]) -> Attempt {
-        let result = match &mut self.sink {
+    /// The sink the lines are written to.
+    pub(crate) fn sink(&self) -> JsonlSink {
+        self.sink.clone()
+    }
+
+    /// Keeps the buffer of a delivered batch for the next one, unless a burst made it
+    /// big (it is not held forever).
+    pub(crate) fn reclaim(&mut self, lines: Vec<u8>) {
+        if lines.capacity() <= 4 * 1024 * 1024 {
+            self.buf = lines;
+        }
+    }
+}
+
+impl JsonlSink {
+    /// Appends a batch's lines and flushes (a write error is permanent: the batch is not retried).
+    pub(crate) fn write(&self, lines: &[u8]) -> Attempt {
+        let mut sink = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = match &mut *sink {
             Sink::Stdout => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(lines).and_then(|()| out.flush())
@@ -87,14 +108,6 @@ impl JsonlExporter {
         match result {
             Ok(()) => Attempt::Done,
             Err(e) => Attempt::Permanent(format!("writing JSON lines: {e}")),
-        }
-    }
-
-    /// Keeps the buffer of a delivered batch for the next one, unless a burst made it
-    /// big (it is not held forever).
-    pub(crate) fn reclaim(&mut self, lines: Vec<u8>) {
-        if lines.capacity() <= 4 * 1024 * 1024 {
-            self.buf = lines;
         }
     }
 }

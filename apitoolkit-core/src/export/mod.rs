@@ -1,7 +1,8 @@
 //! Export: the transports behind the shipper. Internal: the shipper picks one from
 //! [`Config::export`](crate::Config::export), has it prepare each batch once
-//! ([`PreparedBatch`]) and retries [`Exporter::export`] as the [`Attempt`] it reports
-//! allows (a `Retry-After` delay included).
+//! ([`PreparedBatch`], on the worker) and sends it through a [`Sender`] (cheap to clone,
+//! one per export in flight), retrying as the [`Attempt`] it reports allows (a
+//! `Retry-After` delay included).
 //!
 //! - `jsonl.rs`: JSON Lines to stdout or a file, lines written by
 //!   [`record::write_json`](crate::record::write_json).
@@ -47,8 +48,8 @@ pub(crate) enum PreparedBatch {
     Records(Vec<RequestMessage>),
     /// JSON Lines, ready to write.
     Lines(Vec<u8>),
-    /// An OTLP request.
-    Otlp(otlp::EncodedRequest),
+    /// An OTLP request, and its spans without the resource when the spool may need them.
+    Otlp(otlp::EncodedRequest, Option<Vec<u8>>),
     /// The batch could not be prepared; every attempt fails permanently with this reason.
     Failed(String),
 }
@@ -75,13 +76,21 @@ impl Exporter {
         })
     }
 
+    /// Whether several exports may be in flight at once, and batches spooled: OTLP. JSON
+    /// Lines and the callback write one batch at a time, in order.
+    pub(crate) fn is_otlp(&self) -> bool {
+        matches!(self, Exporter::Otlp(_))
+    }
+
     /// Builds the redacted records of a batch (see [`build_message`]) in the form this
     /// exporter sends. JSON Lines and OTLP spans are encoded one record at a time, so
-    /// a batch never holds all its records in memory at once.
+    /// a batch never holds all its records in memory at once. With `keep_spans`, an OTLP
+    /// batch also keeps its encoded spans for the spool.
     pub(crate) fn prepare(
         &mut self,
         exchanges: &[Box<Exchange>],
         config: &Config,
+        keep_spans: bool,
     ) -> PreparedBatch {
         match self {
             Exporter::Jsonl(e) => match e.lines(exchanges, config) {
@@ -98,18 +107,47 @@ impl Exporter {
                 }
                 PreparedBatch::Records(messages)
             }
-            Exporter::Otlp(o) => PreparedBatch::Otlp(o.encode(exchanges, config)),
+            Exporter::Otlp(o) => {
+                let (request, spans) = o.encode(exchanges, config, keep_spans);
+                PreparedBatch::Otlp(request, spans)
+            }
         }
     }
 
-    /// One export attempt, bounded by `timeout` where the transport allows it.
-    pub(crate) async fn export(&mut self, prepared: &PreparedBatch, timeout: Duration) -> Attempt {
-        match (self, prepared) {
-            (Exporter::Jsonl(e), PreparedBatch::Lines(l)) => e.write(l),
-            (Exporter::Callback(e), PreparedBatch::Records(r)) => e.export(r),
-            (Exporter::Otlp(e), PreparedBatch::Otlp(p)) => e.export(p, timeout).await,
-            (_, PreparedBatch::Failed(reason)) => Attempt::Permanent(reason.clone()),
-            _ => Attempt::Permanent("batch prepared for another exporter".into()),
+    /// The spool's payload of a batch: its OTLP spans without the resource (which carries
+    /// the API key). `None` for other exporters.
+    pub(crate) fn spool_payload(
+        &mut self,
+        exchanges: &[Box<Exchange>],
+        config: &Config,
+    ) -> Option<Vec<u8>> {
+        match self {
+            Exporter::Otlp(o) => Some(o.spans(exchanges, config)),
+            _ => None,
+        }
+    }
+
+    /// Takes back a spool payload once written, to reuse its buffer.
+    pub(crate) fn reclaim_payload(&mut self, payload: Vec<u8>) {
+        if let Exporter::Otlp(o) = self {
+            o.reclaim(payload);
+        }
+    }
+
+    /// The OTLP request of spans read back from the spool (`None` for other exporters).
+    pub(crate) fn prepare_spooled(&self, spans: &[u8]) -> Option<PreparedBatch> {
+        match self {
+            Exporter::Otlp(o) => Some(PreparedBatch::Otlp(o.frame(spans), None)),
+            _ => None,
+        }
+    }
+
+    /// A handle that sends prepared batches.
+    pub(crate) fn sender(&self) -> Sender {
+        match self {
+            Exporter::Jsonl(e) => Sender::Jsonl(e.sink()),
+            Exporter::Callback(e) => Sender::Callback(e.clone()),
+            Exporter::Otlp(o) => Sender::Otlp(o.transport()),
         }
     }
 
@@ -117,6 +155,27 @@ impl Exporter {
     pub(crate) fn reclaim(&mut self, prepared: PreparedBatch) {
         if let (Exporter::Jsonl(e), PreparedBatch::Lines(l)) = (self, prepared) {
             e.reclaim(l);
+        }
+    }
+}
+
+/// Sends prepared batches; clones share the exporter's sink, pool or channel.
+#[derive(Clone)]
+pub(crate) enum Sender {
+    Jsonl(jsonl::JsonlSink),
+    Callback(callback::CallbackExporter),
+    Otlp(otlp::Transport),
+}
+
+impl Sender {
+    /// One export attempt, bounded by `timeout` where the transport allows it.
+    pub(crate) async fn export(&self, prepared: &PreparedBatch, timeout: Duration) -> Attempt {
+        match (self, prepared) {
+            (Sender::Jsonl(e), PreparedBatch::Lines(l)) => e.write(l),
+            (Sender::Callback(e), PreparedBatch::Records(r)) => e.export(r),
+            (Sender::Otlp(e), PreparedBatch::Otlp(p, _)) => e.export(p, timeout).await,
+            (_, PreparedBatch::Failed(reason)) => Attempt::Permanent(reason.clone()),
+            _ => Attempt::Permanent("batch prepared for another exporter".into()),
         }
     }
 }

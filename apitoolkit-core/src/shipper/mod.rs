@@ -33,6 +33,7 @@ mod queue;
 mod retired;
 pub(crate) mod retry;
 mod spool;
+mod spooled;
 mod stats;
 mod worker;
 
@@ -111,7 +112,7 @@ impl Shipper {
                 {
                     Ok(rt) => rt,
                     Err(e) => {
-                        worker_queue.worker_exited(0);
+                        worker_queue.worker_exited(0, 0);
                         let _ = ready_tx.send(Err(StartError::Runtime(e)));
                         return;
                     }
@@ -126,7 +127,7 @@ impl Shipper {
                         worker::run(worker_queue, worker_config, exporter, rt);
                     }
                     Err(e) => {
-                        worker_queue.worker_exited(0);
+                        worker_queue.worker_exited(0, 0);
                         let _ = ready_tx.send(Err(StartError::Config(e)));
                     }
                 }
@@ -231,7 +232,7 @@ impl Inner {
             tracing::info!("apitoolkit: shipper shutting down");
         }
         let flushed = self.queue.flush_until(deadline);
-        self.queue.stop();
+        self.queue.stop(deadline);
         if thread::current().id() == self.worker_id {
             // Called from the exporter itself (e.g. a callback): it cannot wait for itself.
             return Err(ShutdownError::Timeout(timeout));
@@ -251,6 +252,22 @@ impl Inner {
                 );
             }
         }
+        let stats = self.queue.stats();
+        tracing::info!(
+            exported = stats.exported,
+            spooled = stats.spooled,
+            replayed = stats.replayed,
+            spool_pending = stats.spool_pending,
+            dropped_queue_full = stats.dropped_queue_full,
+            dropped_export_failed = stats.dropped_export_failed,
+            dropped_too_large = stats.dropped_too_large,
+            dropped_shutdown = stats.dropped_shutdown,
+            dropped_spool_full = stats.dropped_spool_full,
+            dropped_ok = stats.dropped_ok,
+            dropped_failed = stats.dropped_failed,
+            retries = stats.retries,
+            "apitoolkit: shipper stopped"
+        );
         (flushed && exited && self.queue.idle())
             .then_some(())
             .ok_or(ShutdownError::Timeout(timeout))

@@ -1,17 +1,21 @@
 //! Retries of one batch: jittered exponential back-off, `Retry-After`, bounded attempts,
-//! and flush/shutdown deadlines that cut the waiting short.
+//! export slots held only while sending, and flush/shutdown deadlines that cut the
+//! waiting short.
 
 use std::collections::hash_map::RandomState;
-use std::future::{poll_fn, Future as _};
+use std::future::{poll_fn, Future};
 use std::hash::{BuildHasher, Hasher};
 use std::pin::pin;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::queue::Queue;
 use super::stats::Counters;
 use crate::config::ShipperSettings;
-use crate::export::{Attempt, Exporter, PreparedBatch};
+use crate::export::{Attempt, PreparedBatch, Sender};
 use crate::redact::shown_endpoints_in;
 
 /// Exponential back-off: `initial`, doubling, capped at `max`, each delay jittered to a
@@ -56,46 +60,81 @@ impl Backoff {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Delivery {
     Exported,
-    Lost(String),
+    Lost {
+        reason: String,
+        /// The collector may take the batch later (retryable failures, deadlines): the
+        /// spool may keep it. Permanent refusals are not kept.
+        retryable: bool,
+    },
 }
 
-/// Sends one prepared batch, retrying as the settings allow.
+impl Delivery {
+    fn lost(reason: impl Into<String>, retryable: bool) -> Delivery {
+        Delivery::Lost {
+            reason: reason.into(),
+            retryable,
+        }
+    }
+}
+
+/// Sends one prepared batch, retrying as the settings allow. Each attempt holds one of
+/// the export `slots` (the first one may come with the call); the back-off between
+/// attempts does not, so a batch waiting for its retry does not hold up the others.
 pub(crate) async fn deliver(
-    exporter: &mut Exporter,
+    sender: &Sender,
     prepared: &PreparedBatch,
     queue: &Queue,
     settings: &ShipperSettings,
     debug: bool,
+    slots: &Arc<Semaphore>,
+    mut permit: Option<OwnedSemaphorePermit>,
 ) -> Delivery {
+    const DEADLINE: &str = "flush or shutdown deadline passed";
     let counters = &queue.counters;
+    let mut wake = queue.wake.subscribe();
     let mut backoff = Backoff::new(settings.initial_backoff, settings.max_backoff);
     let attempts = settings.max_attempts.max(1);
     let mut attempt = 1;
     loop {
+        let slot = match permit.take() {
+            Some(p) => p,
+            None => match until_deadline(Arc::clone(slots).acquire_owned(), queue, &mut wake).await
+            {
+                Some(Ok(p)) => p,
+                Some(Err(_)) => return Delivery::lost("the shipper stopped", true),
+                None => return Delivery::lost(DEADLINE, true),
+            },
+        };
         let mut timeout = settings.export_timeout;
         if let Some(deadline) = queue.deadline() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Delivery::Lost("flush or shutdown deadline passed".into());
+                return Delivery::lost(DEADLINE, true);
             }
             timeout = timeout.min(left);
         }
-        let Some(outcome) = attempt_until_deadline(exporter, prepared, timeout, queue).await else {
+        let send = async {
+            let _in_flight = counters.start_export();
+            sender.export(prepared, timeout).await
+        };
+        let outcome = until_deadline(send, queue, &mut wake).await;
+        drop(slot);
+        let Some(outcome) = outcome else {
             // A flush or shutdown arrived during the attempt and its deadline passed.
             Counters::add(&counters.failed_exports, 1);
-            return Delivery::Lost("flush or shutdown deadline passed during an export".into());
+            return Delivery::lost(format!("{DEADLINE} during an export"), true);
         };
         let (after, reason) = match outcome {
             Attempt::Done => return Delivery::Exported,
             Attempt::Permanent(reason) => {
                 Counters::add(&counters.failed_exports, 1);
-                return Delivery::Lost(reason);
+                return Delivery::lost(reason, false);
             }
             Attempt::Retryable { after, reason } => (after, reason),
         };
         Counters::add(&counters.failed_exports, 1);
         if attempt >= attempts {
-            return Delivery::Lost(format!("{reason} (after {attempt} attempts)"));
+            return Delivery::lost(format!("{reason} (after {attempt} attempts)"), true);
         }
         let delay = match after {
             Some(a) => a.min(settings.max_backoff),
@@ -108,60 +147,52 @@ pub(crate) async fn deliver(
         }
         Counters::add(&counters.retries, 1);
         attempt += 1;
-        let until = Instant::now() + delay;
-        loop {
-            let now = Instant::now();
-            if now >= until {
-                break;
-            }
-            let mut wait = until - now;
-            if let Some(deadline) = queue.deadline() {
-                if now >= deadline {
-                    return Delivery::Lost(format!("{reason} (flush or shutdown deadline passed)"));
-                }
-                wait = wait.min(deadline - now);
-            }
-            // Woken early by a flush or shutdown, to re-check the deadline.
-            let _ = tokio::time::timeout(wait, queue.wake.notified()).await;
+        if until_deadline(tokio::time::sleep(delay), queue, &mut wake)
+            .await
+            .is_none()
+        {
+            return Delivery::lost(format!("{reason} ({DEADLINE})"), true);
         }
     }
 }
 
-/// One export attempt, cut short (`None`) when a flush or shutdown deadline passes
-/// while it is in flight: a deadline may arrive after the attempt started (its
-/// `timeout` did not know it), and a stuck collector must not hold a flush or a
-/// shutdown past its deadline with records neither exported nor counted lost.
-async fn attempt_until_deadline(
-    exporter: &mut Exporter,
-    prepared: &PreparedBatch,
-    timeout: Duration,
+/// Runs `fut` to completion, or gives up (`None`) once a flush or shutdown deadline
+/// passes: a deadline may arrive after `fut` started (woken through `wake`), and a stuck
+/// collector must not hold a flush or a shutdown past its deadline with records neither
+/// exported nor counted.
+pub(crate) async fn until_deadline<F: Future>(
+    fut: F,
     queue: &Queue,
-) -> Option<Attempt> {
-    let mut export = pin!(exporter.export(prepared, timeout));
+    wake: &mut watch::Receiver<u64>,
+) -> Option<F::Output> {
+    let mut fut = pin!(fut);
     loop {
+        wake.borrow_and_update();
         let deadline = queue.deadline();
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return None;
         }
-        // Woken by a flush or shutdown arriving (to learn its deadline), or by the
-        // deadline itself.
-        let mut woken = pin!(queue.wake.notified());
         let mut expiry = deadline.map(|d| Box::pin(tokio::time::sleep_until(d.into())));
+        let mut changed = pin!(wake.changed());
         let step = poll_fn(|cx| {
-            if let Poll::Ready(outcome) = export.as_mut().poll(cx) {
-                return Poll::Ready(Some(outcome));
+            if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+                return Poll::Ready(Some(Some(out)));
             }
-            let expired = expiry
+            if expiry
                 .as_mut()
-                .is_some_and(|e| e.as_mut().poll(cx).is_ready());
-            if expired || woken.as_mut().poll(cx).is_ready() {
+                .is_some_and(|e| e.as_mut().poll(cx).is_ready())
+            {
+                return Poll::Ready(Some(None));
+            }
+            // A flush or shutdown arrived: re-read the deadline.
+            if changed.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(None);
             }
             Poll::Pending
         })
         .await;
-        if step.is_some() {
-            return step;
+        if let Some(result) = step {
+            return result;
         }
     }
 }

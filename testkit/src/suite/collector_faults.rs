@@ -142,8 +142,10 @@ pub async fn collector_down_loses_by_reason_and_delivery_resumes_when_it_is_back
     assert!(s.dropped_queue_full > 0, "tiny queue overflowed: {s:?}");
     assert!(s.dropped_export_failed > 0, "{s:?}");
     assert!(s.enqueued - s.dropped_queue_full >= s.dropped_export_failed);
-    assert_eq!(s.failed_exports, 3 * s.dropped_export_failed, "{s:?}");
-    assert_eq!(s.retries, 2 * s.dropped_export_failed, "{s:?}");
+    // Three attempts per batch (a batch holds one or two records: the queue holds two).
+    assert_eq!(2 * s.failed_exports, 3 * s.retries, "{s:?}");
+    assert!(s.failed_exports <= 3 * s.dropped_export_failed, "{s:?}");
+    assert!(2 * s.failed_exports >= 3 * s.dropped_export_failed, "{s:?}");
     assert_eq!(accounted(&s), s.enqueued, "{s:?}");
 
     // The collector comes up on the same address: new records arrive.
@@ -302,7 +304,8 @@ pub async fn collector_answering_500_loses_by_reason_then_recovers<A: Adapter>()
     assert_eq!((s.exported, s.dropped_export_failed), (8, 4), "{s:?}");
 }
 
-/// A 429 with `Retry-After: 2`: the retry waits 2 s; requests go on meanwhile.
+/// A 429 with `Retry-After: 2`: the retry waits 2 s; requests go on meanwhile, and so do
+/// the exports of later batches (a batch waiting for its retry holds up no other).
 pub async fn too_many_requests_with_retry_after_is_honoured_without_delaying_requests<
     A: Adapter,
 >() {
@@ -323,10 +326,10 @@ pub async fn too_many_requests_with_retry_after_is_honoured_without_delaying_req
     // The shipper now waits 2 s before retrying; requests go on meanwhile.
     burst(&app, 10, "throttled").await;
     enqueued(&app, 11).await;
-    assert_eq!(
-        collector.request_count(),
-        1,
-        "requests completed while the retry was pending"
+    assert!(
+        wait_for(WAIT, || collector.accepted_span_count() >= 10).await,
+        "later batches were not exported while the retry waited: {:?}",
+        app.shipper.stats()
     );
 
     assert!(flush(&app.shipper, WAIT).await, "{:?}", app.shipper.stats());
@@ -335,7 +338,30 @@ pub async fn too_many_requests_with_retry_after_is_honoured_without_delaying_req
     assert_eq!((s.failed_exports, s.retries), (1, 1), "{s:?}");
     let requests = collector.requests();
     assert_eq!(requests[0].answered, Some(429));
-    let waited = requests[1].arrived - requests[0].arrived;
+    let span_ids = |r: &crate::ExportRequest| -> Vec<Vec<u8>> {
+        r.request
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(|s| s.span_id.clone())
+            .collect()
+    };
+    let first = span_ids(&requests[0]);
+    let retry = requests
+        .iter()
+        .skip(1)
+        .find(|r| span_ids(r) == first)
+        .expect("the throttled batch was sent again");
+    let later = requests
+        .iter()
+        .skip(1)
+        .filter(|r| span_ids(r) != first)
+        .map(|r| r.arrived)
+        .min()
+        .expect("later batches");
+    assert!(later < retry.arrived, "later batches waited for the retry");
+    let waited = retry.arrived - requests[0].arrived;
     assert!(
         waited >= Duration::from_millis(1900),
         "retried after {waited:?}, not after Retry-After: 2"

@@ -23,7 +23,8 @@ use crate::ConfigError;
 /// The collector's export method.
 const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
-pub(super) struct GrpcTransport {
+#[derive(Clone)]
+pub(crate) struct GrpcTransport {
     client: tonic::client::Grpc<Channel>,
     metadata: MetadataMap,
 }
@@ -74,16 +75,18 @@ impl GrpcTransport {
         Ok(GrpcTransport { client, metadata })
     }
 
-    pub(super) async fn export(&mut self, request: Bytes, timeout: Duration) -> Attempt {
+    /// One export on a clone of the client: calls share the channel's HTTP/2 connection.
+    pub(super) async fn export(&self, request: Bytes, timeout: Duration) -> Attempt {
+        let mut client = self.client.clone();
         let mut req = tonic::Request::new(request);
         *req.metadata_mut() = self.metadata.clone();
         req.set_timeout(timeout);
         let call = async {
-            self.client
+            client
                 .ready()
                 .await
                 .map_err(|e| Status::unavailable(format!("channel not ready: {e}")))?;
-            self.client
+            client
                 .unary(req, PathAndQuery::from_static(EXPORT), PassThrough)
                 .await
         };

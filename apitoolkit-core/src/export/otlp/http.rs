@@ -18,7 +18,8 @@ use crate::export::Attempt;
 use crate::redact::{shown_endpoints_in, without_userinfo};
 use crate::ConfigError;
 
-pub(super) struct HttpTransport {
+#[derive(Clone)]
+pub(crate) struct HttpTransport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     uri: Uri,
     headers: HeaderMap,
@@ -91,7 +92,7 @@ impl HttpTransport {
         })
     }
 
-    pub(super) async fn export(&mut self, body: Bytes, timeout: Duration) -> Attempt {
+    pub(super) async fn export(&self, body: Bytes, timeout: Duration) -> Attempt {
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = self.uri.clone();

@@ -1,8 +1,8 @@
 //! OTLP exporter (docs/PROTOCOL.md §3): one span per record, sent over gRPC or HTTP/protobuf, gzip
 //! compressed, authenticated with `x-api-key` and the `at-project-key` resource attribute.
 
-mod grpc;
-mod http;
+pub(crate) mod grpc;
+pub(crate) mod http;
 mod request_frame;
 mod tls;
 
@@ -27,7 +27,10 @@ use crate::{Config, ConfigError};
 /// Name of the header/metadata carrying the API key.
 const API_KEY_HEADER: &str = "x-api-key";
 
-enum Transport {
+/// The transport, cheap to clone: clones share the connection pool (HTTP) or the
+/// channel (gRPC).
+#[derive(Clone)]
+pub(crate) enum Transport {
     Grpc(Box<grpc::GrpcTransport>),
     Http(Box<http::HttpTransport>),
 }
@@ -102,11 +105,24 @@ impl OtlpExporter {
 
     /// Builds the export request of a batch (and, for HTTP, its gzip-compressed body):
     /// each record's span is written straight from its exchange (see `record::otlp_span`).
+    /// With `keep_spans`, also returns the encoded spans without the resource (which
+    /// carries the API key), for the spool.
     pub(crate) fn encode(
         &mut self,
         exchanges: &[Box<Exchange>],
         config: &Config,
-    ) -> EncodedRequest {
+        keep_spans: bool,
+    ) -> (EncodedRequest, Option<Vec<u8>>) {
+        let spans = self.spans(exchanges, config);
+        let encoded = self.frame(&spans);
+        let kept = keep_spans.then(|| spans.clone());
+        self.reclaim(spans);
+        (encoded, kept)
+    }
+
+    /// The encoded spans of a batch, without the resource (which carries the API key):
+    /// what the spool stores. Give the buffer back with [`reclaim`](Self::reclaim).
+    pub(crate) fn spans(&mut self, exchanges: &[Box<Exchange>], config: &Config) -> Vec<u8> {
         let mut spans = std::mem::take(&mut self.spans);
         spans.clear();
         for ex in exchanges {
@@ -115,27 +131,43 @@ impl OtlpExporter {
             }
             otlp_span::push_span(&mut spans, request_frame::SPANS, ex, config);
         }
-        let head = self.frame.head(spans.len());
-        let encoded = match self.transport {
-            Transport::Grpc(_) => {
-                let mut request = Vec::with_capacity(head.len() + spans.len());
-                request.extend_from_slice(&head);
-                request.extend_from_slice(&spans);
-                EncodedRequest::Grpc(Bytes::from(request))
-            }
-            Transport::Http(_) => match gzip(&head, &spans) {
-                Ok(body) => EncodedRequest::Http(body),
-                Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
-            },
-        };
+        spans
+    }
+
+    /// Keeps a spans buffer for the next batch, unless a burst made it big.
+    pub(crate) fn reclaim(&mut self, spans: Vec<u8>) {
         if spans.capacity() <= KEEP_BUFFER {
             self.spans = spans;
         }
-        encoded
     }
 
-    pub(crate) async fn export(&mut self, request: &EncodedRequest, timeout: Duration) -> Attempt {
-        match (&mut self.transport, request) {
+    /// The export request of encoded spans (from [`encode`](Self::encode) or the
+    /// spool): the current resource, the spans, and gzip for HTTP.
+    pub(crate) fn frame(&self, spans: &[u8]) -> EncodedRequest {
+        let head = self.frame.head(spans.len());
+        match self.transport {
+            Transport::Grpc(_) => {
+                let mut request = Vec::with_capacity(head.len() + spans.len());
+                request.extend_from_slice(&head);
+                request.extend_from_slice(spans);
+                EncodedRequest::Grpc(Bytes::from(request))
+            }
+            Transport::Http(_) => match gzip(&head, spans) {
+                Ok(body) => EncodedRequest::Http(body),
+                Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
+            },
+        }
+    }
+
+    /// A handle that sends requests on this exporter's transport.
+    pub(crate) fn transport(&self) -> Transport {
+        self.transport.clone()
+    }
+}
+
+impl Transport {
+    pub(crate) async fn export(&self, request: &EncodedRequest, timeout: Duration) -> Attempt {
+        match (self, request) {
             (Transport::Grpc(t), EncodedRequest::Grpc(r)) => t.export(r.clone(), timeout).await,
             (Transport::Http(t), EncodedRequest::Http(b)) => t.export(b.clone(), timeout).await,
             (_, EncodedRequest::Failed(reason)) => Attempt::Permanent(reason.clone()),
