@@ -29,6 +29,7 @@ mod fixtures;
 mod large;
 mod logs;
 mod raw_http;
+mod scratch;
 mod shipper;
 pub mod suite;
 
@@ -42,6 +43,7 @@ pub use fixtures::*;
 pub use large::*;
 pub use logs::{capture_logs, captured_log_bytes};
 pub use raw_http::*;
+pub use scratch::ScratchDir;
 pub use shipper::{
     accounted, dead_endpoint, export_settings, fast_settings, otlp_to, wait_for, wait_until,
 };

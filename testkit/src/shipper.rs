@@ -33,13 +33,15 @@ pub fn otlp_to(
     }
 }
 
-/// Records the counters account for: exported plus every drop reason.
+/// Records the counters account for: exported, spooled, and every drop reason.
 pub fn accounted(s: &ShipperStats) -> u64 {
     s.exported
+        + s.spooled
         + s.dropped_queue_full
         + s.dropped_export_failed
         + s.dropped_too_large
         + s.dropped_shutdown
+        + s.dropped_spool_full
 }
 
 /// Polls `cond` every 5 ms, yielding to the test's (tokio or actix) runtime, until it is

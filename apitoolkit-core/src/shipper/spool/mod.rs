@@ -31,7 +31,6 @@
 //!
 //! Every call is synchronous `std::fs` work on the caller's thread (the shipper's worker),
 //! a few system calls per batch.
-#![cfg_attr(not(test), allow(dead_code))] // Not called by the worker yet (issue 21).
 
 mod error;
 mod format;
@@ -95,7 +94,9 @@ pub(crate) struct SpooledBatch {
     id: BatchId,
     payload: Vec<u8>,
     records: u32,
+    #[cfg_attr(not(test), allow(dead_code))] // read by the tests
     failed: u32,
+    #[cfg_attr(not(test), allow(dead_code))] // read by the tests
     created: SystemTime,
 }
 
@@ -109,6 +110,7 @@ impl SpooledBatch {
         &self.payload
     }
     /// The payload, owned.
+    #[cfg(test)]
     pub(crate) fn into_payload(self) -> Vec<u8> {
         self.payload
     }
@@ -117,10 +119,12 @@ impl SpooledBatch {
         self.records
     }
     /// Of which "failed" exchanges.
+    #[cfg(test)]
     pub(crate) fn failed(&self) -> u32 {
         self.failed
     }
     /// When the batch was stored (millisecond precision).
+    #[cfg(test)]
     pub(crate) fn created(&self) -> SystemTime {
         self.created
     }
@@ -271,6 +275,7 @@ impl Spool {
     }
 
     /// Batches (files) in the spool, handed out or not.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
@@ -283,18 +288,22 @@ impl Spool {
         self.records
     }
     /// Bytes of the spool's files (headers included), as counted against the budget.
+    #[cfg(test)]
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes
     }
     /// The byte budget.
+    #[cfg(test)]
     pub(crate) fn budget(&self) -> u64 {
         self.budget
     }
     /// The directory.
+    #[cfg(test)]
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
     /// Files skipped since the spool was opened (at open included).
+    #[cfg(test)]
     pub(crate) fn corrupt_skipped(&self) -> u64 {
         self.corrupt_skipped
     }
