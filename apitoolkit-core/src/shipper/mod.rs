@@ -2,25 +2,30 @@
 //! request path, and a named worker thread that batches, redacts and exports records.
 //!
 //! * [`Shipper::enqueue`] never waits for the exporter: when the queue is full (items or
-//!   approximate bytes) the record is dropped and counted.
-//! * The worker thread (`apitoolkit-shipper`) runs its own current-thread tokio runtime,
-//!   so the shipper works under any host runtime, several of them (actix), or none.
-//! * Batches go out at `batch_max_records` records, `batch_max_bytes` bytes,
-//!   `batch_interval` after their first record, or on flush/shutdown. Failed exports are
-//!   retried with jittered exponential back-off (honouring `Retry-After`) up to
-//!   `max_attempts`, then counted lost.
+//!   approximate bytes) the record is dropped and counted, a successful exchange before a
+//!   failed one (`queue/`).
+//! * The worker thread (`apitoolkit-shipper`, `worker.rs`) runs its own current-thread
+//!   tokio runtime, so the shipper works under any host runtime, several of them (actix),
+//!   or none. It keeps up to `max_concurrent_exports` OTLP requests in flight.
+//! * Batches go out at `batch_max_records` records (more while a backlog waits),
+//!   `batch_max_bytes` bytes, `batch_interval` after their first record, or on
+//!   flush/shutdown. Failed exports are retried with jittered exponential back-off
+//!   (honouring `Retry-After`) up to `max_attempts` (`retry.rs`), then spooled
+//!   (`spooled.rs`, `spool/`) or counted lost.
 //! * [`Shipper::flush`] / [`Shipper::shutdown`] wait for everything enqueued before the
-//!   call to be exported or counted lost, up to a timeout; a pending deadline also cuts
-//!   retries short. Dropping the last handle shuts down with a 5 s timeout.
+//!   call to be exported, spooled or counted lost, up to a timeout; a pending deadline
+//!   also cuts retries short. Shutdown then replays what it can of the spool until the
+//!   same deadline. Dropping the last handle shuts down with a 5 s timeout.
 //!
-//! Handled records (exported or counted lost) are freed by later enqueues, on the request
-//! threads that allocated them, rather than by the worker (cross-thread frees made the
-//! allocator's locks contend); at most 4 MiB of them wait, and the worker frees them
-//! itself once no record has arrived for a batch interval.
+//! Handled records (exported, spooled or counted lost) are freed by later enqueues, on
+//! the request threads that allocated them, rather than by the worker (cross-thread
+//! frees made the allocator's locks contend); at most 4 MiB of them wait, and the worker
+//! frees them itself once no record has arrived for a batch interval.
 //!
 //! Losses are logged with `tracing::warn!` once per burst; [`Shipper::stats`] has the
-//! counts. With `debug` on, every built (redacted) record is logged at `debug` level and
-//! lifecycle events at `info` level. The API key never appears in logs or `Debug` output.
+//! counts, and shutdown logs them at `info` level. With `debug` on, every built
+//! (redacted) record is logged at `debug` level and lifecycle events at `info` level. The
+//! API key never appears in logs, `Debug` output or spool files.
 
 // Records travel by pointer (`Box<Exchange>`) from the request path through the queue,
 // the worker's batches and back to the request path to be freed: an exchange is a few
