@@ -139,9 +139,6 @@ impl Worker {
             }
         }
         self.finish().await;
-        if self.config.debug() {
-            tracing::info!(stats = ?self.queue.stats(), "apitoolkit: shipper stopped");
-        }
     }
 
     /// Cuts the due batch, prepares it and starts its export on `slot`.
