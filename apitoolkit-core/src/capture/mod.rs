@@ -8,6 +8,8 @@
 //! - `body.rs`: [`BodyCapture`], the copy of a body taken as it streams, up to the cap.
 //! - `errors.rs`: [`ErrorEntry`](crate::ErrorEntry)s built from an error or a panic when
 //!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
+//! - `trace/`: [`TraceContext`], the W3C Trace Context of an exchange's span
+//!   (`traceparent`/`tracestate` parsed, and the `traceparent` of outgoing calls).
 //! - [`tee`]: [`TeeBody`], the one `http_body::Body` wrapper that shows every frame of a
 //!   streaming body to a [`BodySink`] (the request context, the in-flight record), and
 //!   [`for_each_slice`], the per-chunk walk every adapter uses.
@@ -20,6 +22,7 @@ mod body;
 mod errors;
 pub(crate) mod exchange;
 pub(crate) mod tee;
+pub(crate) mod trace;
 
 pub use body::BodyCapture;
 pub use errors::{
@@ -27,3 +30,4 @@ pub use errors::{
 };
 pub use exchange::Exchange;
 pub(crate) use tee::BodySink;
+pub use trace::TraceContext;
