@@ -55,7 +55,12 @@ where
                 inner: GuardedFuture::new(self.service.call(req), None),
             };
         };
-        let ctx = RequestContext::new(shipper.clone());
+        let values = |name| req.headers().get_all(name).map(|v| v.as_bytes());
+        let ctx = RequestContext::from_trace_headers(
+            shipper.clone(),
+            values("traceparent"),
+            values("tracestate"),
+        );
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
             SdkType::RustActix,

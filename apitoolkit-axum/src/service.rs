@@ -43,8 +43,13 @@ where
                 inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
             };
         };
-        let ctx = RequestContext::new(shipper.clone());
         let (mut parts, body) = req.into_parts();
+        let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
+        let ctx = RequestContext::from_trace_headers(
+            shipper.clone(),
+            values("traceparent"),
+            values("tracestate"),
+        );
         let uri = detached(
             parts
                 .extensions

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use apitoolkit_core::integration::RequestContext;
-use apitoolkit_core::{CapturedHeaders, ErrorEntry, RedactionRules, Shipper};
+use apitoolkit_core::{CapturedHeaders, ErrorEntry, RedactionRules, Shipper, TraceContext};
+use http::header::{HeaderName, HeaderValue};
 use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt};
 use reqwest_middleware::{Middleware, Next};
@@ -13,6 +14,9 @@ use crate::extensions::{CallRedaction, UrlWildcard};
 use crate::recording::Recording;
 use crate::request::exchange_for;
 use crate::target::mask_entry;
+
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Records every call passing through it as an outgoing record (`sdk_type`
 /// `RustOutgoing`) and enqueues it on a [`Shipper`].
@@ -84,15 +88,22 @@ impl OutgoingRecorder {
 impl Middleware for OutgoingRecorder {
     async fn handle(
         &self,
-        req: Request,
+        mut req: Request,
         extensions: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
         let call_rules = extensions.get::<CallRedaction>().map(|c| Arc::clone(&c.0));
         let redaction = call_rules.clone().or_else(|| self.redaction.clone());
+        let msg_id = uuid::Uuid::new_v4();
+        let trace = match &self.parent {
+            Some(parent) => parent.trace().child(msg_id),
+            None => TraceContext::root(msg_id),
+        };
+        propagate(&mut req, &trace);
         let exchange = exchange_for(
             &req,
             self.shipper.config(),
+            (msg_id, trace),
             self.parent.as_ref().map(RequestContext::msg_id),
             extensions.get::<UrlWildcard>(),
             redaction,
@@ -114,6 +125,27 @@ impl Middleware for OutgoingRecorder {
                 }
                 recording.fail(entry);
                 Err(err)
+            }
+        }
+    }
+}
+
+/// Adds the W3C trace headers naming the call's span as the parent, so that the
+/// downstream service joins the trace: `traceparent`, and the trace's `tracestate` when
+/// there is one. A `traceparent` the app set itself is left alone, and so is its
+/// `tracestate`.
+fn propagate(req: &mut Request, trace: &TraceContext) {
+    let headers = req.headers_mut();
+    if headers.contains_key(TRACEPARENT) {
+        return;
+    }
+    if let Ok(v) = HeaderValue::from_str(&trace.traceparent()) {
+        headers.insert(TRACEPARENT, v);
+    }
+    if let Some(state) = trace.trace_state() {
+        if !headers.contains_key(TRACESTATE) {
+            if let Ok(v) = HeaderValue::from_str(state) {
+                headers.insert(TRACESTATE, v);
             }
         }
     }

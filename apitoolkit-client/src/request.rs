@@ -4,28 +4,34 @@
 use std::sync::Arc;
 
 use apitoolkit_core::integration::BodyCapture;
-use apitoolkit_core::{CapturedBody, CapturedHeaders, Config, Exchange, RedactionRules, SdkType};
+use apitoolkit_core::{
+    CapturedBody, CapturedHeaders, Config, Exchange, RedactionRules, SdkType, TraceContext,
+};
 use reqwest::Request;
 
 use crate::extensions::UrlWildcard;
 use crate::target::target_uri;
 
-/// The exchange of `req`: absolute target, route (the caller's template, else the
-/// concrete path), headers, the body when it is buffered, parent and redaction rules.
+/// The exchange `msg_id` of `req`: absolute target, route (the caller's template, else
+/// the concrete path), headers, the body when it is buffered, parent, trace context and
+/// redaction rules.
 pub(crate) fn exchange_for(
     req: &Request,
     config: &Config,
+    (msg_id, trace): (uuid::Uuid, TraceContext),
     parent_id: Option<uuid::Uuid>,
     wildcard: Option<&UrlWildcard>,
     redaction: Option<Arc<RedactionRules>>,
 ) -> Exchange {
-    let mut ex = Exchange::new(
+    let mut ex = Exchange::with_id(
+        msg_id,
         SdkType::RustOutgoing,
         req.method().clone(),
         target_uri(req.url()),
         req.version(),
     );
     ex.parent_id = parent_id;
+    ex.trace = Some(trace);
     ex.route = Some(match wildcard {
         Some(w) => w.0.clone(),
         None => req.url().path().to_owned(),

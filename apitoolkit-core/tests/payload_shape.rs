@@ -55,7 +55,8 @@ fn record_matches_the_spec_example() {
         "request_body": "eyJuYW1lIjoiQW5uIiwicGFzc3dvcmQiOiJbQ0xJRU5UX1JFREFDVEVEXSJ9",
         "response_body": "eyJpZCI6NDJ9", "project_id": "", "sdk_type": "RustAxum",
         "service_version": "v2.0", "tags": ["env:prod"], "msg_id": msg.msg_id,
-        "parent_id": null, "errors": []
+        "parent_id": null, "trace_id": msg.msg_id.replace('-', ""),
+        "span_id": msg.msg_id.replace('-', "")[16..], "errors": []
     });
     assert_eq!(json, expected);
 }
@@ -73,10 +74,14 @@ fn field_types_and_formats() {
     let json = serde_json::to_value(build_message(&ex, &config)).unwrap();
     assert_eq!(
         json.as_object().unwrap().len(),
-        23,
+        25,
         "exactly the fields of docs/PROTOCOL.md §2"
     );
     assert!(json["parent_id"].is_string());
+    // An outgoing call is in its incoming request's trace, a child of its span.
+    let parent = ex.parent_id.unwrap().simple().to_string();
+    assert_eq!(json["trace_id"], parent.as_str());
+    assert_eq!(json["span_id"], &ex.msg_id.simple().to_string()[16..]);
     assert_eq!(json["sdk_type"], "RustOutgoing");
     assert_eq!(
         (json["proto_major"].as_u64(), json["proto_minor"].as_u64()),

@@ -219,11 +219,20 @@ fn a_queue_under_pressure_spills_to_disk_instead_of_dropping() {
         .build_with_env(|_| None)
         .expect("config");
     let shipper = Shipper::start(config).expect("start");
-    for i in 0..200 {
-        shipper.enqueue(small(i));
-        if i % 10 == 9 {
-            std::thread::sleep(Duration::from_millis(5));
+    // Rounds of 10: each time the queue reaches three quarters (30), the worker writes
+    // the waiting records to disk instead of waiting for its stalled export slot.
+    for round in 0..20 {
+        for i in 0..10 {
+            shipper.enqueue(small(round * 10 + i));
         }
+        assert!(
+            wait_until(Duration::from_secs(10), || {
+                let s = shipper.stats();
+                s.enqueued - accounted(&s) <= 30
+            }),
+            "{:?}",
+            shipper.stats()
+        );
     }
     let s = shipper.stats();
     assert!(s.spooled >= 100, "spilled while the slot was busy: {s:?}");

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use http::{Method, Uri, Version};
 pub(crate) use uuid::Uuid;
 
+use super::trace::{span_id_of, TraceContext};
 use crate::model::{CapturedBody, CapturedHeaders, ErrorEntry, SdkType};
 use crate::redact::RedactionRules;
 
@@ -54,6 +55,10 @@ pub struct Exchange {
     pub errors: Vec<ErrorEntry>,
     /// Redaction rules that replace the configured ones (per-client lists of outgoing calls).
     pub redaction: Option<Arc<RedactionRules>>,
+    /// The W3C trace context of the exchange's span; `None` derives it from the ids: a
+    /// new trace named by `msg_id`, or for an outgoing call the trace named by
+    /// `parent_id` with the incoming span as parent (see [`TraceContext`]).
+    pub trace: Option<TraceContext>,
 }
 
 impl Exchange {
@@ -88,6 +93,7 @@ impl Exchange {
             response_body: CapturedBody::Empty,
             errors: Vec::new(),
             redaction: None,
+            trace: None,
         }
     }
 
@@ -113,6 +119,18 @@ impl Exchange {
 }
 
 impl Exchange {
+    /// The ids of the exchange's span: trace id, span id, parent span id.
+    pub(crate) fn span_ids(&self) -> ([u8; 16], [u8; 8], Option<[u8; 8]>) {
+        match &self.trace {
+            Some(t) => (t.trace_id(), t.span_id(), t.parent_span_id()),
+            None => (
+                *self.parent_id.unwrap_or(self.msg_id).as_bytes(),
+                span_id_of(self.msg_id),
+                self.parent_id.map(span_id_of),
+            ),
+        }
+    }
+
     /// A "failed" exchange (status >= 500, or errors reported, panics included): kept
     /// before successful ones when the shipper must drop records.
     pub(crate) fn is_failure(&self) -> bool {
@@ -143,6 +161,7 @@ impl fmt::Debug for Exchange {
             .field("response_body", &self.response_body)
             .field("errors", &self.errors.len())
             .field("own_redaction", &self.redaction.is_some())
+            .field("trace", &self.trace)
             .finish()
     }
 }

@@ -123,6 +123,11 @@ pub struct RequestMessage {
     pub msg_id: String,
     /// `msg_id` of the incoming request an outgoing call was made for; `null` otherwise.
     pub parent_id: Option<String>,
+    /// The W3C trace id of the record's span, 32 lower-case hex digits: the caller's
+    /// trace when the request came with a `traceparent`, else a new one.
+    pub trace_id: String,
+    /// The record's span id, 16 lower-case hex digits.
+    pub span_id: String,
     /// Reported errors.
     pub errors: Vec<ErrorEntry>,
 }

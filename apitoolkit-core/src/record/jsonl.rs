@@ -67,6 +67,11 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
         Some(id) => write_uuid(w.out, id),
         None => w.out.extend_from_slice(b"null"),
     }
+    let (trace_id, span_id, _) = ex.span_ids();
+    w.key("trace_id");
+    write_hex(w.out, &trace_id);
+    w.key("span_id");
+    write_hex(w.out, &span_id);
     w.field("errors", &p.errors)?;
     w.out.push(b'}');
     Ok(())
@@ -110,6 +115,17 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) -> serde_json::Result<()> {
 fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
     out.push(b'"');
     out.extend_from_slice(uuid_str(&id, &mut Uuid::encode_buffer()).as_bytes());
+    out.push(b'"');
+}
+
+/// Appends `bytes` as a JSON string of lower-case hex digits.
+fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0f)]);
+    }
     out.push(b'"');
 }
 

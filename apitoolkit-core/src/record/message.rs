@@ -5,6 +5,7 @@ use base64::Engine as _;
 
 use super::fields::{uuid_text, Fields, B64};
 use crate::capture::exchange::Exchange;
+use crate::capture::trace::hex;
 use crate::model::{rfc3339, RequestMessage};
 use crate::redact::redact_headers;
 use crate::Config;
@@ -13,6 +14,7 @@ use crate::Config;
 /// when it carries some (outgoing clients), else the configuration's.
 pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
     let p = Fields::new(ex, config);
+    let (trace_id, span_id, _) = ex.span_ids();
     RequestMessage {
         timestamp: rfc3339(ex.started_at.into()),
         duration: p.duration,
@@ -40,6 +42,8 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         tags: config.tags().to_vec(),
         msg_id: uuid_text(ex.msg_id),
         parent_id: ex.parent_id.map(uuid_text),
+        trace_id: hex(&trace_id),
+        span_id: hex(&span_id),
         errors: p.errors.into_owned(),
     }
 }

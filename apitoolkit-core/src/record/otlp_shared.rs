@@ -8,6 +8,7 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, status, Status};
 
+use crate::capture::exchange::Exchange;
 use crate::model::ErrorEntry;
 use crate::Config;
 
@@ -94,4 +95,29 @@ pub(crate) fn parse_time(s: &str) -> Option<u64> {
     let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
     let nanos = t.unix_timestamp_nanos();
     u64::try_from(nanos).ok()
+}
+
+/// The span's `trace_state`: the one received with the trace, unless the rules redact
+/// the `tracestate` header (a span must not carry what the header's redaction hides).
+pub(crate) fn trace_state<'a>(ex: &'a Exchange, config: &Config) -> Option<&'a str> {
+    let state = ex.trace.as_ref()?.trace_state()?;
+    let rules = ex
+        .redaction
+        .as_deref()
+        .unwrap_or_else(|| config.redaction());
+    (!rules.is_header_redacted("tracestate")).then_some(state)
+}
+
+/// `SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK`: the span says whether its parent is remote.
+const HAS_IS_REMOTE: u32 = 0x100;
+/// `SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK`: the parent is in another process.
+const IS_REMOTE: u32 = 0x200;
+
+/// The span's `flags`: the W3C trace flags (sampled) and whether the parent is remote.
+pub(crate) fn span_flags(ex: &Exchange) -> u32 {
+    match &ex.trace {
+        Some(t) if t.is_remote_parent() => u32::from(t.flags()) | HAS_IS_REMOTE | IS_REMOTE,
+        Some(t) => u32::from(t.flags()) | HAS_IS_REMOTE,
+        None => 0x01 | HAS_IS_REMOTE,
+    }
 }

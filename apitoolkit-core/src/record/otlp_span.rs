@@ -18,6 +18,7 @@ use crate::Config;
 // Span fields.
 const TRACE_ID: u32 = 1;
 const SPAN_ID: u32 = 2;
+const TRACE_STATE: u32 = 3;
 const PARENT_SPAN_ID: u32 = 4;
 const NAME: u32 = 5;
 const KIND: u32 = 6;
@@ -26,6 +27,7 @@ const END: u32 = 8;
 const ATTRIBUTES: u32 = 9;
 const EVENTS: u32 = 11;
 const STATUS: u32 = 15;
+const FLAGS: u32 = 16;
 // KeyValue, AnyValue and ArrayValue fields.
 const KEY: u32 = 1;
 const VALUE: u32 = 2;
@@ -52,10 +54,14 @@ pub fn span_bytes(ex: &Exchange, config: &Config) -> Vec<u8> {
 fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>) {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(p.duration);
-    bytes_field(out, TRACE_ID, ex.parent_id.unwrap_or(ex.msg_id).as_bytes());
-    bytes_field(out, SPAN_ID, &ex.msg_id.as_bytes()[8..16]);
-    if let Some(parent) = ex.parent_id {
-        bytes_field(out, PARENT_SPAN_ID, &parent.as_bytes()[8..16]);
+    let (trace_id, span_id, parent) = ex.span_ids();
+    bytes_field(out, TRACE_ID, &trace_id);
+    bytes_field(out, SPAN_ID, &span_id);
+    if let Some(state) = otlp_shared::trace_state(ex, config) {
+        bytes_field(out, TRACE_STATE, state.as_bytes());
+    }
+    if let Some(parent) = parent {
+        bytes_field(out, PARENT_SPAN_ID, &parent);
     }
     bytes_field(out, NAME, SPAN_NAME.as_bytes());
     let kind = if ex.sdk_type.is_outgoing() {
@@ -123,6 +129,8 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
     }
     let status = otlp_shared::status(ex.status, &p.errors);
     message::encode(STATUS, &status, out);
+    encode_key(FLAGS, WireType::ThirtyTwoBit, out);
+    out.extend_from_slice(&otlp_shared::span_flags(ex).to_le_bytes());
 }
 
 /// Writes a length-delimited field whose content `body` appends; the length is patched
@@ -255,7 +263,7 @@ mod tests {
             for ex in exchanges() {
                 let mut ours = vec![0xAA];
                 push_span(&mut ours, 2, &ex, config);
-                let span = reference_span::span(&ex, &build_message(&ex, config));
+                let span = reference_span::span(&ex, &build_message(&ex, config), config);
                 let mut expected = vec![0xAA];
                 message::encode(2, &span, &mut expected);
                 assert_eq!(ours, expected, "{:?}", ex.uri);

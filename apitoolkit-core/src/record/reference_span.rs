@@ -2,13 +2,14 @@
 //! `Span` built from the redacted [`RequestMessage`]. Test-only: the exporter writes the
 //! same bytes without building it (`otlp_span.rs`), and the tests hold it to this.
 
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
-use opentelemetry_proto::tonic::trace::v1::{span, Span};
-use uuid::Uuid;
-
-use super::otlp_shared::{events, kv, status, str_kv, unix_nanos, SPAN_NAME};
+use super::otlp_shared::{
+    events, kv, span_flags, status, str_kv, trace_state, unix_nanos, SPAN_NAME,
+};
 use crate::capture::exchange::Exchange;
 use crate::model::{MultiMap, RequestMessage};
+use crate::Config;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
+use opentelemetry_proto::tonic::trace::v1::{span, Span};
 
 fn array_kv<'a>(key: impl Into<String>, values: impl IntoIterator<Item = &'a String>) -> KeyValue {
     let values = values
@@ -20,9 +21,11 @@ fn array_kv<'a>(key: impl Into<String>, values: impl IntoIterator<Item = &'a Str
     kv(key, any_value::Value::ArrayValue(ArrayValue { values }))
 }
 
-/// The 8 low bytes of a UUID: the span id of the record with that `msg_id`.
-pub(crate) fn span_id(id: &Uuid) -> Vec<u8> {
-    id.as_bytes()[8..16].to_vec()
+/// Bytes of lower-case hex (the record's `trace_id` / `span_id`).
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2)
+        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
 }
 
 fn headers(span: &mut Vec<KeyValue>, prefix: &str, map: &MultiMap) {
@@ -38,11 +41,10 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 /// One span for one record. Times come from the exchange (exact), everything else from
 /// the redacted message. The exporter writes the same bytes without building it
 /// (`otlp_span.rs`); this is the readable reference the tests hold it to.
-pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
+pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span {
     let start = unix_nanos(ex.started_at);
     let end = start.saturating_add(u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX));
-    let trace_id = ex.parent_id.unwrap_or(ex.msg_id).as_bytes().to_vec();
-    let parent_span_id = ex.parent_id.as_ref().map(span_id).unwrap_or_default();
+    let parent_span_id = ex.span_ids().2.map(|p| p.to_vec()).unwrap_or_default();
     let kind = if msg.sdk_type.is_outgoing() {
         span::SpanKind::Client
     } else {
@@ -95,9 +97,11 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage) -> Span {
     let status = status(msg.status_code, &msg.errors);
 
     Span {
-        trace_id,
-        span_id: span_id(&ex.msg_id),
+        trace_id: unhex(&msg.trace_id),
+        span_id: unhex(&msg.span_id),
+        trace_state: trace_state(ex, config).unwrap_or_default().to_owned(),
         parent_span_id,
+        flags: span_flags(ex),
         name: SPAN_NAME.into(),
         kind: kind as i32,
         start_time_unix_nano: start,
@@ -170,8 +174,8 @@ mod tests {
         out.parent_id = Some(inc.msg_id);
         out.status = 200;
 
-        let s_in = span(&inc, &build_message(&inc, &config));
-        let s_out = span(&out, &build_message(&out, &config));
+        let s_in = span(&inc, &build_message(&inc, &config), &config);
+        let s_out = span(&out, &build_message(&out, &config), &config);
         assert_eq!(s_in.trace_id, inc.msg_id.as_bytes().to_vec());
         assert_eq!(s_out.trace_id, s_in.trace_id);
         assert_eq!(s_out.parent_span_id, s_in.span_id);

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
 
 use crate::capture::MAX_ERRORS_PER_RECORD;
-use crate::capture::{BodyCapture, BodySink};
+use crate::capture::{BodyCapture, BodySink, TraceContext};
 use crate::model::CapturedBody;
 use crate::model::ErrorEntry;
 use crate::shipper::Shipper;
@@ -24,20 +24,40 @@ pub struct RequestContext {
 
 struct Inner {
     msg_id: Uuid,
+    trace: TraceContext,
     shipper: Shipper,
     errors: Mutex<Errors>,
     request_body: Mutex<BodyCapture>,
 }
 
 impl RequestContext {
-    /// A context with a fresh `msg_id`, capturing the request body per the shipper's
-    /// configuration.
+    /// A context with a fresh `msg_id` starting a new trace, capturing the request body
+    /// per the shipper's configuration.
     pub fn new(shipper: Shipper) -> RequestContext {
+        let msg_id = Uuid::new_v4();
+        RequestContext::with_trace(shipper, msg_id, TraceContext::root(msg_id))
+    }
+
+    /// A context for an incoming request with these `traceparent` and `tracestate`
+    /// header values (every occurrence): its span joins the caller's trace when the
+    /// `traceparent` is valid, else starts a new one (see [`TraceContext::from_headers`]).
+    pub fn from_trace_headers<'a>(
+        shipper: Shipper,
+        traceparent: impl IntoIterator<Item = &'a [u8]>,
+        tracestate: impl IntoIterator<Item = &'a [u8]>,
+    ) -> RequestContext {
+        let msg_id = Uuid::new_v4();
+        let trace = TraceContext::from_headers(traceparent, tracestate, msg_id);
+        RequestContext::with_trace(shipper, msg_id, trace)
+    }
+
+    fn with_trace(shipper: Shipper, msg_id: Uuid, trace: TraceContext) -> RequestContext {
         let config = shipper.config();
         let capture = BodyCapture::new(config.max_body_bytes(), config.capture_request_body());
         RequestContext {
             inner: Arc::new(Inner {
-                msg_id: Uuid::new_v4(),
+                msg_id,
+                trace,
                 shipper,
                 errors: Mutex::new(Errors::default()),
                 request_body: Mutex::new(capture),
@@ -48,6 +68,11 @@ impl RequestContext {
     /// The `msg_id` of the record being built (the `parent_id` of outgoing calls).
     pub fn msg_id(&self) -> Uuid {
         self.inner.msg_id
+    }
+
+    /// The trace context of the request's span (the parent of outgoing calls' spans).
+    pub fn trace(&self) -> &TraceContext {
+        &self.inner.trace
     }
 
     /// The shipper the record will be sent to.
@@ -123,6 +148,7 @@ impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestContext")
             .field("msg_id", &self.inner.msg_id)
+            .field("trace", &self.inner.trace)
             .finish_non_exhaustive()
     }
 }

@@ -50,9 +50,10 @@ enum Owner {
 
 impl InFlight {
     /// Starts the clock for `exchange` (request parts already filled in) served under
-    /// `ctx`; the exchange takes the context's `msg_id`.
+    /// `ctx`; the exchange takes the context's `msg_id` and trace context.
     pub fn new(ctx: RequestContext, mut exchange: Exchange) -> InFlight {
         exchange.msg_id = ctx.msg_id();
+        exchange.trace = Some(ctx.trace().clone());
         InFlight::start(Owner::Incoming(ctx), exchange)
     }
 
