@@ -35,7 +35,9 @@ pub mod suite;
 pub use apitoolkit_core::testing::{
     assert_not_leaked, assert_uuid_v4, body_bytes, body_json, CapturedRecords,
 };
-pub use collector::{endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan};
+pub use collector::{
+    endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan, Schedule,
+};
 pub use debug_prints::*;
 pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;
