@@ -202,6 +202,12 @@ impl Collector {
         Collector::spawn_with(listener, behavior, true)
     }
 
+    /// A gRPC collector answering OK on `addr`. Panics if the address is taken.
+    pub fn grpc_at(addr: SocketAddr) -> Collector {
+        let listener = StdListener::bind(addr).expect("bind the collector's address");
+        Collector::spawn_with(listener, Behavior::Ok, true)
+    }
+
     /// A gRPC collector answering OK on 127.0.0.1:0.
     pub fn grpc() -> Collector {
         Collector::grpc_with_behavior(Behavior::Ok)
