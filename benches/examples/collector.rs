@@ -124,7 +124,17 @@ async fn stop_requested() {
     }
 }
 
-fn main() -> Result<(), BoxError> {
+fn main() -> std::process::ExitCode {
+    match serve() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("collector: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> Result<(), BoxError> {
     let args = Args::parse(std::env::args().skip(1))?;
     let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
     let collector = if args.grpc {
