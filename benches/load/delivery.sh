@@ -18,6 +18,7 @@
 # in place of what arrived. Exits 1 when the identity fails in any run.
 #
 # Usage: benches/load/delivery.sh [DURATION=36]
+#        benches/load/delivery.sh --self-test   (the stats parsing and the identity only)
 # Environment: RATE (2800), CONNS (wrk connections, derived from RATE), FRAMEWORKS ("axum actix"), SCENARIOS ("healthy flapping"),
 # LOAD_PORT (18180; the collector uses LOAD_PORT+1), KEEP=1 keeps the logs directory.
 # Binds 127.0.0.1 only. Needs wrk (Debian: apt-get install wrk).
@@ -40,19 +41,6 @@ cleanup() {
   if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $OUT" >&2; else rm -rf "$OUT"; fi
 }
 trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-  echo "wrk is not installed: apt-get install wrk" >&2
-  exit 2
-fi
-
-# One cargo invocation for every binary, whatever FRAMEWORKS says: the same feature
-# set each time, so nothing is rebuilt between runs.
-cargo build --release --locked -q -p apitoolkit-axum --example quickstart \
-  -p apitoolkit-actix --example actix_quickstart -p apitoolkit-benches --example collector
-cp "$TARGET/release/examples/quickstart" "$OUT/quickstart-axum"
-cp "$TARGET/release/examples/actix_quickstart" "$OUT/quickstart-actix"
-cp "$TARGET/release/examples/collector" "$OUT/collector"
 
 wait_port() { # $1 port, $2 log to show on failure
   for _ in $(seq 1 100); do
@@ -96,6 +84,100 @@ COLUMNS_SHOWN="enqueued exported $DROPS dropped_ok dropped_failed spooled replay
 FAILED=0
 ROWS=()
 
+# Appends the table row of one run to ROWS (and sets FAILED when its identity fails):
+# $1 framework, $2 scenario, $3 requests served, $4 achieved rate, $5 the quickstart's
+# log (its stats line), $6 the collector's log (its final line).
+result_row() {
+  local fw="$1" scenario="$2" served="$3" rate="$4" server_log="$5" collector_log="$6"
+  local -A s=()
+  while IFS='=' read -r k v; do
+    if [ -n "$k" ]; then s[$k]=$v; fi
+  done < <(stats_fields "$server_log")
+  local k v final distinct accepted cmax enq drops pending pct identity books row f
+  final=$(grep '^final:' "$collector_log" || true)
+  distinct=$(sed -n 's/.* distinct=\([0-9]*\).*/\1/p' <<<"$final")
+  accepted=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' <<<"$final")
+  cmax=$(sed -n 's/.*max_in_flight=\([0-9]*\).*/\1/p' <<<"$final")
+  enq="${s[enqueued]:-}"
+  if [ -z "$enq" ] || [ -z "$distinct" ]; then
+    echo "   no stats line or no collector total: see $server_log, $collector_log (KEEP=1)" >&2
+    FAILED=1
+    row="$fw $scenario ${served:--} ${rate:--}"
+    for f in $COLUMNS_SHOWN; do row+=" ${s[$f]:--}"; done
+    ROWS+=("$row ${distinct:--} ${accepted:--} ${cmax:--} - FAIL -")
+    return
+  fi
+  drops=0
+  for f in $DROPS; do drops=$((drops + ${s[$f]:-0})); done
+  pending=${s[spool_pending]:-0}
+  pct=$(awk -v a="$distinct" -v e="$enq" 'BEGIN { printf "%.2f", (e > 0 ? 100 * a / e : 0) }')
+  identity=ok
+  if [ $((distinct + drops + pending)) -ne "$enq" ]; then
+    identity="FAIL($((distinct + drops + pending - enq)))"
+    FAILED=1
+  fi
+  books=ok
+  if [ $((${s[exported]:-0} + drops + pending)) -ne "$enq" ]; then
+    books="off($((${s[exported]:-0} + drops + pending - enq)))"
+  fi
+  row="$fw $scenario ${served:--} ${rate:--}"
+  for f in $COLUMNS_SHOWN; do row+=" ${s[$f]:--}"; done
+  row+=" $distinct $accepted ${cmax:--} $pct $identity $books"
+  ROWS+=("$row")
+}
+
+
+print_table() {
+  {
+    echo "fw scenario served req/s $COLUMNS_SHOWN distinct accepted coll_max_in_flight %arrived identity stats"
+    for r in "${ROWS[@]}"; do echo "$r"; done
+  } | sed -e 's/dropped_/d_/g' | column -t
+}
+
+# --self-test: the parsing and the identity on canned logs (today's stats and stats with
+# the spool and by-kind fields), without building or running anything.
+if [ "$DURATION" = --self-test ]; then
+  printf 'final: accepted=95 distinct=90 requests=9 max_in_flight=4\n' >"$OUT/c.log"
+  echo 'shutdown: all records handled = true, stats = ShipperStats { enqueued: 100,' \
+    'exported: 90, dropped_queue_full: 6, dropped_export_failed: 4, dropped_too_large: 0,' \
+    'dropped_shutdown: 0, retries: 3, failed_exports: 5 }' >"$OUT/today.log"
+  echo 'shutdown: all records handled = false, stats = ShipperStats { enqueued: 100,' \
+    'exported: 90, dropped_queue_full: 1, dropped_export_failed: 2, dropped_too_large: 0,' \
+    'dropped_shutdown: 0, dropped_spool_full: 3, dropped_ok: 5, dropped_failed: 1,' \
+    'retries: 4, failed_exports: 5, spooled: 20, replayed: 16, spool_corrupt: 1,' \
+    'spool_pending: 4, max_in_flight_exports: 6 }' >"$OUT/spool.log"
+  echo 'shutdown: all records handled = true, stats = ShipperStats { enqueued: 100,' \
+    'exported: 90, dropped_queue_full: 6, dropped_export_failed: 3, retries: 0 }' >"$OUT/short.log"
+  result_row t today 100 - "$OUT/today.log" "$OUT/c.log"
+  result_row t spool 100 - "$OUT/spool.log" "$OUT/c.log"
+  after_good=$FAILED
+  result_row t short 100 - "$OUT/short.log" "$OUT/c.log"
+  result_row t none 100 - /dev/null "$OUT/c.log"
+  print_table
+  expected="0 1"
+  if [ "$after_good $FAILED" != "$expected" ] || [[ "${ROWS[0]}" != *" ok ok" ]] ||
+    [[ "${ROWS[1]}" != *" 20 16 1 4 4 5 6 90 95 4 90.00 ok ok" ]] ||
+    [[ "${ROWS[2]}" != *"FAIL(-1) off(-1)" ]] || [[ "${ROWS[3]}" != *" - FAIL -" ]]; then
+    echo "self-test failed (failures after the good rows, after all: $after_good $FAILED)" >&2
+    exit 1
+  fi
+  echo "self-test passed" >&2
+  exit 0
+fi
+
+if ! command -v wrk >/dev/null; then
+  echo "wrk is not installed: apt-get install wrk" >&2
+  exit 2
+fi
+
+# One cargo invocation for every binary, whatever FRAMEWORKS says: the same feature
+# set each time, so nothing is rebuilt between runs.
+cargo build --release --locked -q -p apitoolkit-axum --example quickstart \
+  -p apitoolkit-actix --example actix_quickstart -p apitoolkit-benches --example collector
+cp "$TARGET/release/examples/quickstart" "$OUT/quickstart-axum"
+cp "$TARGET/release/examples/actix_quickstart" "$OUT/quickstart-actix"
+cp "$TARGET/release/examples/collector" "$OUT/collector"
+
 for fw in $FRAMEWORKS; do
   for scenario in $SCENARIOS; do
     case "$scenario" in
@@ -131,49 +213,12 @@ for fw in $FRAMEWORKS; do
     stop_pid "$COLLECTOR_PID" 10 >/dev/null
     COLLECTOR_PID=""
     echo "   quickstart shut down in ${shutdown_s}s: $(grep -o 'all records handled = [a-z]*' "$OUT/server-$fw-$scenario.log" || echo 'no stats line')" >&2
-    grep -E '^t=' "$OUT/collector.log" | tail -1 | sed 's/^/   collector: /' >&2
+    sed -n 's/^final: /   collector: /p' "$OUT/collector.log" >&2
 
-    declare -A s=()
-    while IFS='=' read -r k v; do
-      if [ -n "$k" ]; then s[$k]=$v; fi
-    done < <(stats_fields "$OUT/server-$fw-$scenario.log")
-    final=$(grep '^final:' "$OUT/collector.log" || true)
-    distinct=$(sed -n 's/.* distinct=\([0-9]*\).*/\1/p' <<<"$final")
-    accepted=$(sed -n 's/.*accepted=\([0-9]*\).*/\1/p' <<<"$final")
-    cmax=$(sed -n 's/.*max_in_flight=\([0-9]*\).*/\1/p' <<<"$final")
-    enq="${s[enqueued]:-}"
-    if [ -z "$enq" ] || [ -z "$distinct" ]; then
-      echo "   no stats line or no collector total: see $OUT (KEEP=1)" >&2
-      FAILED=1
-      row="$fw $scenario ${served:--} ${rate:--}"
-      for f in $COLUMNS_SHOWN; do row+=" ${s[$f]:--}"; done
-      ROWS+=("$row ${distinct:--} ${accepted:--} ${cmax:--} - FAIL -")
-      unset s
-      continue
-    fi
-    drops=0
-    for f in $DROPS; do drops=$((drops + ${s[$f]:-0})); done
-    pending=${s[spool_pending]:-0}
-    pct=$(awk -v a="$distinct" -v e="$enq" 'BEGIN { printf "%.2f", (e > 0 ? 100 * a / e : 0) }')
-    identity=ok
-    if [ $((distinct + drops + pending)) -ne "$enq" ]; then
-      identity="FAIL($((distinct + drops + pending - enq)))"
-      FAILED=1
-    fi
-    books=ok
-    if [ $((${s[exported]:-0} + drops + pending)) -ne "$enq" ]; then
-      books="off($((${s[exported]:-0} + drops + pending - enq)))"
-    fi
-    row="$fw $scenario ${served:--} ${rate:--}"
-    for f in $COLUMNS_SHOWN; do row+=" ${s[$f]:--}"; done
-    row+=" $distinct $accepted ${cmax:--} $pct $identity $books"
-    ROWS+=("$row")
-    unset s
+    result_row "$fw" "$scenario" "${served:--}" "${rate:--}" "$OUT/server-$fw-$scenario.log" \
+      "$OUT/collector.log"
   done
 done
 
-{
-  echo "fw scenario served req/s $COLUMNS_SHOWN distinct accepted coll_max_in_flight %arrived identity stats"
-  for r in "${ROWS[@]}"; do echo "$r"; done
-} | sed -e 's/dropped_/d_/g' | column -t
+print_table
 exit "$FAILED"
