@@ -4,8 +4,12 @@
 //! thread and tokio runtime (so tests under any runtime, or none, can use it). It
 //! decodes gzip + `ExportTraceServiceRequest` bodies, and its answer is controllable at
 //! runtime ([`Behavior`]): 200, any status, 429 with `Retry-After`, a slow answer, an
-//! HTTP-level stall, or a TCP-level black hole. One-shot behaviours can be queued
-//! ([`Collector::push_next`]) before falling back to the current one.
+//! HTTP-level stall, a TCP-level black hole, a connection closed unanswered, or a
+//! [`Schedule`] cycling through phases of these ([`Collector::flapping`]: issue 21's
+//! 18-second cycle). One-shot behaviours can be queued ([`Collector::push_next`]) before
+//! falling back to the current one. It counts the requests in flight and their maximum
+//! ([`Collector::max_in_flight`]) and the distinct spans accepted, once per `msg_id`
+//! ([`Collector::distinct_accepted_count`]).
 //!
 //! ```
 //! use apitoolkit_testkit::{Behavior, Collector};
@@ -36,7 +40,9 @@ pub mod suite;
 pub use apitoolkit_core::testing::{
     assert_not_leaked, assert_uuid_v4, body_bytes, body_json, CapturedRecords,
 };
-pub use collector::{endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan};
+pub use collector::{
+    endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan, Schedule,
+};
 pub use debug_prints::*;
 pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;

@@ -1,6 +1,6 @@
 //! The collector's gRPC side: `TraceService/Export` on tonic, answering per behaviour.
 
-use super::server::outcome;
+use super::behavior::{outcome, Answer};
 use super::*;
 
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
@@ -23,9 +23,16 @@ impl TraceService for Service {
         let headers = request.metadata().clone().into_headers();
         let raw = request.into_inner().encode_to_vec();
         let behavior = self.shared.next_behavior();
+        let in_flight = self.shared.begin();
         let (index, spans) = self.shared.record(EXPORT_PATH.to_owned(), headers, raw);
-        let (status, _) = outcome(behavior).await;
-        self.shared.answer(index, status, spans);
+        // One HTTP/2 connection carries every call: a dropped connection is answered
+        // `Unavailable` (the code of 503) instead.
+        let status = match outcome(behavior).await {
+            Answer::Status(status, _) => status,
+            Answer::Drop => 503,
+        };
+        drop(in_flight);
+        self.shared.answer(index, Some(status), spans);
         match grpc_code(status) {
             None => Ok(tonic::Response::new(ExportTraceServiceResponse::default())),
             Some(code) => Err(tonic::Status::new(code, "scripted by the test")),

@@ -1,14 +1,17 @@
 //! The in-test OTLP trace collector, over HTTP or gRPC (see the [crate docs](crate)).
 
+mod behavior;
 mod grpc;
 mod server;
+mod tally;
+pub use behavior::{Behavior, Schedule};
 use server::serve;
+use tally::Log;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::convert::Infallible;
 use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener as StdListener};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -21,34 +24,6 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message as _;
 use tokio::sync::oneshot;
-
-/// How the collector answers an export request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Behavior {
-    /// Answer 200 right away (the spans are accepted).
-    Ok,
-    /// Answer this status right away (2xx statuses accept the spans).
-    Status(u16),
-    /// Answer 429 with this `Retry-After` header value.
-    TooManyRequests {
-        /// The `Retry-After` value (delay-seconds or an HTTP date).
-        retry_after: String,
-    },
-    /// Answer this status with this `Retry-After` header value.
-    RetryAfter {
-        /// The status (e.g. 503).
-        status: u16,
-        /// The `Retry-After` value (delay-seconds or an HTTP date).
-        retry_after: String,
-    },
-    /// Answer 200 after this delay (the spans are accepted when the answer is sent).
-    Delay(Duration),
-    /// Read the request, never answer (until the collector is dropped).
-    Stall,
-    /// Accept new TCP connections and never read from them; requests on connections
-    /// already open are stalled as with [`Behavior::Stall`].
-    BlackHole,
-}
 
 /// One span as the collector decoded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,18 +114,20 @@ pub struct ExportRequest {
 }
 
 #[derive(Debug)]
-struct Log {
-    requests: Vec<ExportRequest>,
-    accepted: Vec<ReceivedSpan>,
-}
-
-#[derive(Debug)]
 struct Shared {
-    behavior: Mutex<Behavior>,
-    script: Mutex<VecDeque<Behavior>>,
+    /// The current behaviour and when it was set.
+    behavior: Mutex<(Behavior, Instant)>,
+    /// One-shot behaviours and when each was queued.
+    script: Mutex<VecDeque<(Behavior, Instant)>>,
     log: Mutex<Log>,
     changed: Condvar,
     connections: AtomicUsize,
+    /// Whether requests and accepted spans are kept (not only counted).
+    retain: AtomicBool,
+    /// Requests read and not yet answered (or dropped).
+    in_flight: AtomicUsize,
+    /// The highest `in_flight` seen.
+    max_in_flight: AtomicUsize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -158,23 +135,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// The behaviour of the request whose body was just read: the next queued one, else
+    /// the current one, resolved at this instant (for a schedule, the current phase).
     fn next_behavior(&self) -> Behavior {
-        if let Some(b) = lock(&self.script).pop_front() {
-            return b;
+        if let Some((b, set)) = lock(&self.script).pop_front() {
+            return b.resolve(set.elapsed());
         }
-        lock(&self.behavior).clone()
+        self.current_behavior()
     }
 
-    fn answer(&self, index: usize, status: u16, spans: Vec<ReceivedSpan>) {
-        let mut log = lock(&self.log);
-        if let Some(r) = log.requests.get_mut(index) {
-            r.answered = Some(status);
-        }
-        if (200..300).contains(&status) {
-            log.accepted.extend(spans);
-        }
-        drop(log);
-        self.changed.notify_all();
+    /// The current behaviour resolved at this instant, ignoring queued ones.
+    fn current_behavior(&self) -> Behavior {
+        let guard = lock(&self.behavior);
+        let (b, set) = &*guard;
+        b.resolve(set.elapsed())
     }
 }
 
@@ -228,6 +202,12 @@ impl Collector {
         Collector::spawn_with(listener, behavior, true)
     }
 
+    /// A gRPC collector answering OK on `addr`. Panics if the address is taken.
+    pub fn grpc_at(addr: SocketAddr) -> Collector {
+        let listener = StdListener::bind(addr).expect("bind the collector's address");
+        Collector::spawn_with(listener, Behavior::Ok, true)
+    }
+
     /// A gRPC collector answering OK on 127.0.0.1:0.
     pub fn grpc() -> Collector {
         Collector::grpc_with_behavior(Behavior::Ok)
@@ -243,14 +223,14 @@ impl Collector {
             .set_nonblocking(true)
             .expect("non-blocking listener");
         let shared = Arc::new(Shared {
-            behavior: Mutex::new(behavior),
+            behavior: Mutex::new((behavior, Instant::now())),
             script: Mutex::new(VecDeque::new()),
-            log: Mutex::new(Log {
-                requests: Vec::new(),
-                accepted: Vec::new(),
-            }),
+            log: Mutex::new(Log::default()),
             changed: Condvar::new(),
             connections: AtomicUsize::new(0),
+            retain: AtomicBool::new(true),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         });
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread_shared = Arc::clone(&shared);
@@ -289,15 +269,42 @@ impl Collector {
         endpoint_of(self.addr)
     }
 
-    /// Sets how later requests (and new connections) are answered.
+    /// A collector on 127.0.0.1:0 cycling through [`Schedule::flapping`] (issue 21's
+    /// 18-second cycle), starting now.
+    pub fn flapping() -> Collector {
+        Collector::with_behavior(Behavior::Schedule(Schedule::flapping()))
+    }
+
+    /// Sets how later requests (and new connections) are answered; a
+    /// [`Behavior::Schedule`] starts its first phase now.
     pub fn set_behavior(&self, behavior: Behavior) {
-        *lock(&self.shared.behavior) = behavior;
+        *lock(&self.shared.behavior) = (behavior, Instant::now());
     }
 
     /// Queues a one-shot behaviour: the next export request not served by an earlier
-    /// queued one gets it; once the queue is empty, the current behaviour applies.
+    /// queued one gets it; once the queue is empty, the current behaviour applies. A
+    /// queued schedule is measured from when it was queued.
     pub fn push_next(&self, behavior: Behavior) {
-        lock(&self.shared.script).push_back(behavior);
+        lock(&self.shared.script).push_back((behavior, Instant::now()));
+    }
+
+    /// Whether each request and accepted span is kept for [`requests`](Self::requests)
+    /// and [`accepted_spans`](Self::accepted_spans) (the default) or only counted (a
+    /// long-running collector under load: the counts and the distinct `msg_id`s are kept
+    /// either way). Applies to requests read from now on.
+    pub fn set_retain(&self, on: bool) {
+        self.shared.retain.store(on, Ordering::SeqCst);
+    }
+
+    /// Export requests whose body was read and that were not answered yet (delayed or
+    /// stalled; a dropped connection or a call given up by the client ends it).
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The highest [`in_flight`](Self::in_flight) seen since the collector started.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// How many TCP connections were accepted (black-holed ones included).
@@ -305,33 +312,39 @@ impl Collector {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
-    /// Every export request whose body was read, in arrival order.
+    /// Every export request whose body was read, in arrival order (those read while
+    /// [`set_retain`](Self::set_retain) was on).
     pub fn requests(&self) -> Vec<ExportRequest> {
         lock(&self.shared.log).requests.clone()
     }
 
     /// How many export requests had their body read.
     pub fn request_count(&self) -> usize {
-        lock(&self.shared.log).requests.len()
+        lock(&self.shared.log).request_total
     }
 
-    /// How many export requests were answered (with any status).
+    /// How many export requests were answered (with any status; a dropped connection
+    /// is not an answer).
     pub fn answered_count(&self) -> usize {
-        lock(&self.shared.log)
-            .requests
-            .iter()
-            .filter(|r| r.answered.is_some())
-            .count()
+        lock(&self.shared.log).answered_total
     }
 
-    /// The spans of every request answered with a 2xx, in answer order.
+    /// The spans of every request answered with a 2xx, in answer order (those read
+    /// while [`set_retain`](Self::set_retain) was on).
     pub fn accepted_spans(&self) -> Vec<ReceivedSpan> {
         lock(&self.shared.log).accepted.clone()
     }
 
-    /// How many spans were accepted (answered with a 2xx).
+    /// How many spans were accepted (answered with a 2xx), duplicates included.
     pub fn accepted_span_count(&self) -> usize {
-        lock(&self.shared.log).accepted.len()
+        lock(&self.shared.log).accepted_total
+    }
+
+    /// How many accepted spans were distinct: counted once per `apitoolkit.msg_id` (a
+    /// batch retried after a timeout, or sent again from a spool, may arrive twice);
+    /// spans without a `msg_id` are each counted.
+    pub fn distinct_accepted_count(&self) -> usize {
+        lock(&self.shared.log).distinct_total()
     }
 
     /// Blocks until at least `n` spans were accepted or `timeout` passed; returns the
@@ -340,7 +353,7 @@ impl Collector {
     pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
         let mut log = lock(&self.shared.log);
-        while log.accepted.len() < n {
+        while log.accepted_total < n {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -352,7 +365,7 @@ impl Collector {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
-        log.accepted.len()
+        log.accepted_total
     }
 }
 
@@ -366,3 +379,6 @@ impl Drop for Collector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! The collector's server side: accepting, decoding and answering export requests.
 
+use super::behavior::{outcome, Answer};
 use super::*;
 
 pub(super) async fn serve(
@@ -18,7 +19,7 @@ pub(super) async fn serve(
             },
         };
         shared.connections.fetch_add(1, Ordering::SeqCst);
-        if *lock(&shared.behavior) == Behavior::BlackHole {
+        if shared.current_behavior() == Behavior::BlackHole {
             // Keep the connection open, never read from it.
             black_holed.push(stream);
             continue;
@@ -52,7 +53,8 @@ fn unzip(body: &[u8], gzip: bool) -> Vec<u8> {
 }
 
 impl Shared {
-    /// Logs an export request (its protobuf bytes `raw`); returns its index and spans.
+    /// Logs an export request (its protobuf bytes `raw`); returns its index (`usize::MAX`
+    /// when not retained) and spans.
     pub(super) fn record(
         &self,
         path: String,
@@ -67,8 +69,15 @@ impl Shared {
             .flat_map(|s| &s.spans)
             .map(ReceivedSpan::from_proto)
             .collect();
+        let retain = self.retaining();
         let index = {
             let mut log = lock(&self.log);
+            log.request_total += 1;
+            if !retain {
+                drop(log);
+                self.changed.notify_all();
+                return (usize::MAX, spans);
+            }
             log.requests.push(ExportRequest {
                 arrived: Instant::now(),
                 path,
@@ -85,27 +94,6 @@ impl Shared {
     }
 }
 
-/// Waits as `behavior` says, then gives the status and headers to answer.
-pub(super) async fn outcome(behavior: Behavior) -> (u16, Vec<(&'static str, String)>) {
-    match behavior {
-        Behavior::Ok => (200, Vec::new()),
-        Behavior::Status(s) => (s, Vec::new()),
-        Behavior::TooManyRequests { retry_after } => (429, vec![("retry-after", retry_after)]),
-        Behavior::RetryAfter {
-            status,
-            retry_after,
-        } => (status, vec![("retry-after", retry_after)]),
-        Behavior::Delay(d) => {
-            tokio::time::sleep(d).await;
-            (200, Vec::new())
-        }
-        Behavior::Stall | Behavior::BlackHole => {
-            std::future::pending::<()>().await;
-            (200, Vec::new())
-        }
-    }
-}
-
 fn respond(status: u16, headers: &[(&'static str, String)]) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -117,10 +105,11 @@ fn respond(status: u16, headers: &[(&'static str, String)]) -> Response<Full<Byt
     resp
 }
 
+/// Answers one export request; an error makes hyper close the connection unanswered.
 async fn handle(
     shared: Arc<Shared>,
     req: Request<hyper::body::Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, std::io::Error> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -133,10 +122,22 @@ async fn handle(
         .is_some_and(|v| v == "gzip");
     let raw = unzip(&body, gzip);
     let behavior = shared.next_behavior();
+    let in_flight = shared.begin();
     let (index, spans) = shared.record(parts.uri.path().to_owned(), parts.headers, raw);
-    let (status, headers) = outcome(behavior).await;
-    shared.answer(index, status, spans);
-    Ok(respond(status, &headers))
+    let answer = outcome(behavior).await;
+    drop(in_flight);
+    match answer {
+        Answer::Status(status, headers) => {
+            shared.answer(index, Some(status), spans);
+            Ok(respond(status, &headers))
+        }
+        Answer::Drop => {
+            shared.answer(index, None, spans);
+            Err(std::io::Error::other(
+                "connection dropped by the collector's behaviour",
+            ))
+        }
+    }
 }
 
 #[cfg(test)]
