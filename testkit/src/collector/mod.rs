@@ -36,6 +36,11 @@ pub struct ReceivedSpan {
     pub parent_span_id: Vec<u8>,
     /// Span kind (`2` server, `3` client).
     pub kind: i32,
+    /// The W3C `tracestate` carried by the span (`""` when none).
+    pub trace_state: String,
+    /// The span's flags: W3C trace flags in the low byte, `0x100` "knows whether the
+    /// parent is remote", `0x200` "the parent is remote".
+    pub flags: u32,
     /// Span name.
     pub name: String,
     /// String and integer attributes (integers as decimal text).
@@ -87,6 +92,8 @@ impl ReceivedSpan {
             span_id: span.span_id.clone(),
             parent_span_id: span.parent_span_id.clone(),
             kind: span.kind,
+            trace_state: span.trace_state.clone(),
+            flags: span.flags,
             name: span.name.clone(),
             attributes,
         }

@@ -58,6 +58,7 @@ mod memory;
 mod outgoing;
 mod shutdown;
 mod streaming;
+mod trace;
 mod transparency;
 mod upgrade;
 mod url_secrets;
@@ -70,6 +71,7 @@ pub use memory::*;
 pub use outgoing::*;
 pub use shutdown::*;
 pub use streaming::*;
+pub use trace::*;
 pub use transparency::*;
 pub use upgrade::*;
 pub use url_secrets::*;
@@ -339,6 +341,8 @@ macro_rules! adapter_suite {
             slow_collector_never_delays_requests_and_overflow_is_counted,
             collector_answering_500_loses_by_reason_then_recovers,
             too_many_requests_with_retry_after_is_honoured_without_delaying_requests,
+            an_incoming_traceparent_puts_the_span_in_the_callers_trace,
+            invalid_traceparents_start_new_traces,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,
@@ -347,6 +351,7 @@ macro_rules! adapter_suite {
             graceful_shutdown_delivers_every_record_to_the_callback,
             graceful_shutdown_delivers_every_record_to_an_otlp_collector,
             no_secret_carried_by_a_url_or_a_text_json_body_reaches_a_record,
+            an_outgoing_call_carries_the_trace_to_the_downstream_service,
         );
     };
     (@tests $adapter:ty, $cfg:tt; $($name:ident),* $(,)?) => {
