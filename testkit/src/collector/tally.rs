@@ -105,6 +105,8 @@ mod tests {
             span_id: vec![2; 8],
             parent_span_id: Vec::new(),
             kind: 2,
+            trace_state: String::new(),
+            flags: 0x101,
             name: "span".into(),
             attributes,
         }
