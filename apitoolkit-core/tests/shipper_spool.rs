@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings, ShipperStats};
 use apitoolkit_testkit::{
-    accounted, endpoint_of, small, unused_addr, wait_until, Behavior, Collector, ScratchDir,
+    accounted, endpoint_of, small, unused_addr, wait_until, Behavior, Collector, Schedule,
+    ScratchDir,
 };
 
 const KEY: &str = "spool-test-key-7f3a9c";
@@ -258,4 +259,42 @@ fn a_queue_under_pressure_spills_to_disk_instead_of_dropping() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 201, "{s:?}");
+}
+
+/// The flapping collector, its cycle shortened to 1.2 s (200 ms phases: OK, 503,
+/// 429 with `Retry-After: 1`, dropped connections, answers after 150 ms, OK), for three
+/// cycles at 2 000 records/s into a queue of one second: with a spool, every record
+/// arrives by the end of a graceful shutdown, and the books balance.
+#[test]
+fn a_flapping_collector_gets_every_record_by_the_end_of_shutdown() {
+    let dir = ScratchDir::new("flapping");
+    let collector = Collector::with_behavior(Behavior::Schedule(Schedule::flapping_with(
+        Duration::from_millis(200),
+        Duration::from_millis(150),
+    )));
+    let mut s = settings();
+    s.max_attempts = 3;
+    s.queue_max_items = 2000;
+    s.max_backoff = Duration::from_secs(1);
+    let shipper = shipper(collector.endpoint(), &dir, s);
+    let mut n = 0;
+    let start = std::time::Instant::now();
+    while start.elapsed() < Duration::from_millis(3600) {
+        for _ in 0..20 {
+            shipper.enqueue(small(n));
+            n += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        shipper.shutdown(Duration::from_secs(20)).is_ok(),
+        "{:?}",
+        shipper.stats()
+    );
+    let s = shipper.stats();
+    assert_identity(&s);
+    assert_eq!(s.enqueued, n as u64);
+    assert_eq!(s.dropped_queue_full + s.dropped_export_failed, 0, "{s:?}");
+    assert_eq!((s.spool_pending, s.replayed), (0, s.spooled), "{s:?}");
+    assert_eq!(collector.distinct_accepted_count(), n, "{s:?}");
 }

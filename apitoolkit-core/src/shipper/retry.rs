@@ -80,11 +80,13 @@ impl Delivery {
 /// Sends one prepared batch, retrying as the settings allow. Each attempt holds one of
 /// the export `slots` (the first one may come with the call); the back-off between
 /// attempts does not, so a batch waiting for its retry does not hold up the others.
+/// With `spooled` (a spool takes what is not delivered), a failed batch does not wait in
+/// memory for its retry while the queue is pressing: it gives up at once, to be spooled.
 pub(crate) async fn deliver(
     sender: &Sender,
     prepared: &PreparedBatch,
     queue: &Queue,
-    settings: &ShipperSettings,
+    (settings, spooled): (&ShipperSettings, bool),
     debug: bool,
     slots: &Arc<Semaphore>,
     mut permit: Option<OwnedSemaphorePermit>,
@@ -135,6 +137,9 @@ pub(crate) async fn deliver(
         Counters::add(&counters.failed_exports, 1);
         if attempt >= attempts {
             return Delivery::lost(format!("{reason} (after {attempt} attempts)"), true);
+        }
+        if spooled && queue.pressing() {
+            return Delivery::lost(format!("{reason} (queue pressing: not retried)"), true);
         }
         let delay = match after {
             Some(a) => a.min(settings.max_backoff),

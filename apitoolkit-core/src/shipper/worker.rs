@@ -176,12 +176,13 @@ impl Worker {
             Arc::clone(&self.slots),
         );
         let debug = self.config.debug();
+        let spooled = self.spool.is_some();
         let task = self.tasks.spawn_local(async move {
             let delivery = deliver(
                 &sender,
                 &prepared,
                 &queue,
-                &settings,
+                (&settings, spooled),
                 debug,
                 &slots,
                 Some(slot),
@@ -198,9 +199,10 @@ impl Worker {
         self.spool.is_some() && self.queue.under_pressure() && self.spill_next()
     }
 
-    /// Writes the next waiting batch to the spool. Returns false when none waits.
+    /// Writes the waiting records to the spool (as many as one batch's bytes allow).
+    /// Returns false when none waits.
     fn spill_next(&mut self) -> bool {
-        let Some(batch) = self.queue.cut() else {
+        let Some(batch) = self.queue.cut_for_spool() else {
             return false;
         };
         let (exporter, config) = (&mut self.exporter, &self.config);

@@ -309,12 +309,24 @@ impl Queue {
     /// up to [`GROWTH`] times as many while more wait, within `batch_max_bytes` (a single
     /// record always fits). `None` when nothing waits.
     pub(crate) fn cut(&self) -> Option<Batch> {
+        self.cut_up_to(None)
+    }
+
+    /// As [`cut`](Self::cut), for the spool: every waiting record that fits in
+    /// `batch_max_bytes` (fewer, larger files).
+    pub(crate) fn cut_for_spool(&self) -> Option<Batch> {
+        self.cut_up_to(Some(usize::MAX))
+    }
+
+    fn cut_up_to(&self, records: Option<usize>) -> Option<Batch> {
         let mut s = self.lock();
         let waiting = s.buf.len();
         if waiting == 0 {
             return None;
         }
-        let limit = if waiting > self.batch_records {
+        let limit = if let Some(n) = records {
+            n
+        } else if waiting > self.batch_records {
             waiting.min(self.batch_records.saturating_mul(GROWTH))
         } else {
             self.batch_records
@@ -355,6 +367,14 @@ impl Queue {
         let s = self.lock();
         !s.buf.is_empty()
             && (s.items >= self.pressure_mark() || s.bytes >= self.max_bytes - self.max_bytes / 4)
+    }
+
+    /// Whether three quarters of the queue's budget (items or bytes) are taken, waiting or
+    /// in batches: a batch that failed should make room (go to the spool) rather than
+    /// wait in memory for its retry.
+    pub(crate) fn pressing(&self) -> bool {
+        let s = self.lock();
+        s.items >= self.pressure_mark() || s.bytes >= self.max_bytes - self.max_bytes / 4
     }
 
     /// Whether the queue is at most half full: live records are not pressing, the spool
