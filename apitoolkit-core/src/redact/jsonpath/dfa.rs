@@ -9,7 +9,8 @@
 //! look-up per member instead of stepping every live state of the NFA
 //! ([`Program::step`]). It is the same automaton, determinised: the NFA cursor remains
 //! for programs with index or slice selectors, and for programs whose DFA would have more
-//! than [`MAX_STATES`] states (`..` paths can multiply them).
+//! than [`MAX_STATES`] states or [`MAX_TABLE`] transitions (`..` paths can multiply
+//! them).
 
 use std::collections::HashMap;
 
@@ -18,6 +19,8 @@ use super::splice::{decode_key, ChildRef, Cursor, Step};
 
 /// The most DFA states built before giving up (the NFA cursor is used instead).
 const MAX_STATES: usize = 1024;
+/// The most transitions (states times columns) kept, a memory bound.
+const MAX_TABLE: usize = 1 << 16;
 
 /// Where a child goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,23 +33,73 @@ enum Target {
     State(u32),
 }
 
-/// One DFA state: a set of NFA states, by its transitions.
-#[derive(Debug)]
-struct State {
-    /// Member names whose target differs from `other_key`, with their targets.
-    keys: Box<[(Box<[u8]>, Target)]>,
-    /// The target of a member whose name is none of `keys`.
-    other_key: Target,
-    /// The target of any array element.
-    element: Target,
-}
+/// Column of the transition table for a member whose name no selector names.
+const OTHER_KEY: usize = 0;
+/// Column for an array element.
+const ELEMENT: usize = 1;
+/// Columns of the named members start here (one per distinct name).
+const FIRST_NAME: usize = 2;
 
 /// The DFA of a program without index or slice selectors.
 #[derive(Debug)]
 pub(crate) struct Dfa {
-    states: Vec<State>,
+    /// Row `s` (`width` entries) holds state `s`'s targets: [`OTHER_KEY`],
+    /// [`ELEMENT`], then one per name of `names`.
+    table: Vec<Target>,
+    width: usize,
+    names: NameTable,
     /// The root's target.
     root: Target,
+}
+
+/// The distinct member names of the program, each with its column: a 256-bucket hash
+/// table (hash of the length and the first and last bytes), so that a member whose
+/// name no selector names (most of them) costs one look-up and no comparison.
+#[derive(Debug)]
+struct NameTable {
+    /// Per bucket, 1 + the index in `entries` of its first name; 0 when empty.
+    buckets: Box<[u16; 256]>,
+    /// Name, column, and 1 + the index of the next name in the same bucket (0: none).
+    entries: Vec<(Box<[u8]>, usize, u16)>,
+}
+
+/// The bucket of a member name.
+#[inline(always)]
+fn name_hash(k: &[u8]) -> usize {
+    let first = k.first().copied().unwrap_or(0);
+    let last = k.last().copied().unwrap_or(0);
+    usize::from((k.len() as u8).wrapping_mul(37) ^ first.wrapping_mul(7) ^ last.rotate_left(3))
+}
+
+impl NameTable {
+    fn new(names: &[&[u8]]) -> Option<NameTable> {
+        let mut table = NameTable {
+            buckets: Box::new([0; 256]),
+            entries: Vec::with_capacity(names.len()),
+        };
+        for (column, &name) in names.iter().enumerate() {
+            let h = name_hash(name);
+            let next = table.buckets[h];
+            table
+                .entries
+                .push((Box::from(name), FIRST_NAME + column, next));
+            table.buckets[h] = u16::try_from(table.entries.len()).ok()?;
+        }
+        Some(table)
+    }
+
+    /// The column of member name `k`.
+    #[inline(always)]
+    fn column(&self, k: &[u8]) -> usize {
+        let mut at = self.buckets[name_hash(k)];
+        while let Some((name, column, next)) = self.entries.get(usize::from(at).wrapping_sub(1)) {
+            if **name == *k {
+                return *column;
+            }
+            at = *next;
+        }
+        OTHER_KEY
+    }
 }
 
 /// A symbol of the DFA's alphabet.
@@ -89,26 +142,28 @@ impl Dfa {
             roots.dedup();
             builder.intern(roots)?
         };
-        let mut states = Vec::new();
+        let width = FIRST_NAME + names.len();
+        let mut table = Vec::new();
         // `sets` grows while its states are expanded, in order.
-        while states.len() < builder.sets.len() {
-            let set = builder.sets[states.len()].clone();
-            let other_key = builder.next(&set, Symbol::OtherName)?;
-            let element = builder.next(&set, Symbol::Element)?;
-            let mut keys = Vec::new();
+        let mut done = 0;
+        while done < builder.sets.len() {
+            let set = builder.sets[done].clone();
+            table.push(builder.next(&set, Symbol::OtherName)?);
+            table.push(builder.next(&set, Symbol::Element)?);
             for &name in &names {
-                let target = builder.next(&set, Symbol::Name(name))?;
-                if target != other_key {
-                    keys.push((Box::from(name), target));
-                }
+                table.push(builder.next(&set, Symbol::Name(name))?);
             }
-            states.push(State {
-                keys: keys.into_boxed_slice(),
-                other_key,
-                element,
-            });
+            done += 1;
+            if table.len() > MAX_TABLE {
+                return None;
+            }
         }
-        Some(Dfa { states, root })
+        Some(Dfa {
+            table,
+            width,
+            names: NameTable::new(&names)?,
+            root,
+        })
     }
 }
 
@@ -184,24 +239,6 @@ fn step(target: Target, container: bool) -> Step<u32> {
     }
 }
 
-/// Byte equality without a `memcmp` call (names are short).
-#[inline]
-fn eq_short(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl State {
-    #[inline(always)]
-    fn key(&self, name: &[u8]) -> Target {
-        for (k, target) in self.keys.iter() {
-            if eq_short(k, name) {
-                return *target;
-            }
-        }
-        self.other_key
-    }
-}
-
 impl Cursor for DfaCursor<'_> {
     type Node = u32;
 
@@ -211,12 +248,19 @@ impl Cursor for DfaCursor<'_> {
 
     #[inline(always)]
     fn child(&mut self, parent: u32, child: ChildRef<'_>, container: bool) -> Step<u32> {
-        let state = &self.dfa.states[parent as usize];
-        let target = match child {
-            ChildRef::Index(_) => state.element,
-            ChildRef::Key(raw, false) => state.key(raw),
-            ChildRef::Key(raw, true) => state.key(decode_key(raw).unwrap_or_default().as_bytes()),
+        let dfa = self.dfa;
+        let column = match child {
+            ChildRef::Index(_) => ELEMENT,
+            ChildRef::Key(raw, false) => dfa.names.column(raw),
+            ChildRef::Key(raw, true) => dfa
+                .names
+                .column(decode_key(raw).unwrap_or_default().as_bytes()),
         };
+        let target = dfa
+            .table
+            .get(parent as usize * dfa.width + column)
+            .copied()
+            .unwrap_or(Target::Skip);
         step(target, container)
     }
 }
@@ -247,10 +291,15 @@ mod tests {
         let Target::State(root) = dfa.root else {
             panic!("root")
         };
-        let root = &dfa.states[root as usize];
-        assert!(matches!(root.other_key, Target::State(_)));
-        assert_eq!(root.keys.len(), 2, "a and x lead elsewhere");
-        assert!(dfa.states.len() < 8, "{}", dfa.states.len());
+        let row = &dfa.table[root as usize * dfa.width..][..dfa.width];
+        assert!(matches!(row[OTHER_KEY], Target::State(_)));
+        assert_eq!(row[ELEMENT], row[OTHER_KEY], "`..` lives on in both");
+        let named = |name: &[u8]| row[dfa.names.column(name)];
+        assert_ne!(named(b"a"), row[OTHER_KEY]);
+        assert_ne!(named(b"x"), row[OTHER_KEY]);
+        assert_eq!(named(b"b"), row[OTHER_KEY], "b only counts below a");
+        assert_eq!(named(b"zz"), row[OTHER_KEY]);
+        assert!(dfa.table.len() / dfa.width < 8, "{}", dfa.table.len());
     }
 
     #[test]
