@@ -72,7 +72,11 @@ impl<'a> Fields<'a> {
         let (query_params, raw_url) = match ex.uri.query() {
             Some(q) => {
                 let (params, masked) = redact_query(q, rules);
-                let raw = format!("{}?{masked}", scrub_urls(path, rules));
+                let path = scrub_urls(path, rules);
+                let mut raw = String::with_capacity(path.len() + 1 + masked.len());
+                raw.push_str(&path);
+                raw.push('?');
+                raw.push_str(&masked);
                 (params, Cow::Owned(raw))
             }
             None => (MultiMap::new(), scrub_urls(path, rules)),

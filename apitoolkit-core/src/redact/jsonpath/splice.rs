@@ -196,9 +196,10 @@ struct Frame<N> {
 /// Scans `b` (a whole JSON text), returning the spans of matched values in order.
 pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>> {
     utf8(b)?;
-    let mut spans = Vec::new();
-    let mut stack: Vec<Frame<C::Node>> = Vec::new();
-    let mut scratch = Vec::new();
+    // Room for typical bodies, so that the first matches and levels do not reallocate.
+    let mut spans = Vec::with_capacity(8);
+    let mut stack: Vec<Frame<C::Node>> = Vec::with_capacity(16);
+    let mut scratch = Vec::with_capacity(16);
     let mut i = skip_ws(b, 0);
     let mut step = cursor.root();
     loop {
