@@ -93,7 +93,8 @@ impl NameTable {
     fn column(&self, k: &[u8]) -> usize {
         let mut at = self.buckets[name_hash(k)];
         while let Some((name, column, next)) = self.entries.get(usize::from(at).wrapping_sub(1)) {
-            if **name == *k {
+            // Not `==`: that is a `memcmp` call, slow for names of a few bytes.
+            if name.len() == k.len() && name.iter().zip(k).all(|(a, b)| a == b) {
                 return *column;
             }
             at = *next;

@@ -136,7 +136,7 @@ impl Redactor {
             return Cow::Borrowed(body);
         }
         let program = &self.inner.program;
-        // The scanner validates UTF-8 as it goes (see `lex`); no separate pass.
+        // UTF-8 is checked once, up front, by `scan` and `validate` (see `lex`).
         let spans = if program.streamable() {
             if program.cannot_match(body) {
                 // Nothing can be selected: the body only has to be valid JSON.

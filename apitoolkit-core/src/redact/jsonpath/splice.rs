@@ -197,7 +197,7 @@ struct Frame<N> {
 pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>> {
     utf8(b)?;
     // Room for typical bodies, so that the first matches and levels do not reallocate.
-    let mut spans = Vec::with_capacity(8);
+    let mut spans = Vec::with_capacity(16);
     let mut stack: Vec<Frame<C::Node>> = Vec::with_capacity(16);
     let mut scratch = Vec::with_capacity(16);
     let mut i = skip_ws(b, 0);
