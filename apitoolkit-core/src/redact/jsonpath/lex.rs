@@ -237,16 +237,16 @@ pub(crate) fn skip_string(b: &[u8], i: usize) -> Res<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        match b.get(j..).and_then(<[u8]>::first_chunk::<8>) {
-            Some(chunk) => {
-                let m = special_mask(u64::from_le_bytes(*chunk));
+        match b.get(j..j.wrapping_add(8)).map(<[u8; 8]>::try_from) {
+            Some(Ok(chunk)) => {
+                let m = special_mask(u64::from_le_bytes(chunk));
                 if m == 0 {
                     j += 8;
                     continue;
                 }
                 j += (m.trailing_zeros() / 8) as usize;
             }
-            None => {
+            _ => {
                 while let Some(&c) = b.get(j) {
                     if c == b'"' || c == b'\\' || c < 0x20 {
                         break;
