@@ -53,7 +53,7 @@ pub(crate) struct Dfa {
 }
 
 /// The distinct member names of the program, each with its column: a 256-bucket hash
-/// table (hash of the length and the first and last bytes), so that a member whose
+/// table (hash of the length and the last byte), so that a member whose
 /// name no selector names (most of them) costs one look-up and no comparison.
 #[derive(Debug)]
 struct NameTable {
@@ -66,9 +66,8 @@ struct NameTable {
 /// The bucket of a member name.
 #[inline(always)]
 fn name_hash(k: &[u8]) -> usize {
-    let first = k.first().copied().unwrap_or(0);
     let last = k.last().copied().unwrap_or(0);
-    usize::from((k.len() as u8).wrapping_mul(37) ^ first.wrapping_mul(7) ^ last.rotate_left(3))
+    usize::from((k.len() as u8).wrapping_mul(37) ^ last)
 }
 
 impl NameTable {
