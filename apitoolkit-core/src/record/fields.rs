@@ -7,7 +7,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use http::header::{HOST, REFERER};
 use http::Version;
 
@@ -73,7 +72,11 @@ impl<'a> Fields<'a> {
         let (query_params, raw_url) = match ex.uri.query() {
             Some(q) => {
                 let (params, masked) = redact_query(q, rules);
-                let raw = format!("{}?{masked}", scrub_urls(path, rules));
+                let path = scrub_urls(path, rules);
+                let mut raw = String::with_capacity(path.len() + 1 + masked.len());
+                raw.push_str(&path);
+                raw.push('?');
+                raw.push_str(&masked);
                 (params, Cow::Owned(raw))
             }
             None => (MultiMap::new(), scrub_urls(path, rules)),
@@ -137,13 +140,12 @@ pub(crate) fn base64_len(len: usize) -> Option<usize> {
 }
 
 /// Appends the standard base64 of `bytes`; `None` (nothing appended) only when its
-/// length would overflow `usize`.
+/// length would overflow `usize`. Encoded with `base64-simd` (SIMD, chosen at run
+/// time), the same bytes as the `base64` crate's `STANDARD` engine.
 pub(crate) fn base64_into(out: &mut Vec<u8>, bytes: &[u8]) -> Option<()> {
     let len = base64_len(bytes.len())?;
-    let start = out.len();
-    out.resize(start + len, 0);
-    let written = B64.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
-    out.truncate(start + written);
+    out.try_reserve(len).ok()?;
+    base64_simd::STANDARD.encode_append(bytes, out);
     Some(())
 }
 
@@ -160,4 +162,21 @@ pub(crate) fn uuid_text(id: Uuid) -> String {
 /// The request header `name` as text, if present.
 fn header_text(ex: &Exchange, name: http::HeaderName) -> Option<Cow<'_, str>> {
     ex.request_headers.get(name.as_str()).map(value_text)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn base64_into_is_the_standard_engine() {
+        let data: Vec<u8> = (0..700u32).map(|i| (i * 151 % 256) as u8).collect();
+        for len in (0..130).chain([255, 256, 257, 699, 700]) {
+            let mut out = b"prefix".to_vec();
+            super::base64_into(&mut out, &data[..len]).unwrap();
+            let expected = super::B64.encode(&data[..len]);
+            assert_eq!(&out[..6], b"prefix");
+            assert_eq!(std::str::from_utf8(&out[6..]).unwrap(), expected, "{len}");
+        }
+    }
 }

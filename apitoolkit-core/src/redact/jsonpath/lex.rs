@@ -1,12 +1,14 @@
-//! The JSON lexer used by the scanner: whitespace, strings (validated, skipped eight
-//! bytes at a time), numbers, literals, and [`skip_value`], an iterative validating
-//! skipper that keeps one bool per open container. It accepts exactly the grammar
-//! serde_json accepts (RFC 8259, paired surrogate escapes, UTF-8 text), except that
-//! number magnitudes are not range-checked.
+//! The JSON lexer used by the scanner: whitespace, strings (skipped eight bytes at a
+//! time), numbers, literals, and [`skip_value`], an iterative validating skipper that
+//! keeps one bool per open container. It accepts exactly the grammar serde_json accepts
+//! (RFC 8259, paired surrogate escapes, UTF-8 text), except that number magnitudes are
+//! not range-checked.
 //!
-//! UTF-8 is checked inside strings, where a non-ASCII byte stops the eight-byte skip and
-//! its sequence is validated; outside strings the grammar only admits ASCII. So a text
-//! the lexer accepts is valid UTF-8 without a separate pass over it.
+//! UTF-8 is checked once for the whole text, before lexing ([`utf8`], SIMD-accelerated
+//! by `simdutf8`); the lexer then works on bytes: inside strings it only looks for `"`,
+//! `\` and control characters, and outside strings the grammar only admits ASCII.
+//! Every entry point that takes a text not yet checked ([`validate`], the scanner's
+//! `scan`) calls [`utf8`] first.
 
 /// The input is not JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,8 +16,23 @@ pub(crate) struct Invalid;
 
 pub(crate) type Res<T> = Result<T, Invalid>;
 
+/// Checks that `b` is UTF-8 (what every function below assumes of its input).
 #[inline]
-pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn utf8(b: &[u8]) -> Res<()> {
+    simdutf8::basic::from_utf8(b).map(drop).map_err(|_| Invalid)
+}
+
+/// Skips JSON whitespace from `i`. Compact JSON has none: one comparison.
+#[inline(always)]
+pub(crate) fn skip_ws(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        _ => skip_ws_loop(b, i),
+    }
+}
+
+#[inline(never)]
+fn skip_ws_loop(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
         i += 1;
     }
@@ -25,6 +42,7 @@ pub(crate) fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// Checks that `b` is one JSON text: a value with optional whitespace around it (what
 /// the scanner accepts, without looking at any member name).
 pub(crate) fn validate(b: &[u8]) -> Res<()> {
+    utf8(b)?;
     let end = skip_value(b, skip_ws(b, 0), &mut Vec::new())?;
     if skip_ws(b, end) == b.len() {
         Ok(())
@@ -34,7 +52,7 @@ pub(crate) fn validate(b: &[u8]) -> Res<()> {
 }
 
 /// Skips `"key" : ` inside [`skip_value`].
-#[inline]
+#[inline(always)]
 fn skip_key(b: &[u8], i: usize) -> Res<usize> {
     if b.get(i) != Some(&b'"') {
         return Err(Invalid);
@@ -44,6 +62,20 @@ fn skip_key(b: &[u8], i: usize) -> Res<usize> {
         return Err(Invalid);
     }
     Ok(skip_ws(b, j + 1))
+}
+
+/// Validates and skips the scalar (string, number, literal) at `i`; `None` when the
+/// value at `i` is not a scalar (a container, or not a value at all).
+#[inline(always)]
+pub(crate) fn skip_scalar(b: &[u8], i: usize) -> Option<Res<usize>> {
+    Some(match b.get(i) {
+        Some(b'"') => skip_string(b, i).map(|(end, _)| end),
+        Some(b'-' | b'0'..=b'9') => skip_number(b, i),
+        Some(b't') => skip_lit(b, i, b"true"),
+        Some(b'f') => skip_lit(b, i, b"false"),
+        Some(b'n') => skip_lit(b, i, b"null"),
+        _ => return None,
+    })
 }
 
 /// Validates and skips the value starting at `i` (no leading whitespace); returns its
@@ -71,12 +103,10 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<us
                     continue;
                 }
             }
-            Some(b'"') => i = skip_string(b, i)?.0,
-            Some(b't') => i = skip_lit(b, i, b"true")?,
-            Some(b'f') => i = skip_lit(b, i, b"false")?,
-            Some(b'n') => i = skip_lit(b, i, b"null")?,
-            Some(b'-' | b'0'..=b'9') => i = skip_number(b, i)?,
-            _ => return Err(Invalid),
+            _ => match skip_scalar(b, i) {
+                Some(end) => i = end?,
+                None => return Err(Invalid),
+            },
         }
         loop {
             let Some(&object) = open.last() else {
@@ -105,6 +135,7 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<us
     }
 }
 
+#[inline(always)]
 fn skip_lit(b: &[u8], i: usize, lit: &[u8]) -> Res<usize> {
     if b.get(i..i + lit.len()) == Some(lit) {
         Ok(i + lit.len())
@@ -113,14 +144,19 @@ fn skip_lit(b: &[u8], i: usize, lit: &[u8]) -> Res<usize> {
     }
 }
 
+#[inline(always)]
 fn skip_digits(b: &[u8], mut i: usize) -> usize {
-    while let Some(b'0'..=b'9') = b.get(i) {
+    while let Some(c) = b.get(i) {
+        if c.wrapping_sub(b'0') >= 10 {
+            break;
+        }
         i += 1;
     }
     i
 }
 
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+#[inline]
 fn skip_number(b: &[u8], mut i: usize) -> Res<usize> {
     if b.get(i) == Some(&b'-') {
         i += 1;
@@ -130,6 +166,14 @@ fn skip_number(b: &[u8], mut i: usize) -> Res<usize> {
         Some(b'1'..=b'9') => i = skip_digits(b, i + 1),
         _ => return Err(Invalid),
     }
+    match b.get(i) {
+        Some(b'.' | b'e' | b'E') => skip_fraction(b, i),
+        _ => Ok(i),
+    }
+}
+
+/// The fraction and exponent of a number, from the `.`, `e` or `E` at `i`.
+fn skip_fraction(b: &[u8], mut i: usize) -> Res<usize> {
     if b.get(i) == Some(&b'.') {
         let j = skip_digits(b, i + 1);
         if j == i + 1 {
@@ -153,38 +197,34 @@ fn skip_number(b: &[u8], mut i: usize) -> Res<usize> {
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
+const QUOTES: u64 = ONES * b'"' as u64;
+const BACKSLASHES: u64 = ONES * b'\\' as u64;
+const SPACES: u64 = ONES * 0x20;
 
 /// A mask whose lowest set bit is in the first byte of the (little-endian) word that
-/// is `"`, `\`, a control character or not ASCII; zero when there is none. (Borrows
-/// only propagate upwards, so the lowest flagged byte is always a true hit.)
-#[inline]
+/// is `"`, `\` or a control character; zero when there is none. (Borrows only
+/// propagate upwards, so the lowest flagged byte is always a true hit; bytes of UTF-8
+/// sequences are never flagged.)
+#[inline(always)]
 fn special_mask(w: u64) -> u64 {
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let ctrl = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-    zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | ctrl | (w & HIGHS)
+    let q = w ^ QUOTES;
+    let s = w ^ BACKSLASHES;
+    ((q.wrapping_sub(ONES) & !q) | (s.wrapping_sub(ONES) & !s) | (w.wrapping_sub(SPACES) & !w))
+        & HIGHS
 }
 
-/// Validates the UTF-8 sequence whose lead byte (not ASCII) is at `j`; returns its end.
-#[inline(never)]
-fn skip_utf8(b: &[u8], j: usize) -> Res<usize> {
-    let width = match b[j] {
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return Err(Invalid),
-    };
-    // `from_utf8` rejects bad continuation bytes, overlong forms, surrogates and code
-    // points past U+10FFFF.
-    let seq = b.get(j..j + width).ok_or(Invalid)?;
-    std::str::from_utf8(seq).map_err(|_| Invalid)?;
-    Ok(j + width)
-}
-
+#[inline]
 fn hex4(b: &[u8], i: usize) -> Res<u32> {
     let s = b.get(i..i + 4).ok_or(Invalid)?;
     let mut v = 0;
     for &c in s {
-        v = v * 16 + (c as char).to_digit(16).ok_or(Invalid)?;
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return Err(Invalid),
+        };
+        v = v * 16 + u32::from(d);
     }
     Ok(v)
 }
@@ -192,49 +232,63 @@ fn hex4(b: &[u8], i: usize) -> Res<u32> {
 /// Validates and skips the string starting at the quote at `i`; returns the index after
 /// the closing quote and whether it contained escapes. Surrogate escapes must pair up
 /// (as serde_json requires when decoding to `String`).
-#[inline]
+#[inline(always)]
 pub(crate) fn skip_string(b: &[u8], i: usize) -> Res<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        while let Some(chunk) = b.get(j..j + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().map_err(|_| Invalid)?);
-            let m = special_mask(w);
-            if m != 0 {
+        match b.get(j..j.wrapping_add(8)).map(<[u8; 8]>::try_from) {
+            Some(Ok(chunk)) => {
+                let m = special_mask(u64::from_le_bytes(chunk));
+                if m == 0 {
+                    j += 8;
+                    continue;
+                }
                 j += (m.trailing_zeros() / 8) as usize;
-                break;
             }
-            j += 8;
-        }
-        match *b.get(j).ok_or(Invalid)? {
-            b'"' => return Ok((j + 1, escaped)),
-            b'\\' => {
-                escaped = true;
-                match *b.get(j + 1).ok_or(Invalid)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => j += 2,
-                    b'u' => {
-                        let n = hex4(b, j + 2)?;
-                        j += 6;
-                        if (0xDC00..=0xDFFF).contains(&n) {
-                            return Err(Invalid);
-                        }
-                        if (0xD800..=0xDBFF).contains(&n) {
-                            if b.get(j..j + 2) != Some(b"\\u") {
-                                return Err(Invalid);
-                            }
-                            if !(0xDC00..=0xDFFF).contains(&hex4(b, j + 2)?) {
-                                return Err(Invalid);
-                            }
-                            j += 6;
-                        }
+            _ => {
+                while let Some(&c) = b.get(j) {
+                    if c == b'"' || c == b'\\' || c < 0x20 {
+                        break;
                     }
-                    _ => return Err(Invalid),
+                    j += 1;
                 }
             }
-            c if c < 0x20 => return Err(Invalid),
-            c if c >= 0x80 => j = skip_utf8(b, j)?,
-            _ => j += 1,
         }
+        match b.get(j) {
+            Some(b'"') => return Ok((j + 1, escaped)),
+            Some(b'\\') => {
+                escaped = true;
+                j = skip_escape(b, j)?;
+            }
+            _ => return Err(Invalid),
+        }
+    }
+}
+
+/// Validates the escape at the `\` at `j`; returns its end.
+#[inline(never)]
+fn skip_escape(b: &[u8], mut j: usize) -> Res<usize> {
+    match *b.get(j + 1).ok_or(Invalid)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(j + 2),
+        b'u' => {
+            let n = hex4(b, j + 2)?;
+            j += 6;
+            if (0xDC00..=0xDFFF).contains(&n) {
+                return Err(Invalid);
+            }
+            if (0xD800..=0xDBFF).contains(&n) {
+                if b.get(j..j + 2) != Some(b"\\u") {
+                    return Err(Invalid);
+                }
+                if !(0xDC00..=0xDFFF).contains(&hex4(b, j + 2)?) {
+                    return Err(Invalid);
+                }
+                j += 6;
+            }
+            Ok(j)
+        }
+        _ => Err(Invalid),
     }
 }
 

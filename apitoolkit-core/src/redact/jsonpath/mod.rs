@@ -7,6 +7,8 @@
 //!   rewrite, parses with jsonpath-rust's RFC 9535 parser, and compiles the AST into a
 //!   [`Program`](program::Program): an NFA over segments shared by all paths
 //!   (`program.rs`). Paths with filter selectors keep their AST.
+//! * **A DFA** (`dfa.rs`): when every selector is a name or a wildcard, the NFA is
+//!   determinised at compile time, so the scanner looks up one table per member.
 //! * **One pass over the bytes** (`splice.rs`): [`Redactor::redact`] scans the body once,
 //!   iteratively, tracking for every open container the set of live NFA states; a value
 //!   no path can reach is skipped by a fast validating skipper, a matched value is
@@ -48,6 +50,7 @@
 //! A matched node is replaced as a whole, whatever its type; nested matches (`$..*`,
 //! or `$.a` with `$.a.b`) replace the outermost node once.
 
+mod dfa;
 mod dom;
 mod eval;
 mod lex;
@@ -83,6 +86,8 @@ pub struct Redactor {
 struct Inner {
     paths: Vec<String>,
     program: Program,
+    /// The program as a DFA, when it has one (`dfa.rs`).
+    dfa: Option<dfa::Dfa>,
 }
 
 impl Redactor {
@@ -104,6 +109,7 @@ impl Redactor {
             parse::compile_into(&mut inner.program, path)?;
             inner.paths.push(path.to_owned());
         }
+        inner.dfa = dfa::Dfa::build(&inner.program);
         Ok(Redactor {
             inner: Arc::new(inner),
         })
@@ -130,7 +136,7 @@ impl Redactor {
             return Cow::Borrowed(body);
         }
         let program = &self.inner.program;
-        // The scanner validates UTF-8 as it goes (see `lex`); no separate pass.
+        // UTF-8 is checked once, up front, by `scan` and `validate` (see `lex`).
         let spans = if program.streamable() {
             if program.cannot_match(body) {
                 // Nothing can be selected: the body only has to be valid JSON.
@@ -139,7 +145,10 @@ impl Redactor {
                     Err(lex::Invalid) => Cow::Owned(unparseable_placeholder(body.len())),
                 };
             }
-            splice::scan(body, &mut splice::NfaCursor::new(program))
+            match &self.inner.dfa {
+                Some(dfa) => splice::scan(body, &mut dfa::DfaCursor::new(dfa)),
+                None => splice::scan(body, &mut splice::NfaCursor::new(program)),
+            }
         } else {
             match serde_json::from_slice::<serde_json::Value>(body) {
                 // A DOM cannot vouch for duplicate members: fail closed (module docs).

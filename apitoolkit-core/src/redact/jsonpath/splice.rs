@@ -8,12 +8,12 @@
 //! that only keeps one bit per open container; strings are skipped eight bytes at a
 //! time. No recursion anywhere: nesting depth costs heap, never stack.
 //!
-//! UTF-8 validity is checked by the lexer inside strings (the only place the grammar
-//! admits non-ASCII bytes), so the scanner works on bytes and needs no separate pass.
+//! UTF-8 validity is checked once, up front, for the whole text (`lex::utf8`); the
+//! scanner and the lexer then work on bytes.
 
 use std::ops::Range;
 
-use super::lex::{skip_string, skip_value, skip_ws, Invalid, Res};
+use super::lex::{skip_scalar, skip_string, skip_value, skip_ws, utf8, Invalid, Res};
 use super::program::{Child, Program, ALL_DESC, INDEX_INERT, KEYS_INERT};
 
 /// What to do with a value.
@@ -195,9 +195,11 @@ struct Frame<N> {
 
 /// Scans `b` (a whole JSON text), returning the spans of matched values in order.
 pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>> {
-    let mut spans = Vec::new();
-    let mut stack: Vec<Frame<C::Node>> = Vec::new();
-    let mut scratch = Vec::new();
+    utf8(b)?;
+    // Room for typical bodies, so that the first matches and levels do not reallocate.
+    let mut spans = Vec::with_capacity(16);
+    let mut stack: Vec<Frame<C::Node>> = Vec::with_capacity(16);
+    let mut scratch = Vec::with_capacity(16);
     let mut i = skip_ws(b, 0);
     let mut step = cursor.root();
     loop {
@@ -237,8 +239,12 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
                 }
             }
             // Scalars (the common case) skip the general skipper's bookkeeping.
-            Step::Enter(_) | Step::Skip if b.get(i) == Some(&b'"') => i = skip_string(b, i)?.0,
-            Step::Enter(_) | Step::Skip => i = skip_value(b, i, &mut scratch)?,
+            Step::Enter(_) | Step::Skip => {
+                i = match skip_scalar(b, i) {
+                    Some(end) => end?,
+                    None => skip_value(b, i, &mut scratch)?,
+                }
+            }
         }
         // After a value: close containers until the next member or element.
         loop {

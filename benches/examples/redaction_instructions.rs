@@ -1,0 +1,40 @@
+//! Instructions per redacted document: `Redactor::redact` of one of the redaction
+//! bench's documents, N times. Run under `valgrind --tool=callgrind` at two values of N
+//! and divide the difference of the totals by the difference of the N (what
+//! `benches/instructions.sh` does); compare builds, not seconds.
+//!
+//! `cargo run --release -p apitoolkit-benches --example redaction_instructions -- CASE N`
+//! with CASE one of `1KB`, `100KB` (the five paths of `benches/redaction.rs`),
+//! `absent_1KB`, `absent_100KB` (the names-absent bench). Prints the document's length.
+
+use apitoolkit_core::Redactor;
+
+#[path = "../fixtures/documents.rs"]
+mod documents;
+use documents::{document, unescaped_document, ABSENT_PATHS, PATHS};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_else(|| "1KB".to_owned());
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
+    let (redactor, body) = match case.as_str() {
+        "1KB" => (Redactor::new(PATHS), document(1_000)),
+        "100KB" => (Redactor::new(PATHS), document(100_000)),
+        "absent_1KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(1_000)),
+        "absent_100KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(100_000)),
+        other => panic!("unknown case {other:?}: 1KB, 100KB, absent_1KB or absent_100KB"),
+    };
+    let redactor = redactor.expect("paths");
+    if n == 0 {
+        // `CASE 0`: the document itself, to look at.
+        use std::io::Write as _;
+        std::io::stdout().write_all(&body).expect("stdout");
+        return;
+    }
+    let mut total = 0;
+    for _ in 0..n {
+        total += redactor.redact(std::hint::black_box(&body)).len();
+    }
+    std::hint::black_box(total);
+    eprintln!("{case}: {} bytes", body.len());
+}
