@@ -55,6 +55,15 @@ where
                 inner: GuardedFuture::new(self.service.call(req), None),
             };
         };
+        let ua = req.headers().get("user-agent").map(|v| v.as_bytes());
+        if shipper
+            .config()
+            .excludes(req.method().as_str(), req.path(), ua)
+        {
+            return ResponseFuture {
+                inner: GuardedFuture::new(self.service.call(req), None),
+            };
+        }
         let values = |name| req.headers().get_all(name).map(|v| v.as_bytes());
         let ctx = RequestContext::from_trace_headers(
             shipper.clone(),

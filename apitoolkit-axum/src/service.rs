@@ -5,6 +5,7 @@ use std::task::{Context, Poll};
 use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
 use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
+use http::header::USER_AGENT;
 use http::{Request, Response, Uri};
 use tower_service::Service;
 
@@ -43,6 +44,19 @@ where
                 inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
             };
         };
+        let excluded = {
+            let path = req
+                .extensions()
+                .get::<OriginalUri>()
+                .map_or(req.uri().path(), |o| o.0.path());
+            let ua = req.headers().get(USER_AGENT).map(|v| v.as_bytes());
+            shipper.config().excludes(req.method().as_str(), path, ua)
+        };
+        if excluded {
+            return ResponseFuture {
+                inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
+            };
+        }
         let (mut parts, body) = req.into_parts();
         let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
         let ctx = RequestContext::from_trace_headers(

@@ -542,6 +542,10 @@ fn assert_span_mirrors_record(span: &Span, msg: &RequestMessage) {
                 );
                 continue;
             }
+            "apitoolkit.sample_rate" => {
+                assert_eq!(value, Some(&any_value::Value::DoubleValue(msg.sample_rate)));
+                continue;
+            }
             other => panic!("unexpected span attribute {other}"),
         };
         assert_eq!(text(value), expected, "{key}");

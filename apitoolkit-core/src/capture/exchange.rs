@@ -59,6 +59,9 @@ pub struct Exchange {
     /// new trace named by `msg_id`, or for an outgoing call the trace named by
     /// `parent_id` with the incoming span as parent (see [`TraceContext`]).
     pub trace: Option<TraceContext>,
+    /// The sampling rate the record was kept at (`APITOOLKIT_SAMPLE_RATE`): 1.0 when every
+    /// exchange is recorded, and for failures and slow exchanges, which always are.
+    pub sample_rate: f64,
 }
 
 impl Exchange {
@@ -94,6 +97,7 @@ impl Exchange {
             errors: Vec::new(),
             redaction: None,
             trace: None,
+            sample_rate: 1.0,
         }
     }
 

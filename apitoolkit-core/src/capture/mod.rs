@@ -10,6 +10,8 @@
 //!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
 //! - `trace/`: [`TraceContext`], the W3C Trace Context of an exchange's span
 //!   (`traceparent`/`tracestate` parsed, and the `traceparent` of outgoing calls).
+//! - `policy/`: the traffic policy: which requests are left out (exclusions) and which
+//!   successful exchanges are recorded (sampling).
 //! - [`tee`]: [`TeeBody`], the one `http_body::Body` wrapper that shows every frame of a
 //!   streaming body to a [`BodySink`] (the request context, the in-flight record), and
 //!   [`for_each_slice`], the per-chunk walk every adapter uses.
@@ -21,6 +23,7 @@
 mod body;
 mod errors;
 pub(crate) mod exchange;
+pub(crate) mod policy;
 pub(crate) mod tee;
 pub(crate) mod trace;
 

@@ -3,12 +3,14 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::env::{
     concurrency_setting, invalid, lookup, otlp_certificate, otlp_settings, parse_bool,
     parse_export, parse_list, parse_usize, spool_settings,
 };
 use super::export::{Export, OtlpProtocol};
+use super::traffic::TrafficSettings;
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
 use crate::model::RequestMessage;
 use crate::redact::shown_endpoint;
@@ -36,6 +38,7 @@ pub struct ConfigBuilder {
     capture_response_body: Option<bool>,
     max_body_bytes: Option<usize>,
     disabled: Option<bool>,
+    traffic: TrafficSettings,
     export: Option<Export>,
     otlp_endpoint: Option<String>,
     otlp_protocol: Option<OtlpProtocol>,
@@ -70,6 +73,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("capture_response_body", &self.capture_response_body)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("disabled", &self.disabled)
+            .field("traffic", &self.traffic)
             .field("export", &self.export)
             .field(
                 "otlp_endpoint",
@@ -191,6 +195,57 @@ impl ConfigBuilder {
     /// Turn the SDK off entirely (`APITOOLKIT_DISABLED`).
     pub fn disabled(mut self, off: bool) -> Self {
         self.disabled = Some(off);
+        self
+    }
+    /// Requests left out entirely (`APITOOLKIT_EXCLUDE`): route templates
+    /// (`/hello/{name}`) and path globs (`/users/*` one segment, `/internal/**` any
+    /// number), optionally after a method (`GET /health`). Replaces the variable.
+    pub fn exclude<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.traffic.exclude = Some(patterns.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Requests whose `user-agent` contains one of these (case-insensitive) are left out
+    /// (`APITOOLKIT_EXCLUDE_USER_AGENTS`).
+    pub fn exclude_user_agents<I, S>(mut self, agents: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.traffic.exclude_user_agents = Some(agents.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Leaves out health checks (`APITOOLKIT_EXCLUDE_HEALTH_CHECKS`): the paths of
+    /// [`HEALTH_CHECK_PATHS`](crate::config::HEALTH_CHECK_PATHS) and the probes of
+    /// [`HEALTH_CHECK_USER_AGENTS`](crate::config::HEALTH_CHECK_USER_AGENTS). Off by default.
+    pub fn exclude_health_checks(mut self, on: bool) -> Self {
+        self.traffic.exclude_health_checks = Some(on);
+        self
+    }
+    /// Fraction of the successful exchanges recorded, 0.0 to 1.0
+    /// (`APITOOLKIT_SAMPLE_RATE`, default 1.0); failures and slow exchanges are always
+    /// recorded.
+    pub fn sample_rate(mut self, rate: f64) -> Self {
+        self.traffic.sample_rate = Some(rate);
+        self
+    }
+    /// Statuses at or above this one are always recorded, 400 to 599
+    /// (`APITOOLKIT_SAMPLE_KEEP_STATUS`, default 500).
+    pub fn sample_keep_status(mut self, status: u16) -> Self {
+        self.traffic.sample_keep_status = Some(status);
+        self
+    }
+    /// Exchanges at least this slow are always recorded (`APITOOLKIT_SLOW_MS`).
+    pub fn slow_threshold(mut self, threshold: Duration) -> Self {
+        self.traffic.slow_threshold = Some(threshold);
+        self
+    }
+    /// Seeds the sampler's coins, for reproducible tests (random by default).
+    pub fn sample_seed(mut self, seed: u64) -> Self {
+        self.traffic.sample_seed = Some(seed);
         self
     }
     /// Where records go (`APITOOLKIT_EXPORT`).
@@ -325,6 +380,7 @@ impl ConfigBuilder {
                 })?,
         };
         let disabled = bool_var(self.disabled, "APITOOLKIT_DISABLED", false)?;
+        let traffic = self.traffic.build(env)?;
 
         let mut otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
         otlp.certificate = otlp_certificate(env, self.otlp_certificate)?;
@@ -361,6 +417,7 @@ impl ConfigBuilder {
                 capture_response_body,
                 max_body_bytes,
                 disabled,
+                traffic,
                 export,
                 shipper,
             }),

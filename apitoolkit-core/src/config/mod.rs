@@ -5,6 +5,7 @@ mod builder;
 mod certificates;
 mod env;
 mod export;
+mod traffic;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -15,6 +16,8 @@ pub use builder::ConfigBuilder;
 pub(crate) use certificates::certificates;
 pub use export::{BatchCallback, Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
 
+use crate::capture::policy::TrafficPolicy;
+pub use crate::capture::policy::{HEALTH_CHECK_PATHS, HEALTH_CHECK_USER_AGENTS};
 use crate::redact::RedactionRules;
 
 /// Default per-body capture cap: 1 MiB.
@@ -58,6 +61,7 @@ struct Inner {
     capture_response_body: bool,
     max_body_bytes: usize,
     disabled: bool,
+    traffic: TrafficPolicy,
     export: Export,
     shipper: ShipperSettings,
 }
@@ -177,6 +181,16 @@ impl Config {
     pub fn disabled(&self) -> bool {
         self.inner.disabled
     }
+    /// The traffic policy: exclusions and sampling (docs/PROTOCOL.md §6).
+    pub(crate) fn traffic(&self) -> &TrafficPolicy {
+        &self.inner.traffic
+    }
+    /// Whether a request with this method, path (no query) and `user-agent` is left out
+    /// entirely (`APITOOLKIT_EXCLUDE`, `APITOOLKIT_EXCLUDE_USER_AGENTS`, the health-check
+    /// preset): adapters pass it straight through, with no body copy and no record.
+    pub fn excludes(&self, method: &str, path: &str, user_agent: Option<&[u8]>) -> bool {
+        self.inner.traffic.excludes(method, path, user_agent)
+    }
     /// Where records go.
     pub fn export(&self) -> &Export {
         &self.inner.export
@@ -202,6 +216,7 @@ impl fmt::Debug for Config {
             .field("capture_response_body", &i.capture_response_body)
             .field("max_body_bytes", &i.max_body_bytes)
             .field("disabled", &i.disabled)
+            .field("traffic", &i.traffic)
             .field("export", &i.export)
             .field("shipper", &i.shipper)
             .finish()

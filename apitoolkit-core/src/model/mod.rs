@@ -77,7 +77,7 @@ pub struct ErrorEntry {
 ///
 /// Its `Debug` prints every field as is: a `RequestMessage` is built already redacted
 /// (docs/PROTOCOL.md §4), so it shows what would be shipped and nothing more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestMessage {
     /// RFC 3339 UTC with nanoseconds: when the exchange started.
     pub timestamp: String,
@@ -128,6 +128,10 @@ pub struct RequestMessage {
     pub trace_id: String,
     /// The record's span id, 16 lower-case hex digits.
     pub span_id: String,
+    /// The sampling rate the record was kept at (`APITOOLKIT_SAMPLE_RATE`; 1.0 for
+    /// failures and slow exchanges, always kept): each record stands for `1 / sample_rate`
+    /// exchanges.
+    pub sample_rate: f64,
     /// Reported errors.
     pub errors: Vec<ErrorEntry>,
 }

@@ -72,6 +72,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     write_hex(w.out, &trace_id);
     w.key("span_id");
     write_hex(w.out, &span_id);
+    w.field("sample_rate", &ex.sample_rate)?;
     w.field("errors", &p.errors)?;
     w.out.push(b'}');
     Ok(())

@@ -44,6 +44,7 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         parent_id: ex.parent_id.map(uuid_text),
         trace_id: hex(&trace_id),
         span_id: hex(&span_id),
+        sample_rate: ex.sample_rate,
         errors: p.errors.into_owned(),
     }
 }

@@ -33,6 +33,7 @@ const KEY: u32 = 1;
 const VALUE: u32 = 2;
 const STRING_VALUE: u32 = 1;
 const INT_VALUE: u32 = 3;
+const DOUBLE_VALUE: u32 = 4;
 const ARRAY_VALUE: u32 = 5;
 const ARRAY_VALUES: u32 = 1;
 
@@ -119,6 +120,7 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
         config.tags().iter().map(String::as_bytes),
     );
     json_attr(out, "apitoolkit.errors", &p.errors);
+    double_attr(out, "apitoolkit.sample_rate", ex.sample_rate);
     if !config.project_id().is_empty() {
         str_attr(out, "apitoolkit.project_id", config.project_id());
     }
@@ -170,6 +172,16 @@ fn str_attr(out: &mut Vec<u8>, key: &str, value: &str) {
         bytes_field(out, KEY, key.as_bytes());
         nested(out, VALUE, |out| {
             bytes_field(out, STRING_VALUE, value.as_bytes())
+        });
+    });
+}
+
+/// A double attribute (`AnyValue.double_value`, a fixed64; prost leaves out 0.0).
+fn double_attr(out: &mut Vec<u8>, key: &str, value: f64) {
+    nested(out, ATTRIBUTES, |out| {
+        bytes_field(out, KEY, key.as_bytes());
+        nested(out, VALUE, |out| {
+            fixed64_field(out, DOUBLE_VALUE, value.to_bits())
         });
     });
 }

@@ -88,6 +88,10 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span
         ),
         array_kv("apitoolkit.tags", &msg.tags),
         str_kv("apitoolkit.errors", json(&msg.errors)),
+        kv(
+            "apitoolkit.sample_rate",
+            any_value::Value::DoubleValue(msg.sample_rate),
+        ),
     ]);
     if !msg.project_id.is_empty() {
         attributes.push(str_kv("apitoolkit.project_id", msg.project_id.as_str()));

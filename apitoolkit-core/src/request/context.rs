@@ -25,6 +25,8 @@ pub struct RequestContext {
 struct Inner {
     msg_id: Uuid,
     trace: TraceContext,
+    /// The sampling coin: whether the exchange is recorded even if it succeeds.
+    coin: bool,
     shipper: Shipper,
     errors: Mutex<Errors>,
     request_body: Mutex<BodyCapture>,
@@ -54,10 +56,12 @@ impl RequestContext {
     fn with_trace(shipper: Shipper, msg_id: Uuid, trace: TraceContext) -> RequestContext {
         let config = shipper.config();
         let capture = BodyCapture::new(config.max_body_bytes(), config.capture_request_body());
+        let coin = config.traffic().coin();
         RequestContext {
             inner: Arc::new(Inner {
                 msg_id,
                 trace,
+                coin,
                 shipper,
                 errors: Mutex::new(Errors::default()),
                 request_body: Mutex::new(capture),
@@ -73,6 +77,11 @@ impl RequestContext {
     /// The trace context of the request's span (the parent of outgoing calls' spans).
     pub fn trace(&self) -> &TraceContext {
         &self.inner.trace
+    }
+
+    /// The sampling coin drawn for this request (docs/PROTOCOL.md §6).
+    pub(crate) fn coin(&self) -> bool {
+        self.inner.coin
     }
 
     /// The shipper the record will be sent to.

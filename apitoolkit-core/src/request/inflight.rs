@@ -165,6 +165,12 @@ impl InFlight {
             Owner::Incoming(ctx) => {
                 ex.request_body = ctx.take_request_body();
                 ex.errors = ctx.take_errors();
+                let shipper = ctx.shipper();
+                if !shipper.config().traffic().admit(&mut ex, ctx.coin()) {
+                    // A success the sampling coin left out: no record is built.
+                    shipper.sampled_out();
+                    return;
+                }
             }
             Owner::Outgoing { responded, .. } => {
                 if !responded {

@@ -215,6 +215,11 @@ impl Shipper {
         self.inner.shutdown(timeout)
     }
 
+    /// Counts an exchange the sampling coin left out (docs/PROTOCOL.md §6).
+    pub(crate) fn sampled_out(&self) {
+        stats::Counters::add(&self.inner.queue.counters.sampled_out, 1);
+    }
+
     /// Current counters.
     pub fn stats(&self) -> ShipperStats {
         self.inner.queue.stats()

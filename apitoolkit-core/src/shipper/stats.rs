@@ -58,6 +58,9 @@ pub struct ShipperStats {
     pub failed_exports: u64,
     /// The most export requests that were in flight at once.
     pub max_in_flight_exports: u64,
+    /// Successful exchanges the sampling coin left out (`APITOOLKIT_SAMPLE_RATE`): never
+    /// enqueued, so not in `enqueued`.
+    pub sampled_out: u64,
 }
 
 /// Why records were lost (for the log line).
@@ -104,6 +107,7 @@ pub(crate) struct Counters {
     pub(crate) spool_pending: AtomicU64,
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
+    pub(crate) sampled_out: AtomicU64,
     pub(crate) retries: AtomicU64,
     pub(crate) failed_exports: AtomicU64,
     /// Milliseconds since `epoch` of the last loss, plus one (0: none yet).
@@ -129,6 +133,7 @@ impl Counters {
             spool_pending: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
+            sampled_out: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             failed_exports: AtomicU64::new(0),
             last_loss_ms: AtomicU64::new(0),
@@ -204,6 +209,7 @@ impl Counters {
             retries: get(&self.retries),
             failed_exports: get(&self.failed_exports),
             max_in_flight_exports: get(&self.max_in_flight),
+            sampled_out: get(&self.sampled_out),
         }
     }
 }

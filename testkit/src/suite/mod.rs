@@ -56,6 +56,7 @@ mod errors;
 mod incoming;
 mod memory;
 mod outgoing;
+mod policy;
 mod shutdown;
 mod streaming;
 mod trace;
@@ -69,6 +70,7 @@ pub use errors::*;
 pub use incoming::*;
 pub use memory::*;
 pub use outgoing::*;
+pub use policy::*;
 pub use shutdown::*;
 pub use streaming::*;
 pub use trace::*;
@@ -343,6 +345,8 @@ macro_rules! adapter_suite {
             too_many_requests_with_retry_after_is_honoured_without_delaying_requests,
             an_incoming_traceparent_puts_the_span_in_the_callers_trace,
             invalid_traceparents_start_new_traces,
+            excluded_routes_and_user_agents_leave_no_record,
+            sampling_keeps_a_tenth_of_the_successes_and_every_failure,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,

@@ -1,0 +1,93 @@
+//! Traffic policy through the adapters (issue 19): excluded routes and user agents leave
+//! no record and are served as without the SDK; sampling keeps a fraction of the
+//! successes and every failure, each kept record saying at which rate.
+
+use std::time::Duration;
+
+use super::{client, Adapter};
+
+/// `/hello/{name}` and `/users/*` excluded, and a probe's user agent: those requests are
+/// answered as usual and leave no record; the others are recorded.
+pub async fn excluded_routes_and_user_agents_leave_no_record<A: Adapter>() {
+    let app = A::spawn(Box::new(|b| {
+        b.exclude(["/hello/{name}", "/users/*", "POST /echo"])
+            .exclude_user_agents(["probe-bot"])
+    }))
+    .await;
+    let c = client();
+    let hello = c.get(app.url("/hello/ann")).send().await.expect("hello");
+    assert_eq!(hello.text().await.expect("body"), "Hello, ann!");
+    // `/users/7` is excluded; the others are not (404s are recorded as usual).
+    for path in ["/users/7", "/users/7/posts", "/users", "/headers"] {
+        let res = c.get(app.url(path)).send().await.expect("request");
+        let _ = res.bytes().await;
+    }
+    let echo = c
+        .post(app.url("/echo"))
+        .body("not recorded")
+        .send()
+        .await
+        .expect("echo");
+    assert_eq!(echo.text().await.expect("body"), "not recorded");
+    let probe = c
+        .get(app.url("/empty"))
+        .header("user-agent", "Probe-Bot/2.1")
+        .send()
+        .await
+        .expect("probe");
+    assert_eq!(probe.status(), 204);
+    // A last request that is recorded, so that every earlier record has arrived.
+    let _ = c
+        .get(app.url("/e"))
+        .send()
+        .await
+        .expect("last")
+        .bytes()
+        .await;
+    let records = app.records(4).await;
+    let mut urls: Vec<&str> = records.iter().map(|r| r.raw_url.as_str()).collect();
+    urls.sort_unstable();
+    assert_eq!(
+        urls,
+        ["/e", "/headers", "/users", "/users/7/posts"],
+        "{records:#?}"
+    );
+}
+
+/// `sample_rate(0.1)` with a fixed seed: of 300 successful requests about a tenth are
+/// recorded (at rate 0.1), all 30 failing ones are (at rate 1), and the stats count the
+/// rest as sampled out.
+pub async fn sampling_keeps_a_tenth_of_the_successes_and_every_failure<A: Adapter>() {
+    let app = A::spawn(Box::new(|b| b.sample_rate(0.1).sample_seed(7))).await;
+    let c = client();
+    for i in 0..330 {
+        let path = if i % 11 == 10 { "/fail" } else { "/e" };
+        let res = c.get(app.url(path)).send().await.expect("request");
+        let _ = res.bytes().await;
+    }
+    // Every request is accounted for once recorded or sampled out.
+    let accounted = || app.captured.records().len() + app.shipper.stats().sampled_out as usize;
+    assert!(
+        crate::wait_for(Duration::from_secs(10), || accounted() >= 330).await,
+        "{} of 330 accounted for",
+        accounted()
+    );
+    let records = app.captured.records();
+    let failed: Vec<_> = records.iter().filter(|r| r.raw_url == "/fail").collect();
+    let ok: Vec<_> = records.iter().filter(|r| r.raw_url == "/e").collect();
+    assert_eq!(failed.len(), 30, "every failure kept");
+    assert!(failed
+        .iter()
+        .all(|r| r.sample_rate == 1.0 && r.status_code == 500));
+    assert!(
+        (10..=60).contains(&ok.len()),
+        "about a tenth of 300 successes: {}",
+        ok.len()
+    );
+    assert!(ok.iter().all(|r| r.sample_rate == 0.1));
+    assert_eq!(
+        app.shipper.stats().sampled_out as usize,
+        300 - ok.len(),
+        "the others counted as sampled out"
+    );
+}
