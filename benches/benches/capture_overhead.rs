@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use apitoolkit_axum::APIToolkitLayer;
-use apitoolkit_core::Config;
+use apitoolkit_core::{Config, ConfigBuilder};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::post;
@@ -45,7 +45,12 @@ fn app() -> Router {
 }
 
 fn layer() -> APIToolkitLayer {
-    let config = Config::builder()
+    layer_with(|b| b)
+}
+
+/// The bench's layer, its configuration changed by `configure` (traffic policy cases).
+fn layer_with(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> APIToolkitLayer {
+    let config = configure(Config::builder())
         .redact_request_body(["$.user.token", "$.items[*].password", "$..email"])
         .on_batch(|batch| {
             black_box(batch.len());
@@ -129,6 +134,16 @@ fn axum_overhead(c: &mut Criterion) {
                 },
             )
         });
+    });
+    // Traffic policy: a request whose route is excluded (passed straight through), and a
+    // success the sampling coin leaves out (captured, then dropped unrecorded).
+    let excluded = app().layer(layer_with(|b| b.exclude(["POST /orgs/*/users/**"])));
+    group.bench_function("with_layer, route excluded", |b| {
+        b.iter(|| rt.block_on(serve_one(excluded.clone(), &body)));
+    });
+    let sampled = app().layer(layer_with(|b| b.sample_rate(0.0)));
+    group.bench_function("with_layer, success sampled out", |b| {
+        b.iter(|| rt.block_on(serve_one(sampled.clone(), &body)));
     });
     group.finish();
     if let Some(s) = layer.shipper() {
