@@ -77,6 +77,42 @@ impl Observer {
     pub fn context(&self) -> Option<&RequestContext> {
         self.ctx.as_ref()
     }
+
+    /// Adds a tag to this request's record, after the configured ones (docs/PROTOCOL.md
+    /// §6, "From handlers"). Outside the SDK: logs once, no-op.
+    pub fn add_tag(&self, tag: &str) {
+        self.with("add_tag", |ctx| ctx.add_tag(tag));
+    }
+
+    /// Sets an attribute of this request's record (the record's `attributes` and a span
+    /// attribute of that name; keys starting with `http.`, `net.` or `apitoolkit.` are
+    /// refused). Outside the SDK: logs once, no-op.
+    pub fn set_attribute(&self, key: &str, value: &str) {
+        self.with("set_attribute", |ctx| ctx.set_attribute(key, value));
+    }
+
+    /// Identifies the user or customer this request was made for (the `user.id`
+    /// attribute): an opaque id, not an e-mail address or a name.
+    pub fn identify_user(&self, id: &str) {
+        self.with("identify_user", |ctx| ctx.identify_user(id));
+    }
+
+    /// Leaves this request out: no record (counted in `ShipperStats::skipped`).
+    pub fn skip(&self) {
+        self.with("skip", RequestContext::skip);
+    }
+
+    /// Stops copying this request's bodies; the record ships both as `""`.
+    pub fn disable_body_capture(&self) {
+        self.with("disable_body_capture", RequestContext::disable_body_capture);
+    }
+
+    fn with(&self, what: &str, f: impl FnOnce(&RequestContext)) {
+        match &self.ctx {
+            Some(ctx) => f(ctx),
+            None => warn_outside_request(what),
+        }
+    }
 }
 
 impl FromRequest for Observer {

@@ -29,6 +29,9 @@
 pub use crate::capture::tee::{for_each_slice, BodySink, TeeBody};
 pub use crate::capture::BodyCapture;
 pub use crate::redact::errors::scrub_error;
+pub use crate::request::annotations::{
+    MAX_ANNOTATION_BYTES, MAX_REQUEST_ATTRIBUTES, MAX_REQUEST_TAGS,
+};
 pub use crate::request::context::{warn_outside_request, RequestContext};
 pub use crate::request::inflight::InFlight;
 pub use crate::request::GuardedFuture;

@@ -56,7 +56,7 @@ fn record_matches_the_spec_example() {
         "response_body": "eyJpZCI6NDJ9", "project_id": "", "sdk_type": "RustAxum",
         "service_version": "v2.0", "tags": ["env:prod"], "msg_id": msg.msg_id,
         "parent_id": null, "trace_id": msg.msg_id.replace('-', ""),
-        "span_id": msg.msg_id.replace('-', "")[16..], "sample_rate": 1.0, "errors": []
+        "span_id": msg.msg_id.replace('-', "")[16..], "sample_rate": 1.0, "attributes": {}, "errors": []
     });
     assert_eq!(json, expected);
 }
@@ -74,7 +74,7 @@ fn field_types_and_formats() {
     let json = serde_json::to_value(build_message(&ex, &config)).unwrap();
     assert_eq!(
         json.as_object().unwrap().len(),
-        26,
+        27,
         "exactly the fields of docs/PROTOCOL.md §2"
     );
     assert!(json["parent_id"].is_string());

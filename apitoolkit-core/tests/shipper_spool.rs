@@ -277,7 +277,7 @@ fn a_flapping_collector_gets_every_record_by_the_end_of_shutdown() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(
-        shipper.shutdown(Duration::from_secs(20)).is_ok(),
+        shipper.shutdown(Duration::from_secs(60)).is_ok(),
         "{:?}",
         shipper.stats()
     );

@@ -130,6 +130,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/fail", web::get().to(fail))
         .route("/free", web::get().to(free))
         .route("/msg-id", web::get().to(msg_id))
+        .route("/annotated", web::post().to(annotated))
         .route("/panic", web::get().to(boom))
         .route("/stream", web::get().to(|| async { sse(Some(5)) }))
         .route("/endless", web::get().to(|| async { sse(None) }))
@@ -205,6 +206,27 @@ async fn msg_id(observer: Observer, req: HttpRequest) -> String {
     observer.report_error(&ExampleError);
     report_error(&req, &ExampleError);
     format!("{:?}", observer.msg_id())
+}
+
+/// Applies the handler controls named in `x-do` (comma-separated), then echoes the body.
+async fn annotated(observer: Observer, req: HttpRequest, body: String) -> String {
+    let todo = req
+        .headers()
+        .get("x-do")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    for action in todo.split(',') {
+        match action.trim() {
+            "tag" => observer.add_tag("checkout"),
+            "attr" => observer.set_attribute("plan", "pro"),
+            "reserved" => observer.set_attribute("http.route", "/forged"),
+            "user" => observer.identify_user("cust_42"),
+            "skip" => observer.skip(),
+            "nobody" => observer.disable_body_capture(),
+            _ => {}
+        }
+    }
+    body
 }
 
 async fn boom() -> &'static str {

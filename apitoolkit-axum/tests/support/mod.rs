@@ -108,6 +108,7 @@ fn routes() -> Router {
         .route("/fail", get(fail))
         .route("/free", get(free))
         .route("/msg-id", get(msg_id))
+        .route("/annotated", post(annotated))
         .route("/panic", get(boom))
         .route("/stream", get(|| async { Sse::new(ticks(Some(5))) }))
         .route("/endless", get(|| async { Sse::new(ticks(None)) }))
@@ -175,6 +176,26 @@ async fn msg_id(observer: Observer, req: Request) -> String {
     observer.report_error(&ExampleError);
     report_error(req.extensions(), &ExampleError);
     format!("{:?}", observer.msg_id())
+}
+
+/// Applies the handler controls named in `x-do` (comma-separated), then echoes the body.
+async fn annotated(observer: Observer, headers: HeaderMap, body: String) -> String {
+    let todo = headers
+        .get("x-do")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    for action in todo.split(',') {
+        match action.trim() {
+            "tag" => observer.add_tag("checkout"),
+            "attr" => observer.set_attribute("plan", "pro"),
+            "reserved" => observer.set_attribute("http.route", "/forged"),
+            "user" => observer.identify_user("cust_42"),
+            "skip" => observer.skip(),
+            "nobody" => observer.disable_body_capture(),
+            _ => {}
+        }
+    }
+    body
 }
 
 async fn boom() -> &'static str {

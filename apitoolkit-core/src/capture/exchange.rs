@@ -62,6 +62,10 @@ pub struct Exchange {
     /// The sampling rate the record was kept at (`APITOOLKIT_SAMPLE_RATE`): 1.0 when every
     /// exchange is recorded, and for failures and slow exchanges, which always are.
     pub sample_rate: f64,
+    /// Tags a handler added (shipped after the configured tags).
+    pub tags: Vec<String>,
+    /// Attributes a handler set (`user.id` for the user), in the order set.
+    pub attributes: Vec<(String, String)>,
 }
 
 impl Exchange {
@@ -98,6 +102,8 @@ impl Exchange {
             redaction: None,
             trace: None,
             sample_rate: 1.0,
+            tags: Vec::new(),
+            attributes: Vec::new(),
         }
     }
 

@@ -117,7 +117,7 @@ pub struct RequestMessage {
     pub sdk_type: SdkType,
     /// From the configuration.
     pub service_version: Option<String>,
-    /// From the configuration; `[]` when none.
+    /// From the configuration, then those a handler added; `[]` when none.
     pub tags: Vec<String>,
     /// UUID v4 of this record.
     pub msg_id: String,
@@ -132,6 +132,9 @@ pub struct RequestMessage {
     /// failures and slow exchanges, always kept): each record stands for `1 / sample_rate`
     /// exchanges.
     pub sample_rate: f64,
+    /// Attributes a handler set for the request (`user.id` for the user it identified);
+    /// `{}` when none.
+    pub attributes: BTreeMap<String, String>,
     /// Reported errors.
     pub errors: Vec<ErrorEntry>,
 }

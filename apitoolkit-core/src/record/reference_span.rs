@@ -93,6 +93,11 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span
             any_value::Value::DoubleValue(msg.sample_rate),
         ),
     ]);
+    attributes.extend(
+        msg.attributes
+            .iter()
+            .map(|(k, v)| str_kv(k.as_str(), v.as_str())),
+    );
     if !msg.project_id.is_empty() {
         attributes.push(str_kv("apitoolkit.project_id", msg.project_id.as_str()));
     }

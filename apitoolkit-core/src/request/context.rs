@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use uuid::Uuid;
 
+use super::annotations::Annotations;
 use crate::capture::MAX_ERRORS_PER_RECORD;
 use crate::capture::{BodyCapture, BodySink, TraceContext};
 use crate::model::CapturedBody;
@@ -27,6 +28,9 @@ struct Inner {
     trace: TraceContext,
     /// The sampling coin: whether the exchange is recorded even if it succeeds.
     coin: bool,
+    annotations: Mutex<Annotations>,
+    /// A handler turned body capture off for this request.
+    no_bodies: AtomicBool,
     shipper: Shipper,
     errors: Mutex<Errors>,
     request_body: Mutex<BodyCapture>,
@@ -62,6 +66,8 @@ impl RequestContext {
                 msg_id,
                 trace,
                 coin,
+                annotations: Mutex::new(Annotations::default()),
+                no_bodies: AtomicBool::new(false),
                 shipper,
                 errors: Mutex::new(Errors::default()),
                 request_body: Mutex::new(capture),
@@ -111,7 +117,57 @@ impl RequestContext {
     /// Copies a chunk of the request body as the handler reads it.
     #[inline]
     pub fn capture_request_chunk(&self, chunk: &[u8]) {
-        lock(&self.inner.request_body).push(chunk);
+        if !self.bodies_off() {
+            lock(&self.inner.request_body).push(chunk);
+        }
+    }
+
+    /// Adds a tag to this request's record (after the configured tags). At most
+    /// [`MAX_REQUEST_TAGS`](crate::integration::MAX_REQUEST_TAGS), each cut to
+    /// [`MAX_ANNOTATION_BYTES`](crate::integration::MAX_ANNOTATION_BYTES).
+    pub fn add_tag(&self, tag: &str) {
+        lock(&self.inner.annotations).add_tag(tag);
+    }
+
+    /// Sets an attribute of this request's record (`attributes`, and a span attribute of
+    /// that name). Keys starting with `http.`, `net.` or `apitoolkit.` are the record's
+    /// own and are refused (logged once), as are attributes past
+    /// [`MAX_REQUEST_ATTRIBUTES`](crate::integration::MAX_REQUEST_ATTRIBUTES); keys and
+    /// values are cut to [`MAX_ANNOTATION_BYTES`](crate::integration::MAX_ANNOTATION_BYTES).
+    pub fn set_attribute(&self, key: &str, value: &str) {
+        if !lock(&self.inner.annotations).set_attribute(key, value) {
+            warn_once_refused();
+        }
+    }
+
+    /// Identifies the user or customer the request was made for: the `user.id`
+    /// attribute. Pass an opaque id, not an e-mail address or a name.
+    pub fn identify_user(&self, id: &str) {
+        self.set_attribute("user.id", id);
+    }
+
+    /// Leaves this request out: no record is built or sent (counted in
+    /// [`ShipperStats::skipped`](crate::ShipperStats::skipped)).
+    pub fn skip(&self) {
+        lock(&self.inner.annotations).skip = true;
+    }
+
+    /// Stops copying this request's bodies: what was copied is dropped, and the record
+    /// ships both bodies as `""`, as with `capture_*_body(false)`.
+    pub fn disable_body_capture(&self) {
+        self.inner.no_bodies.store(true, Ordering::Relaxed);
+        lock(&self.inner.request_body).take();
+    }
+
+    /// Whether a handler turned body capture off.
+    #[inline]
+    pub(crate) fn bodies_off(&self) -> bool {
+        self.inner.no_bodies.load(Ordering::Relaxed)
+    }
+
+    /// Takes the annotations (called once, when the record is finished).
+    pub(crate) fn take_annotations(&self) -> Annotations {
+        std::mem::take(&mut *lock(&self.inner.annotations))
     }
 
     /// Takes the errors reported so far (called once, when the record is finished).
@@ -164,6 +220,18 @@ impl fmt::Debug for RequestContext {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Logs, once per process, that a handler's attribute was refused.
+fn warn_once_refused() {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "apitoolkit: an attribute was refused: its key is empty or the record's own \
+             (http., net., apitoolkit.), or the request already has the most attributes \
+             (this warning is shown once)"
+        );
+    }
 }
 
 /// Logs, once per process, that `what` was called outside a monitored request, and

@@ -12,6 +12,7 @@ use http::Version;
 use crate::capture::exchange::Exchange;
 use crate::capture::{BodyCapture, BodySink};
 use crate::model::headers::CapturedHeaders;
+use crate::model::CapturedBody;
 use crate::model::ErrorEntry;
 use crate::request::context::RequestContext;
 use crate::shipper::Shipper;
@@ -114,9 +115,15 @@ impl InFlight {
         }
     }
 
-    /// Copies a response chunk (up to the cap).
+    /// Copies a response chunk (up to the cap; nothing once a handler turned body
+    /// capture off).
     #[inline]
     pub fn capture_response_chunk(&mut self, chunk: &[u8]) {
+        if let Owner::Incoming(ctx) = &self.owner {
+            if ctx.bodies_off() {
+                return;
+            }
+        }
         self.response_body.push(chunk);
     }
 
@@ -166,6 +173,17 @@ impl InFlight {
                 ex.request_body = ctx.take_request_body();
                 ex.errors = ctx.take_errors();
                 let shipper = ctx.shipper();
+                let notes = ctx.take_annotations();
+                if notes.skip {
+                    shipper.skipped();
+                    return;
+                }
+                if ctx.bodies_off() {
+                    ex.request_body = CapturedBody::Empty;
+                    ex.response_body = CapturedBody::Empty;
+                }
+                ex.tags = notes.tags;
+                ex.attributes = notes.attributes;
                 if !shipper.config().traffic().admit(&mut ex, ctx.coin()) {
                     // A success the sampling coin left out: no record is built.
                     shipper.sampled_out();

@@ -12,6 +12,7 @@
 //!   adapters do not own (inner services and futures): record, finish, resume; and
 //!   [`GuardedFuture`], a response future polled under it.
 
+pub(crate) mod annotations;
 pub(crate) mod context;
 pub(crate) mod inflight;
 mod panic_guard;

@@ -220,6 +220,11 @@ impl Shipper {
         stats::Counters::add(&self.inner.queue.counters.sampled_out, 1);
     }
 
+    /// Counts an exchange a handler skipped (docs/PROTOCOL.md §6).
+    pub(crate) fn skipped(&self) {
+        stats::Counters::add(&self.inner.queue.counters.skipped, 1);
+    }
+
     /// Current counters.
     pub fn stats(&self) -> ShipperStats {
         self.inner.queue.stats()

@@ -61,6 +61,8 @@ pub struct ShipperStats {
     /// Successful exchanges the sampling coin left out (`APITOOLKIT_SAMPLE_RATE`): never
     /// enqueued, so not in `enqueued`.
     pub sampled_out: u64,
+    /// Exchanges a handler left out (`skip()`): never enqueued, so not in `enqueued`.
+    pub skipped: u64,
 }
 
 /// Why records were lost (for the log line).
@@ -108,6 +110,7 @@ pub(crate) struct Counters {
     in_flight: AtomicU64,
     max_in_flight: AtomicU64,
     pub(crate) sampled_out: AtomicU64,
+    pub(crate) skipped: AtomicU64,
     pub(crate) retries: AtomicU64,
     pub(crate) failed_exports: AtomicU64,
     /// Milliseconds since `epoch` of the last loss, plus one (0: none yet).
@@ -134,6 +137,7 @@ impl Counters {
             in_flight: AtomicU64::new(0),
             max_in_flight: AtomicU64::new(0),
             sampled_out: AtomicU64::new(0),
+            skipped: AtomicU64::new(0),
             retries: AtomicU64::new(0),
             failed_exports: AtomicU64::new(0),
             last_loss_ms: AtomicU64::new(0),
@@ -210,6 +214,7 @@ impl Counters {
             failed_exports: get(&self.failed_exports),
             max_in_flight_exports: get(&self.max_in_flight),
             sampled_out: get(&self.sampled_out),
+            skipped: get(&self.skipped),
         }
     }
 }

@@ -24,6 +24,7 @@
 //! | `HEAD /head` | 200, no body (axum's handler declares `content-length: 42`; actix-web derives it from the body) |
 //! | `GET /fail` | reports `WrapperError(ExampleError)` through the `Observer`; 500 |
 //! | `GET /free` | reports `ExampleError` through the free `report_error`; `reported` |
+//! | `POST /annotated` | applies the `Observer` controls named in `x-do` (comma-separated: `tag` adds `checkout`, `attr` sets `plan=pro`, `reserved` tries `http.route`, `user` identifies `cust_42`, `skip`, `nobody` turns body capture off), then echoes the body |
 //! | `GET /msg-id` | reports `ExampleError` through the `Observer` and through the free `report_error`; `format!("{:?}", observer.msg_id())` |
 //! | `GET /panic` | `panic!("handler exploded")` |
 //! | `GET /stream` | `text/event-stream` of `data: tick {i}\n\n`, i in 0..5, 20 ms apart, no `content-length` |
@@ -347,6 +348,7 @@ macro_rules! adapter_suite {
             invalid_traceparents_start_new_traces,
             excluded_routes_and_user_agents_leave_no_record,
             sampling_keeps_a_tenth_of_the_successes_and_every_failure,
+            handler_controls_tag_identify_skip_and_stop_body_capture,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,

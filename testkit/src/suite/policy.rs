@@ -91,3 +91,59 @@ pub async fn sampling_keeps_a_tenth_of_the_successes_and_every_failure<A: Adapte
         "the others counted as sampled out"
     );
 }
+
+/// `POST /annotated` with handler controls: tags and attributes (the user id among them)
+/// reach the record, a reserved key is refused, `skip()` leaves no record (counted), and
+/// `disable_body_capture()` ships both bodies as `""`; the app sees its body either way.
+pub async fn handler_controls_tag_identify_skip_and_stop_body_capture<A: Adapter>() {
+    let app = A::spawn(Box::new(|b| b.tags(["env:test"]))).await;
+    let c = client();
+    for (todo, body) in [
+        ("tag,attr,user,reserved", "first"),
+        ("skip", "second"),
+        ("nobody", "third"),
+    ] {
+        let res = c
+            .post(app.url(&format!("/annotated?n={body}")))
+            .header("x-do", todo)
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            res.text().await.expect("body"),
+            body,
+            "the app's answer is unchanged"
+        );
+    }
+    let _ = c
+        .get(app.url("/e"))
+        .send()
+        .await
+        .expect("last")
+        .bytes()
+        .await;
+    let records = app.records(3).await;
+    assert_eq!(records.len(), 3, "{records:#?}");
+    let first = super::find(&records, None, "/annotated?n=first");
+    assert_eq!(first.tags, ["env:test", "checkout"]);
+    assert_eq!(
+        first.attributes.get("plan").map(String::as_str),
+        Some("pro")
+    );
+    assert_eq!(
+        first.attributes.get("user.id").map(String::as_str),
+        Some("cust_42")
+    );
+    assert!(!first.attributes.contains_key("http.route"));
+    assert_eq!(first.url_path, "/annotated");
+    assert_eq!(crate::body_bytes(&first.request_body), b"first");
+    assert!(!records.iter().any(|r| r.raw_url == "/annotated?n=second"));
+    assert_eq!(app.shipper.stats().skipped, 1);
+    let third = super::find(&records, None, "/annotated?n=third");
+    assert_eq!(
+        (third.request_body.as_str(), third.response_body.as_str()),
+        ("", "")
+    );
+    assert!(third.attributes.is_empty());
+}
