@@ -123,6 +123,7 @@ mod convert;
 mod error;
 mod future;
 mod handler;
+mod otel;
 mod payload;
 mod service;
 mod transform;

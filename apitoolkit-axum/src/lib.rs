@@ -103,6 +103,7 @@ mod body;
 mod future;
 mod layer;
 mod observer;
+mod otel;
 mod service;
 
 pub use body::{RequestBody, ResponseBody};

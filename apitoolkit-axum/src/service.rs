@@ -2,7 +2,7 @@
 
 use std::task::{Context, Poll};
 
-use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
+use apitoolkit_core::integration::{GuardedFuture, InFlight};
 use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::{Request, Response, Uri};
@@ -10,6 +10,7 @@ use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
+use crate::otel::{self, Scope};
 
 /// The service produced by [`APIToolkitLayer`](crate::APIToolkitLayer).
 #[derive(Clone, Debug)]
@@ -41,15 +42,11 @@ where
         let Some(shipper) = &self.shipper else {
             return ResponseFuture {
                 inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
+                otel: Scope::default(),
             };
         };
         let (mut parts, body) = req.into_parts();
-        let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
-        let ctx = RequestContext::from_trace_headers(
-            shipper.clone(),
-            values("traceparent"),
-            values("tracestate"),
-        );
+        let (ctx, otel) = otel::start(shipper, &parts.headers);
         let uri = detached(
             parts
                 .extensions
@@ -72,9 +69,11 @@ where
         let req = Request::from_parts(parts, RequestBody::new(body, ctx.clone()));
         let mut inflight = InFlight::new(ctx, exchange);
 
-        let future = inflight.guard(|| self.inner.call(req));
+        let inner = &mut self.inner;
+        let future = otel::in_scope(&otel, || inflight.guard(|| inner.call(req)));
         ResponseFuture {
             inner: GuardedFuture::new(future, Some(inflight)),
+            otel,
         }
     }
 }
