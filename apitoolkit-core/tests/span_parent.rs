@@ -7,9 +7,6 @@ use apitoolkit_core::integration::RequestContext;
 use apitoolkit_core::testing::CapturedRecords;
 use apitoolkit_core::{Shipper, SpanParent};
 
-const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
-const CALLER: &str = "00f067aa0ba902b7";
-
 fn shipper() -> Shipper {
     let config = CapturedRecords::new()
         .config_builder()
@@ -49,6 +46,9 @@ mod otel {
         SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
     };
     use opentelemetry::Context;
+
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const CALLER: &str = "00f067aa0ba902b7";
 
     fn traceparent() -> String {
         format!("00-{TRACE}-{CALLER}-01")
