@@ -13,6 +13,7 @@ use pin_project_lite::pin_project;
 use crate::body::ResponseBody;
 use crate::convert;
 use crate::error::entry;
+use crate::otel::{self, Scope};
 
 pin_project! {
     /// Response future of [`APIToolkitMiddleware`](crate::APIToolkitMiddleware).
@@ -24,6 +25,9 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         pub(crate) inner: GuardedFuture<F>,
+        // The OpenTelemetry context the inner future is polled in (feature
+        // `opentelemetry`; `()` without it).
+        pub(crate) otel: Scope,
     }
 }
 
@@ -35,7 +39,9 @@ where
     type Output = Result<ServiceResponse<ResponseBody<B>>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (result, mut inflight) = match self.project().inner.poll(cx) {
+        let this = self.project();
+        let inner = this.inner;
+        let (result, mut inflight) = match otel::in_scope(this.otel, || inner.poll(cx)) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(ready) => ready,
         };

@@ -116,6 +116,11 @@
 //! # Features
 //! - `client` (default): [`observe_request`] / [`Observer::observe_request`], a reqwest
 //!   client whose calls are recorded as outgoing records linked to the request.
+//! - `opentelemetry`: the app's own OpenTelemetry and the record's span are one trace:
+//!   the record's span is the child of the OpenTelemetry span current when the request
+//!   reaches the middleware (it wins over an incoming `traceparent`), and the spans the
+//!   handler starts (OpenTelemetry API, or `tracing` through `tracing-opentelemetry`)
+//!   are its children (docs/PROTOCOL.md §3, "Trace context").
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
@@ -123,6 +128,7 @@ mod convert;
 mod error;
 mod future;
 mod handler;
+mod otel;
 mod payload;
 mod service;
 mod transform;

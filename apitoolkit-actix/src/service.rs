@@ -6,11 +6,12 @@ use std::rc::Rc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
 use actix_web::HttpMessage;
-use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
+use apitoolkit_core::integration::{GuardedFuture, InFlight};
 use apitoolkit_core::{Exchange, SdkType, Shipper};
 
 use crate::body::ResponseBody;
 use crate::future::ResponseFuture;
+use crate::otel::{self, Scope};
 use crate::{convert, payload};
 
 /// The service produced by the [`APIToolkit`](crate::APIToolkit) transform. Like every
@@ -51,25 +52,16 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let Some(shipper) = &self.shipper else {
-            return ResponseFuture {
-                inner: GuardedFuture::new(self.service.call(req), None),
-            };
+            return passthrough(self.service.call(req));
         };
         let ua = req.headers().get("user-agent").map(|v| v.as_bytes());
         if shipper
             .config()
             .excludes(req.method().as_str(), req.path(), ua)
         {
-            return ResponseFuture {
-                inner: GuardedFuture::new(self.service.call(req), None),
-            };
+            return passthrough(self.service.call(req));
         }
-        let values = |name| req.headers().get_all(name).map(|v| v.as_bytes());
-        let ctx = RequestContext::from_trace_headers(
-            shipper.clone(),
-            values("traceparent"),
-            values("tracestate"),
-        );
+        let (ctx, otel) = otel::start(shipper, req.headers());
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
             SdkType::RustActix,
@@ -85,9 +77,18 @@ where
         }
         let mut inflight = InFlight::new(ctx, exchange);
 
-        let future = inflight.guard(|| self.service.call(req));
+        let future = otel::in_scope(&otel, || inflight.guard(|| self.service.call(req)));
         ResponseFuture {
             inner: GuardedFuture::new(future, Some(inflight)),
+            otel,
         }
+    }
+}
+
+/// The future of a request the SDK leaves alone (disabled, or excluded): no record.
+fn passthrough<F>(inner: F) -> ResponseFuture<F> {
+    ResponseFuture {
+        inner: GuardedFuture::new(inner, None),
+        otel: Scope::default(),
     }
 }

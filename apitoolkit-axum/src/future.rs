@@ -11,6 +11,7 @@ use http::Response;
 use pin_project_lite::pin_project;
 
 use crate::body::{response_body, ResponseBody};
+use crate::otel::{self, Scope};
 
 pin_project! {
     /// Response future of [`APIToolkitService`](crate::APIToolkitService).
@@ -22,6 +23,9 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         pub(crate) inner: GuardedFuture<F>,
+        // The OpenTelemetry context the inner future is polled in (feature
+        // `opentelemetry`; `()` without it).
+        pub(crate) otel: Scope,
     }
 }
 
@@ -33,7 +37,9 @@ where
     type Output = Result<Response<ResponseBody<B>>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (result, mut inflight) = match self.project().inner.poll(cx) {
+        let this = self.project();
+        let inner = this.inner;
+        let (result, mut inflight) = match otel::in_scope(this.otel, || inner.poll(cx)) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(ready) => ready,
         };

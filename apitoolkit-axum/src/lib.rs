@@ -92,6 +92,15 @@
 //! - A panic in the inner service is recorded (status 500, an error entry) and then
 //!   resumed unchanged, so the app's own panic handling still applies.
 //!
+//! # Features
+//! - `client` (default): `Observer::observe_request()`, a reqwest client whose calls are
+//!   recorded as outgoing records linked to the request.
+//! - `opentelemetry`: the app's own OpenTelemetry and the record's span are one trace:
+//!   the record's span is the child of the OpenTelemetry span current when the request
+//!   reaches the layer (it wins over an incoming `traceparent`), and the spans the inner
+//!   service starts (OpenTelemetry API, or `tracing` through `tracing-opentelemetry`)
+//!   are its children (docs/PROTOCOL.md §3, "Trace context").
+//!
 //! # Shutdown
 //! Records are exported in batches. After a graceful shutdown of the server, dropping the
 //! guard (or calling [`Shipper::shutdown`] on [`APIToolkitLayer::shipper`]) exports what
@@ -103,6 +112,7 @@ mod body;
 mod future;
 mod layer;
 mod observer;
+mod otel;
 mod service;
 
 pub use body::{RequestBody, ResponseBody};

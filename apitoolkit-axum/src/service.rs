@@ -2,7 +2,7 @@
 
 use std::task::{Context, Poll};
 
-use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext};
+use apitoolkit_core::integration::{GuardedFuture, InFlight};
 use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::header::USER_AGENT;
@@ -11,6 +11,7 @@ use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
+use crate::otel::{self, Scope};
 
 /// The service produced by [`APIToolkitLayer`](crate::APIToolkitLayer).
 #[derive(Clone, Debug)]
@@ -40,9 +41,7 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let Some(shipper) = &self.shipper else {
-            return ResponseFuture {
-                inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
-            };
+            return passthrough(self.inner.call(req.map(RequestBody::passthrough)));
         };
         let excluded = {
             let path = req
@@ -53,17 +52,10 @@ where
             shipper.config().excludes(req.method().as_str(), path, ua)
         };
         if excluded {
-            return ResponseFuture {
-                inner: GuardedFuture::new(self.inner.call(req.map(RequestBody::passthrough)), None),
-            };
+            return passthrough(self.inner.call(req.map(RequestBody::passthrough)));
         }
         let (mut parts, body) = req.into_parts();
-        let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
-        let ctx = RequestContext::from_trace_headers(
-            shipper.clone(),
-            values("traceparent"),
-            values("tracestate"),
-        );
+        let (ctx, otel) = otel::start(shipper, &parts.headers);
         let uri = detached(
             parts
                 .extensions
@@ -86,9 +78,11 @@ where
         let req = Request::from_parts(parts, RequestBody::new(body, ctx.clone()));
         let mut inflight = InFlight::new(ctx, exchange);
 
-        let future = inflight.guard(|| self.inner.call(req));
+        let inner = &mut self.inner;
+        let future = otel::in_scope(&otel, || inflight.guard(|| inner.call(req)));
         ResponseFuture {
             inner: GuardedFuture::new(future, Some(inflight)),
+            otel,
         }
     }
 }
@@ -104,6 +98,14 @@ fn detached(uri: &Uri) -> Uri {
         _ => Uri::try_from(uri.to_string()),
     };
     copy.unwrap_or_else(|_| uri.clone())
+}
+
+/// The future of a request the SDK leaves alone (disabled, or excluded): no record.
+fn passthrough<F>(inner: F) -> ResponseFuture<F> {
+    ResponseFuture {
+        inner: GuardedFuture::new(inner, None),
+        otel: Scope::default(),
+    }
 }
 
 #[cfg(test)]

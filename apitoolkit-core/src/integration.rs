@@ -28,6 +28,9 @@
 
 pub use crate::capture::tee::{for_each_slice, BodySink, TeeBody};
 pub use crate::capture::BodyCapture;
+#[cfg(feature = "opentelemetry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "opentelemetry")))]
+pub use crate::capture::OtelScope;
 pub use crate::redact::errors::scrub_error;
 pub use crate::request::annotations::{
     MAX_ANNOTATION_BYTES, MAX_REQUEST_ATTRIBUTES, MAX_REQUEST_TAGS,

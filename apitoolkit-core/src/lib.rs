@@ -138,7 +138,7 @@ pub mod integration;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
-pub use capture::{Exchange, TraceContext};
+pub use capture::{Exchange, SpanParent, TraceContext};
 pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
 pub use error::{ConfigError, ShutdownError, StartError};
 pub use model::{CapturedBody, CapturedHeaders, ErrorEntry, RequestMessage, SdkType};

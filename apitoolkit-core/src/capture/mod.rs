@@ -33,4 +33,8 @@ pub use errors::{
 };
 pub use exchange::Exchange;
 pub(crate) use tee::BodySink;
-pub use trace::TraceContext;
+#[cfg(feature = "opentelemetry")]
+pub(crate) use trace::parent_in;
+#[cfg(feature = "opentelemetry")]
+pub use trace::OtelScope;
+pub use trace::{SpanParent, TraceContext};

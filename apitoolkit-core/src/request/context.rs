@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::annotations::Annotations;
 use crate::capture::MAX_ERRORS_PER_RECORD;
-use crate::capture::{BodyCapture, BodySink, TraceContext};
+use crate::capture::{BodyCapture, BodySink, SpanParent, TraceContext};
 use crate::model::CapturedBody;
 use crate::model::ErrorEntry;
 use crate::shipper::Shipper;
@@ -57,7 +57,20 @@ impl RequestContext {
         RequestContext::with_trace(shipper, msg_id, trace)
     }
 
-    fn with_trace(shipper: Shipper, msg_id: Uuid, trace: TraceContext) -> RequestContext {
+    /// A context for an incoming request whose span is the child of `parent` (a span
+    /// the app started, rather than a `traceparent` header); `None` when `parent` has an
+    /// all-zero id (see [`TraceContext::child_of`]).
+    pub fn from_parent(shipper: Shipper, parent: &SpanParent<'_>) -> Option<RequestContext> {
+        let msg_id = Uuid::new_v4();
+        let trace = TraceContext::child_of(parent, msg_id)?;
+        Some(RequestContext::with_trace(shipper, msg_id, trace))
+    }
+
+    pub(super) fn with_trace(
+        shipper: Shipper,
+        msg_id: Uuid,
+        trace: TraceContext,
+    ) -> RequestContext {
         let config = shipper.config();
         let capture = BodyCapture::new(config.max_body_bytes(), config.capture_request_body());
         let coin = config.traffic().coin();

@@ -11,10 +11,14 @@
 //! - `panic_guard.rs`: [`InFlight::guard`], the one `catch_unwind` around code the
 //!   adapters do not own (inner services and futures): record, finish, resume; and
 //!   [`GuardedFuture`], a response future polled under it.
+//! - `otel.rs` (feature `opentelemetry`): [`RequestContext::join_current_otel`], the
+//!   context of a request joined with the app's OpenTelemetry context.
 
 pub(crate) mod annotations;
 pub(crate) mod context;
 pub(crate) mod inflight;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 mod panic_guard;
 
 pub use panic_guard::GuardedFuture;

@@ -10,6 +10,8 @@
 //! * The sampled flag is carried and recorded (the span's `flags`); it never stops
 //!   recording.
 
+#[cfg(feature = "opentelemetry")]
+mod otel;
 mod parse;
 
 use std::fmt;
@@ -18,6 +20,11 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use parse::{parse_traceparent, parse_tracestate};
+
+#[cfg(feature = "opentelemetry")]
+pub(crate) use otel::parent_in;
+#[cfg(feature = "opentelemetry")]
+pub use otel::OtelScope;
 
 /// The `sampled` bit of the trace flags.
 const SAMPLED: u8 = 0x01;
@@ -72,6 +79,29 @@ impl TraceContext {
             trace_state: parse_tracestate(tracestate).map(Arc::from),
             remote_parent: true,
         }
+    }
+
+    /// The context of an exchange with id `msg_id` whose span is the child of `parent`
+    /// (a span the app started, in this process or, when `parent.remote`, in another
+    /// one): its trace id, flags and `tracestate`, `parent.span_id` as parent, a span id
+    /// of its own. `None` when an id is all zeros (not a span). An invalid `tracestate`
+    /// is dropped; the trace is kept.
+    pub fn child_of(parent: &SpanParent<'_>, msg_id: Uuid) -> Option<TraceContext> {
+        if parent.trace_id == [0; 16] || parent.span_id == [0; 8] {
+            return None;
+        }
+        let trace_state = parent
+            .trace_state
+            .and_then(|s| parse_tracestate([s.as_bytes()]))
+            .map(Arc::from);
+        Some(TraceContext {
+            trace_id: parent.trace_id,
+            span_id: span_id_of(msg_id),
+            parent_span_id: Some(parent.span_id),
+            flags: parent.flags,
+            trace_state,
+            remote_parent: parent.remote,
+        })
     }
 
     /// The context of a span started under this one (an outgoing call with id `msg_id`):
@@ -143,6 +173,23 @@ impl TraceContext {
             self.flags
         )
     }
+}
+
+/// The span an exchange's span is started under, given by the app rather than by a
+/// `traceparent` header (for instance its OpenTelemetry span current when the request
+/// reached the adapter): see [`TraceContext::child_of`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanParent<'a> {
+    /// The trace id (not all zeros).
+    pub trace_id: [u8; 16],
+    /// The parent span's id (not all zeros).
+    pub span_id: [u8; 8],
+    /// The W3C trace flags (`01`: sampled).
+    pub flags: u8,
+    /// The W3C `tracestate` of the trace (`key=value` members joined by `,`), if any.
+    pub trace_state: Option<&'a str>,
+    /// Whether the parent span is in another process.
+    pub remote: bool,
 }
 
 impl fmt::Debug for TraceContext {

@@ -198,3 +198,46 @@ fn debug_shows_ids_but_not_the_tracestate() {
     assert!(shown.contains(TRACE));
     assert!(!shown.contains("secretvendor"));
 }
+
+#[test]
+fn a_span_parent_given_by_the_app_makes_the_span_its_child() {
+    let msg_id = Uuid::new_v4();
+    let parent = SpanParent {
+        trace_id: [0xab; 16],
+        span_id: [0xcd; 8],
+        flags: 0,
+        trace_state: Some(" a=1 , b=2 "),
+        remote: false,
+    };
+    let t = TraceContext::child_of(&parent, msg_id).expect("valid parent");
+    assert_eq!(t.trace_id(), [0xab; 16]);
+    assert_eq!(t.parent_span_id(), Some([0xcd; 8]));
+    assert_eq!(t.span_id(), span_id_of(msg_id));
+    assert_eq!(t.trace_state(), Some("a=1,b=2"));
+    assert!(!t.sampled());
+    assert!(!t.is_remote_parent());
+
+    let remote = SpanParent {
+        remote: true,
+        trace_state: Some("Bad Key=1"),
+        flags: 1,
+        ..parent
+    };
+    let r = TraceContext::child_of(&remote, msg_id).unwrap();
+    assert!(r.is_remote_parent());
+    assert!(r.sampled());
+    assert_eq!(r.trace_state(), None, "an invalid tracestate is dropped");
+
+    for bad in [
+        SpanParent {
+            trace_id: [0; 16],
+            ..parent
+        },
+        SpanParent {
+            span_id: [0; 8],
+            ..parent
+        },
+    ] {
+        assert!(TraceContext::child_of(&bad, msg_id).is_none());
+    }
+}
