@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p apitoolkit-benches --example collector -- \
-//!     --port 4318 --behavior ok|delay:250ms|flapping|status:503|drop|stall [--grpc]
+//!     --port 4318 --behavior ok|delay:250ms|flapping|status:503|drop|stall [--grpc] [--dump]
 //! ```
 //!
 //! `--port 0` picks a free port (the first line names it). `flapping` is issue 21's
@@ -11,7 +11,9 @@
 //! the export requests read, the spans accepted (duplicates included), the distinct spans
 //! (once per `apitoolkit.msg_id`), the requests in flight and the most seen at once. On
 //! SIGINT or SIGTERM, or when its stdin (a pipe or a terminal) closes, it prints
-//! `final: accepted=N distinct=N requests=N max_in_flight=N` and exits.
+//! `final: accepted=N distinct=N requests=N max_in_flight=N` and exits. With `--dump` it
+//! keeps the spans and first prints one line per accepted span (trace id, span id, parent
+//! span id, kind, `http.target`, `tracestate`): to look at traces by hand.
 
 #![allow(clippy::print_stdout)] // a command-line tool: its stdout lines are its interface
 
@@ -29,10 +31,12 @@ struct Args {
     behavior: Behavior,
     label: String,
     grpc: bool,
+    /// Keep the spans and print them at the end.
+    dump: bool,
 }
 
 const USAGE: &str =
-    "usage: collector [--port N] [--behavior ok|delay:250ms|flapping|status:N|drop|stall] [--grpc]";
+    "usage: collector [--port N] [--behavior ok|delay:250ms|flapping|status:N|drop|stall] [--grpc] [--dump]";
 
 /// `250ms`, `2s`.
 fn parse_duration(s: &str) -> Result<Duration, BoxError> {
@@ -64,6 +68,7 @@ impl Args {
             behavior: Behavior::Ok,
             label: "ok".into(),
             grpc: false,
+            dump: false,
         };
         while let Some(arg) = args.next() {
             match arg.as_str() {
@@ -73,6 +78,7 @@ impl Args {
                     parsed.behavior = parse_behavior(&parsed.label)?;
                 }
                 "--grpc" => parsed.grpc = true,
+                "--dump" => parsed.dump = true,
                 _ => return Err(format!("unknown argument {arg:?}\n{USAGE}").into()),
             }
         }
@@ -142,7 +148,7 @@ fn serve() -> Result<(), BoxError> {
     } else {
         Collector::start_at(addr)
     };
-    collector.set_retain(false);
+    collector.set_retain(args.dump);
     collector.set_behavior(args.behavior);
     println!(
         "collector listening on {} (OTLP/{}, behavior {})",
@@ -180,6 +186,20 @@ fn serve() -> Result<(), BoxError> {
             }
         }
     });
+    if args.dump {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        for s in collector.accepted_spans() {
+            println!(
+                "span trace={} span={} parent={} kind={} target={} tracestate={}",
+                hex(&s.trace_id),
+                hex(&s.span_id),
+                hex(&s.parent_span_id),
+                s.kind,
+                s.target(),
+                s.trace_state
+            );
+        }
+    }
     println!(
         "final: accepted={} distinct={} requests={} max_in_flight={}",
         collector.accepted_span_count(),
