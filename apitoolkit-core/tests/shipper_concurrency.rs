@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use apitoolkit_core::{Config, OtlpProtocol, Shipper, ShipperSettings};
-use apitoolkit_testkit::{accounted, small, Behavior, Collector};
+use apitoolkit_testkit::{accounted, small, wait_until, Behavior, Collector};
 
 fn settings() -> ShipperSettings {
     let mut s = ShipperSettings::default();
@@ -27,14 +27,13 @@ fn shipper(c: &Collector, protocol: OtlpProtocol, s: ShipperSettings, slots: usi
     Shipper::start(config).expect("start")
 }
 
-/// Batches of 10 against a collector that answers after 300 ms: `slots` exports in
+/// Batches of 10 against a collector that answers after 800 ms: `slots` exports in
 /// flight at once, every record delivered.
 fn in_flight(protocol: OtlpProtocol, slots: usize) -> u64 {
+    let delay = Behavior::Delay(Duration::from_millis(800));
     let collector = match protocol {
-        OtlpProtocol::Grpc => {
-            Collector::grpc_with_behavior(Behavior::Delay(Duration::from_millis(300)))
-        }
-        _ => Collector::with_behavior(Behavior::Delay(Duration::from_millis(300))),
+        OtlpProtocol::Grpc => Collector::grpc_with_behavior(delay),
+        _ => Collector::with_behavior(delay),
     };
     let mut s = settings();
     s.batch_max_records = 10;
@@ -71,7 +70,9 @@ fn batches_grow_while_a_backlog_waits() {
     s.batch_max_records = 10;
     let shipper = shipper(&collector, OtlpProtocol::HttpProtobuf, s, 1);
     shipper.enqueue(small(0));
-    std::thread::sleep(Duration::from_millis(100));
+    assert!(wait_until(Duration::from_secs(10), || collector
+        .request_count()
+        == 1));
     // While the first export is out, 200 records pile up: the next batches are larger.
     for i in 1..=200 {
         shipper.enqueue(small(i));
