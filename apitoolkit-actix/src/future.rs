@@ -7,13 +7,12 @@ use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
-use apitoolkit_core::integration::GuardedFuture;
+use apitoolkit_core::integration::{GuardedFuture, RequestScope};
 use pin_project_lite::pin_project;
 
 use crate::body::ResponseBody;
 use crate::convert;
 use crate::error::entry;
-use crate::otel::{self, Scope};
 
 pin_project! {
     /// Response future of [`APIToolkitMiddleware`](crate::APIToolkitMiddleware).
@@ -27,7 +26,7 @@ pin_project! {
         pub(crate) inner: GuardedFuture<F>,
         // The OpenTelemetry context the inner future is polled in (feature
         // `opentelemetry`; `()` without it).
-        pub(crate) otel: Scope,
+        pub(crate) otel: RequestScope,
     }
 }
 
@@ -41,7 +40,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let (result, mut inflight) = match otel::in_scope(this.otel, || inner.poll(cx)) {
+        let (result, mut inflight) = match this.otel.run(|| inner.poll(cx)) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(ready) => ready,
         };

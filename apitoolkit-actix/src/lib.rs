@@ -128,7 +128,6 @@ mod convert;
 mod error;
 mod future;
 mod handler;
-mod otel;
 mod payload;
 mod service;
 mod transform;

@@ -6,12 +6,11 @@ use std::rc::Rc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
 use actix_web::HttpMessage;
-use apitoolkit_core::integration::{GuardedFuture, InFlight};
+use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext, RequestScope};
 use apitoolkit_core::{Exchange, SdkType, Shipper};
 
 use crate::body::ResponseBody;
 use crate::future::ResponseFuture;
-use crate::otel::{self, Scope};
 use crate::{convert, payload};
 
 /// The service produced by the [`APIToolkit`](crate::APIToolkit) transform. Like every
@@ -61,7 +60,9 @@ where
         {
             return passthrough(self.service.call(req));
         }
-        let (ctx, otel) = otel::start(shipper, req.headers());
+        let values = |name| req.headers().get_all(name).map(|v| v.as_bytes());
+        let (ctx, otel) =
+            RequestContext::start(shipper.clone(), values("traceparent"), values("tracestate"));
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
             SdkType::RustActix,
@@ -77,7 +78,7 @@ where
         }
         let mut inflight = InFlight::new(ctx, exchange);
 
-        let future = otel::in_scope(&otel, || inflight.guard(|| self.service.call(req)));
+        let future = otel.run(|| inflight.guard(|| self.service.call(req)));
         ResponseFuture {
             inner: GuardedFuture::new(future, Some(inflight)),
             otel,
@@ -89,6 +90,6 @@ where
 fn passthrough<F>(inner: F) -> ResponseFuture<F> {
     ResponseFuture {
         inner: GuardedFuture::new(inner, None),
-        otel: Scope::default(),
+        otel: RequestScope::default(),
     }
 }

@@ -5,13 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use apitoolkit_core::integration::GuardedFuture;
+use apitoolkit_core::integration::{GuardedFuture, RequestScope};
 use apitoolkit_core::{CapturedHeaders, ErrorEntry};
 use http::Response;
 use pin_project_lite::pin_project;
 
 use crate::body::{response_body, ResponseBody};
-use crate::otel::{self, Scope};
 
 pin_project! {
     /// Response future of [`APIToolkitService`](crate::APIToolkitService).
@@ -25,7 +24,7 @@ pin_project! {
         pub(crate) inner: GuardedFuture<F>,
         // The OpenTelemetry context the inner future is polled in (feature
         // `opentelemetry`; `()` without it).
-        pub(crate) otel: Scope,
+        pub(crate) otel: RequestScope,
     }
 }
 
@@ -39,7 +38,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let (result, mut inflight) = match otel::in_scope(this.otel, || inner.poll(cx)) {
+        let (result, mut inflight) = match this.otel.run(|| inner.poll(cx)) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(ready) => ready,
         };

@@ -112,7 +112,6 @@ mod body;
 mod future;
 mod layer;
 mod observer;
-mod otel;
 mod service;
 
 pub use body::{RequestBody, ResponseBody};

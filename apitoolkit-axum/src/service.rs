@@ -2,7 +2,7 @@
 
 use std::task::{Context, Poll};
 
-use apitoolkit_core::integration::{GuardedFuture, InFlight};
+use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext, RequestScope};
 use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::header::USER_AGENT;
@@ -11,7 +11,6 @@ use tower_service::Service;
 
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
-use crate::otel::{self, Scope};
 
 /// The service produced by [`APIToolkitLayer`](crate::APIToolkitLayer).
 #[derive(Clone, Debug)]
@@ -55,7 +54,9 @@ where
             return passthrough(self.inner.call(req.map(RequestBody::passthrough)));
         }
         let (mut parts, body) = req.into_parts();
-        let (ctx, otel) = otel::start(shipper, &parts.headers);
+        let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
+        let (ctx, otel) =
+            RequestContext::start(shipper.clone(), values("traceparent"), values("tracestate"));
         let uri = detached(
             parts
                 .extensions
@@ -79,7 +80,7 @@ where
         let mut inflight = InFlight::new(ctx, exchange);
 
         let inner = &mut self.inner;
-        let future = otel::in_scope(&otel, || inflight.guard(|| inner.call(req)));
+        let future = otel.run(|| inflight.guard(|| inner.call(req)));
         ResponseFuture {
             inner: GuardedFuture::new(future, Some(inflight)),
             otel,
@@ -104,7 +105,7 @@ fn detached(uri: &Uri) -> Uri {
 fn passthrough<F>(inner: F) -> ResponseFuture<F> {
     ResponseFuture {
         inner: GuardedFuture::new(inner, None),
-        otel: Scope::default(),
+        otel: RequestScope::default(),
     }
 }
 

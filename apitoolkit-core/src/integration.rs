@@ -37,4 +37,5 @@ pub use crate::request::annotations::{
 };
 pub use crate::request::context::{warn_outside_request, RequestContext};
 pub use crate::request::inflight::InFlight;
+pub use crate::request::scope::RequestScope;
 pub use crate::request::GuardedFuture;

@@ -20,5 +20,6 @@ pub(crate) mod inflight;
 #[cfg(feature = "opentelemetry")]
 mod otel;
 mod panic_guard;
+pub(crate) mod scope;
 
 pub use panic_guard::GuardedFuture;

@@ -1,0 +1,50 @@
+//! [`RequestScope`] and [`RequestContext::start`]: how an adapter opens a request's trace,
+//! with or without the feature `opentelemetry` (docs/PROTOCOL.md §3, "Trace context"), so
+//! that every adapter does it the same way.
+
+use crate::request::context::RequestContext;
+use crate::shipper::Shipper;
+
+/// What an adapter runs the request's inner service in, and polls its future in: with
+/// the feature `opentelemetry`, the OpenTelemetry context whose current span is the
+/// exchange's; without it, nothing (zero-sized).
+#[derive(Debug, Default)]
+pub struct RequestScope {
+    #[cfg(feature = "opentelemetry")]
+    otel: Option<crate::capture::OtelScope>,
+}
+
+impl RequestScope {
+    /// Runs `f` in the scope: with the exchange's span current in OpenTelemetry (feature
+    /// `opentelemetry`), else just runs it.
+    #[inline]
+    pub fn run<R>(&self, f: impl FnOnce() -> R) -> R {
+        #[cfg(feature = "opentelemetry")]
+        let _guard = self.otel.as_ref().map(|s| s.attach());
+        f()
+    }
+}
+
+impl RequestContext {
+    /// Opens the record of an incoming request with these `traceparent` and `tracestate`
+    /// header values: a child of the app's current OpenTelemetry span if there is one
+    /// (feature `opentelemetry`, `RequestContext::join_current_otel`), else of
+    /// the caller's `traceparent` if valid ([`from_trace_headers`](Self::from_trace_headers)),
+    /// else a new trace; and the scope to run the inner service in.
+    pub fn start<'a>(
+        shipper: Shipper,
+        traceparent: impl IntoIterator<Item = &'a [u8]>,
+        tracestate: impl IntoIterator<Item = &'a [u8]>,
+    ) -> (RequestContext, RequestScope) {
+        #[cfg(feature = "opentelemetry")]
+        {
+            let (ctx, otel) = RequestContext::join_current_otel(shipper, traceparent, tracestate);
+            (ctx, RequestScope { otel: Some(otel) })
+        }
+        #[cfg(not(feature = "opentelemetry"))]
+        {
+            let ctx = RequestContext::from_trace_headers(shipper, traceparent, tracestate);
+            (ctx, RequestScope::default())
+        }
+    }
+}
