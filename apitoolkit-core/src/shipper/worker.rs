@@ -127,6 +127,11 @@ impl Worker {
 
     async fn run(&mut self) {
         loop {
+            // Count the exports that ended while batches kept being launched: their
+            // records leave the queue's budget now, not one per later wait.
+            while let Some(done) = self.tasks.try_join_next_with_id() {
+                self.complete(done);
+            }
             self.replay(false);
             match self.queue.next() {
                 Next::Stop => break,
