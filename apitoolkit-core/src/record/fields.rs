@@ -41,6 +41,12 @@ pub(crate) struct Fields<'a> {
     pub(crate) response_body: Cow<'a, [u8]>,
     /// The reported errors with every URL in their texts scrubbed.
     pub(crate) errors: Cow<'a, [ErrorEntry]>,
+    /// The record's tags: the configured ones, then a handler's (scrubbed like any text
+    /// that may quote a URL).
+    pub(crate) tags: Vec<Cow<'a, str>>,
+    /// A handler's attributes by key (a key set twice keeps its last value), their values
+    /// scrubbed like any text that may quote a URL.
+    pub(crate) attributes: BTreeMap<&'a str, Cow<'a, str>>,
 }
 
 impl<'a> Fields<'a> {
@@ -122,6 +128,17 @@ impl<'a> Fields<'a> {
                 rules.response_body(),
             ),
             errors: scrub_errors(&ex.errors, rules),
+            tags: config
+                .tags()
+                .iter()
+                .map(|t| Cow::Borrowed(t.as_str()))
+                .chain(ex.tags.iter().map(|t| scrub_urls(t, rules)))
+                .collect(),
+            attributes: ex
+                .attributes
+                .iter()
+                .map(|(k, v)| (k.as_str(), scrub_urls(v, rules)))
+                .collect(),
         }
     }
 

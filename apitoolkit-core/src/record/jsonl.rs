@@ -59,12 +59,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.field("project_id", config.project_id())?;
     w.field("sdk_type", &ex.sdk_type)?;
     w.field("service_version", &config.service_version())?;
-    if ex.tags.is_empty() {
-        w.field("tags", config.tags())?;
-    } else {
-        let tags: Vec<&String> = config.tags().iter().chain(&ex.tags).collect();
-        w.field("tags", &tags)?;
-    }
+    w.field("tags", &p.tags)?;
     w.key("msg_id");
     write_uuid(w.out, ex.msg_id);
     w.key("parent_id");
@@ -78,12 +73,7 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.key("span_id");
     write_hex(w.out, &span_id);
     w.field("sample_rate", &ex.sample_rate)?;
-    let attributes: std::collections::BTreeMap<&str, &str> = ex
-        .attributes
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    w.field("attributes", &attributes)?;
+    w.field("attributes", &p.attributes)?;
     w.field("errors", &p.errors)?;
     w.out.push(b'}');
     Ok(())

@@ -39,13 +39,17 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         project_id: config.project_id().to_owned(),
         sdk_type: ex.sdk_type,
         service_version: config.service_version().map(str::to_owned),
-        tags: config.tags().iter().chain(&ex.tags).cloned().collect(),
+        tags: p.tags.iter().map(|t| t.clone().into_owned()).collect(),
         msg_id: uuid_text(ex.msg_id),
         parent_id: ex.parent_id.map(uuid_text),
         trace_id: hex(&trace_id),
         span_id: hex(&span_id),
         sample_rate: ex.sample_rate,
-        attributes: ex.attributes.iter().cloned().collect(),
+        attributes: p
+            .attributes
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone().into_owned()))
+            .collect(),
         errors: p.errors.into_owned(),
     }
 }

@@ -114,23 +114,11 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
         "apitoolkit.service_version",
         config.service_version().unwrap_or_default(),
     );
-    array_attr(
-        out,
-        "apitoolkit.tags",
-        config.tags().iter().chain(&ex.tags).map(String::as_bytes),
-    );
+    array_attr(out, "apitoolkit.tags", p.tags.iter().map(|t| t.as_bytes()));
     json_attr(out, "apitoolkit.errors", &p.errors);
     double_attr(out, "apitoolkit.sample_rate", ex.sample_rate);
-    if !ex.attributes.is_empty() {
-        // By key, the last value of a key set twice: as the record's `attributes` map.
-        let attributes: std::collections::BTreeMap<&str, &str> = ex
-            .attributes
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        for (key, value) in attributes {
-            str_attr(out, key, value);
-        }
+    for (key, value) in &p.attributes {
+        str_attr(out, key, value);
     }
     if !config.project_id().is_empty() {
         str_attr(out, "apitoolkit.project_id", config.project_id());

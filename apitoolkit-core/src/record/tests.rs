@@ -115,6 +115,16 @@ pub(crate) fn exchanges() -> Vec<Exchange> {
     c.response_headers
         .append("content-type", b"application/octet-stream");
     c.response_body = CapturedBody::Complete(Bytes::from_static(b"\x00\xff\xfe binary"));
+    // A handler's tag and attributes (one key set twice), quoting URLs with secrets.
+    a.tags = vec!["from https://ann:pw@h.example/cb?token=Tok1Secret".into()];
+    a.attributes = vec![
+        ("user.id".into(), "u1".into()),
+        (
+            "next".into(),
+            "https://h.example/cb?token=Tok2Secret&x=1".into(),
+        ),
+        ("user.id".into(), "u2".into()),
+    ];
     vec![a, b, c]
 }
 
@@ -158,4 +168,26 @@ fn derived_fields() {
         ("2", "3")
     );
     assert_eq!(m.parent_id, Some(uuid_text(a.msg_id)));
+}
+
+#[test]
+fn handler_tags_and_attributes_are_scrubbed_and_the_last_value_wins() {
+    let config = config();
+    let ex = &exchanges()[0];
+    let m = build_message(ex, &config);
+    assert_eq!(m.tags.len(), 4, "{:?}", m.tags);
+    let tag = &m.tags[3];
+    assert!(!tag.contains("Tok1Secret") && !tag.contains("pw@"), "{tag}");
+    assert_eq!(m.attributes["user.id"], "u2");
+    let next = &m.attributes["next"];
+    assert!(
+        !next.contains("Tok2Secret") && next.contains("x=1"),
+        "{next}"
+    );
+    let mut line = Vec::new();
+    write_json(ex, &config, &mut line).unwrap();
+    let line = String::from_utf8(line).unwrap();
+    assert!(!line.contains("Secret") && !line.contains("pw@"), "{line}");
+    let span = super::span_bytes(ex, &config);
+    assert!(!span.windows(6).any(|w| w == b"Secret"));
 }
