@@ -61,8 +61,13 @@ where
             return passthrough(self.service.call(req));
         }
         let values = |name| req.headers().get_all(name).map(|v| v.as_bytes());
-        let (ctx, otel) =
-            RequestContext::start(shipper.clone(), values("traceparent"), values("tracestate"));
+        let (ctx, otel) = RequestContext::start(
+            shipper.clone(),
+            req.method().as_str(),
+            req.path(),
+            values("traceparent"),
+            values("tracestate"),
+        );
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
             SdkType::RustActix,
@@ -72,7 +77,7 @@ where
         );
         exchange.request_headers = convert::headers(req.headers());
         req.extensions_mut().insert(ctx.clone());
-        if shipper.config().capture_request_body() {
+        if ctx.captures_request_body() {
             let tee = payload::tee(req.take_payload(), ctx.clone());
             req.set_payload(tee);
         }

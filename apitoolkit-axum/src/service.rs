@@ -42,21 +42,24 @@ where
         let Some(shipper) = &self.shipper else {
             return passthrough(self.inner.call(req.map(RequestBody::passthrough)));
         };
-        let excluded = {
-            let path = req
-                .extensions()
-                .get::<OriginalUri>()
-                .map_or(req.uri().path(), |o| o.0.path());
-            let ua = req.headers().get(USER_AGENT).map(|v| v.as_bytes());
-            shipper.config().excludes(req.method().as_str(), path, ua)
-        };
-        if excluded {
-            return passthrough(self.inner.call(req.map(RequestBody::passthrough)));
-        }
         let (mut parts, body) = req.into_parts();
+        let path = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or(parts.uri.path(), |o| o.0.path());
+        let ua = parts.headers.get(USER_AGENT).map(|v| v.as_bytes());
+        if shipper.config().excludes(parts.method.as_str(), path, ua) {
+            let req = Request::from_parts(parts, RequestBody::passthrough(body));
+            return passthrough(self.inner.call(req));
+        }
         let values = |name| parts.headers.get_all(name).iter().map(|v| v.as_bytes());
-        let (ctx, otel) =
-            RequestContext::start(shipper.clone(), values("traceparent"), values("tracestate"));
+        let (ctx, otel) = RequestContext::start(
+            shipper.clone(),
+            parts.method.as_str(),
+            path,
+            values("traceparent"),
+            values("tracestate"),
+        );
         let uri = detached(
             parts
                 .extensions

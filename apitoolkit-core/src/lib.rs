@@ -139,7 +139,9 @@ pub mod integration;
 pub mod testing;
 
 pub use capture::{Exchange, SpanParent, TraceContext};
-pub use config::{Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, ShipperSettings};
+pub use config::{
+    Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, RouteSettings, ShipperSettings,
+};
 pub use error::{ConfigError, ShutdownError, StartError};
 pub use model::{CapturedBody, CapturedHeaders, ErrorEntry, RequestMessage, SdkType};
 pub use redact::{RedactionRules, Redactor, REDACTED};

@@ -10,6 +10,7 @@ use super::env::{
     parse_export, parse_list, parse_usize, spool_settings,
 };
 use super::export::{Export, OtlpProtocol};
+use super::routes::{self, Globals, RouteSettings};
 use super::traffic::TrafficSettings;
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
 use crate::model::RequestMessage;
@@ -39,6 +40,7 @@ pub struct ConfigBuilder {
     max_body_bytes: Option<usize>,
     disabled: Option<bool>,
     traffic: TrafficSettings,
+    routes: Option<Vec<(String, RouteSettings)>>,
     export: Option<Export>,
     otlp_endpoint: Option<String>,
     otlp_protocol: Option<OtlpProtocol>,
@@ -74,6 +76,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("disabled", &self.disabled)
             .field("traffic", &self.traffic)
+            .field("routes", &self.routes)
             .field("export", &self.export)
             .field(
                 "otlp_endpoint",
@@ -297,6 +300,17 @@ impl ConfigBuilder {
 
     /// Most OTLP export requests in flight at once, 1 to 64
     /// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`, default 4); wins over
+    /// Settings for the requests matching `pattern` (`[METHOD ]/path`, with `{name}` or
+    /// `*` for one segment and `**` for any number, as for [`exclude`](Self::exclude)):
+    /// body capture, the body cap, extra redaction paths. Entries are tried in the order
+    /// added and the first match wins. Given in code, they replace `APITOOLKIT_ROUTES`
+    /// and `APITOOLKIT_NO_BODY_ROUTES`. See [`RouteSettings`].
+    pub fn route(mut self, pattern: impl Into<String>, settings: RouteSettings) -> Self {
+        self.routes
+            .get_or_insert_with(Vec::new)
+            .push((pattern.into(), settings));
+        self
+    }
     /// [`ShipperSettings::max_concurrent_exports`].
     pub fn max_concurrent_exports(mut self, n: usize) -> Self {
         self.max_concurrent_exports = Some(n);
@@ -336,7 +350,7 @@ impl ConfigBuilder {
             .or_else(|| lookup(env, "APITOOLKIT_SERVICE_NAME"))
             .unwrap_or_else(binary_name);
 
-        let redaction = RedactionRules::builder()
+        let redaction_builder = RedactionRules::builder()
             .default_headers(self.default_redacted_headers.unwrap_or(true))
             .default_query_params(self.default_redacted_query_params.unwrap_or(true))
             .headers(list_var(
@@ -359,8 +373,8 @@ impl ConfigBuilder {
                 "APITOOLKIT_REDACT_RES_BODY",
                 false,
             )?)
-            .origins("APITOOLKIT_REDACT_REQ_BODY", "APITOOLKIT_REDACT_RES_BODY")
-            .build()?;
+            .origins("APITOOLKIT_REDACT_REQ_BODY", "APITOOLKIT_REDACT_RES_BODY");
+        let redaction = redaction_builder.clone().build()?;
 
         let capture_request_body = bool_var(
             self.capture_request_body,
@@ -381,6 +395,16 @@ impl ConfigBuilder {
         };
         let disabled = bool_var(self.disabled, "APITOOLKIT_DISABLED", false)?;
         let traffic = self.traffic.build(env)?;
+        let routes = routes::compile(
+            self.routes,
+            env,
+            &Globals {
+                capture_request_body,
+                capture_response_body,
+                max_body_bytes,
+                redaction: &redaction_builder,
+            },
+        )?;
 
         let mut otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
         otlp.certificate = otlp_certificate(env, self.otlp_certificate)?;
@@ -418,6 +442,7 @@ impl ConfigBuilder {
                 max_body_bytes,
                 disabled,
                 traffic,
+                routes,
                 export,
                 shipper,
             }),

@@ -5,6 +5,7 @@ mod builder;
 mod certificates;
 mod env;
 mod export;
+mod routes;
 mod traffic;
 
 use std::fmt;
@@ -15,8 +16,9 @@ use std::time::Duration;
 pub use builder::ConfigBuilder;
 pub(crate) use certificates::certificates;
 pub use export::{BatchCallback, Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+pub use routes::RouteSettings;
 
-use crate::capture::policy::TrafficPolicy;
+use crate::capture::policy::{RouteRule, RouteRules, TrafficPolicy};
 pub use crate::capture::policy::{HEALTH_CHECK_PATHS, HEALTH_CHECK_USER_AGENTS};
 use crate::redact::RedactionRules;
 
@@ -62,6 +64,7 @@ struct Inner {
     max_body_bytes: usize,
     disabled: bool,
     traffic: TrafficPolicy,
+    routes: RouteRules,
     export: Export,
     shipper: ShipperSettings,
 }
@@ -191,6 +194,12 @@ impl Config {
     pub fn excludes(&self, method: &str, path: &str, user_agent: Option<&[u8]>) -> bool {
         self.inner.traffic.excludes(method, path, user_agent)
     }
+    /// The per-route entry a request with this method and path (no query) is captured
+    /// with ([`ConfigBuilder::route`]); `None`: the global settings.
+    #[inline]
+    pub(crate) fn route_for(&self, method: &str, path: &str) -> Option<&Arc<RouteRule>> {
+        self.inner.routes.find(method, path)
+    }
     /// Where records go.
     pub fn export(&self) -> &Export {
         &self.inner.export
@@ -217,6 +226,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &i.max_body_bytes)
             .field("disabled", &i.disabled)
             .field("traffic", &i.traffic)
+            .field("routes", &i.routes)
             .field("export", &i.export)
             .field("shipper", &i.shipper)
             .finish()

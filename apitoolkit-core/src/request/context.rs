@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
 
 use super::annotations::Annotations;
+use crate::capture::policy::RouteRule;
 use crate::capture::MAX_ERRORS_PER_RECORD;
 use crate::capture::{BodyCapture, BodySink, SpanParent, TraceContext};
 use crate::model::CapturedBody;
@@ -31,6 +32,8 @@ struct Inner {
     annotations: Mutex<Annotations>,
     /// A handler turned body capture off for this request.
     no_bodies: AtomicBool,
+    /// The per-route settings the request is captured with; `None`: the global ones.
+    route: Option<Arc<RouteRule>>,
     shipper: Shipper,
     errors: Mutex<Errors>,
     request_body: Mutex<BodyCapture>,
@@ -41,7 +44,7 @@ impl RequestContext {
     /// per the shipper's configuration.
     pub fn new(shipper: Shipper) -> RequestContext {
         let msg_id = Uuid::new_v4();
-        RequestContext::with_trace(shipper, msg_id, TraceContext::root(msg_id))
+        RequestContext::with_trace(shipper, msg_id, TraceContext::root(msg_id), None)
     }
 
     /// A context for an incoming request with these `traceparent` and `tracestate`
@@ -54,7 +57,7 @@ impl RequestContext {
     ) -> RequestContext {
         let msg_id = Uuid::new_v4();
         let trace = TraceContext::from_headers(traceparent, tracestate, msg_id);
-        RequestContext::with_trace(shipper, msg_id, trace)
+        RequestContext::with_trace(shipper, msg_id, trace, None)
     }
 
     /// A context for an incoming request whose span is the child of `parent` (a span
@@ -63,16 +66,20 @@ impl RequestContext {
     pub fn from_parent(shipper: Shipper, parent: &SpanParent<'_>) -> Option<RequestContext> {
         let msg_id = Uuid::new_v4();
         let trace = TraceContext::child_of(parent, msg_id)?;
-        Some(RequestContext::with_trace(shipper, msg_id, trace))
+        Some(RequestContext::with_trace(shipper, msg_id, trace, None))
     }
 
     pub(super) fn with_trace(
         shipper: Shipper,
         msg_id: Uuid,
         trace: TraceContext,
+        route: Option<Arc<RouteRule>>,
     ) -> RequestContext {
         let config = shipper.config();
-        let capture = BodyCapture::new(config.max_body_bytes(), config.capture_request_body());
+        let capture = match &route {
+            Some(r) => BodyCapture::new(r.max_body_bytes, r.capture_request_body),
+            None => BodyCapture::new(config.max_body_bytes(), config.capture_request_body()),
+        };
         let coin = config.traffic().coin();
         RequestContext {
             inner: Arc::new(Inner {
@@ -81,6 +88,7 @@ impl RequestContext {
                 coin,
                 annotations: Mutex::new(Annotations::default()),
                 no_bodies: AtomicBool::new(false),
+                route,
                 shipper,
                 errors: Mutex::new(Errors::default()),
                 request_body: Mutex::new(capture),
@@ -96,6 +104,32 @@ impl RequestContext {
     /// The trace context of the request's span (the parent of outgoing calls' spans).
     pub fn trace(&self) -> &TraceContext {
         &self.inner.trace
+    }
+
+    /// Whether this request's body is copied: the per-route setting of its route
+    /// ([`ConfigBuilder::route`](crate::ConfigBuilder::route)) or the global one. An
+    /// adapter that must set up a copy of the body can skip it when this is false.
+    pub fn captures_request_body(&self) -> bool {
+        match &self.inner.route {
+            Some(r) => r.capture_request_body,
+            None => self.inner.shipper.config().capture_request_body(),
+        }
+    }
+
+    /// The capture of this request's response body, per its route or the global settings.
+    pub(crate) fn response_capture(&self) -> BodyCapture {
+        match &self.inner.route {
+            Some(r) => BodyCapture::new(r.max_body_bytes, r.capture_response_body),
+            None => {
+                let config = self.inner.shipper.config();
+                BodyCapture::new(config.max_body_bytes(), config.capture_response_body())
+            }
+        }
+    }
+
+    /// The redaction rules of this request's route, when it adds body paths.
+    pub(crate) fn route_redaction(&self) -> Option<Arc<crate::redact::RedactionRules>> {
+        self.inner.route.as_ref().and_then(|r| r.redaction.clone())
     }
 
     /// The sampling coin drawn for this request (docs/PROTOCOL.md §6).

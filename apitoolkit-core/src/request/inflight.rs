@@ -72,9 +72,13 @@ impl InFlight {
 
     #[inline]
     fn start(owner: Owner, exchange: Exchange) -> InFlight {
-        let config = owner.shipper().config();
-        let response_body =
-            BodyCapture::new(config.max_body_bytes(), config.capture_response_body());
+        let response_body = match &owner {
+            Owner::Incoming(ctx) => ctx.response_capture(),
+            Owner::Outgoing { shipper, .. } => {
+                let config = shipper.config();
+                BodyCapture::new(config.max_body_bytes(), config.capture_response_body())
+            }
+        };
         InFlight {
             exchange: Some(Box::new(exchange)),
             start: Instant::now(),
@@ -184,6 +188,9 @@ impl InFlight {
                 }
                 ex.tags = notes.tags;
                 ex.attributes = notes.attributes;
+                if let Some(rules) = ctx.route_redaction() {
+                    ex.redaction = Some(rules);
+                }
                 if !shipper.config().traffic().admit(&mut ex, ctx.coin()) {
                     // A success the sampling coin left out: no record is built.
                     shipper.sampled_out();

@@ -23,6 +23,18 @@ impl RequestContext {
         traceparent: impl IntoIterator<Item = &'a [u8]>,
         tracestate: impl IntoIterator<Item = &'a [u8]>,
     ) -> (RequestContext, OtelScope) {
+        let (msg_id, trace, scope) = RequestContext::otel_trace(traceparent, tracestate);
+        (
+            RequestContext::with_trace(shipper, msg_id, trace, None),
+            scope,
+        )
+    }
+
+    /// The `msg_id`, trace context and scope of [`join_current_otel`](Self::join_current_otel).
+    pub(super) fn otel_trace<'a>(
+        traceparent: impl IntoIterator<Item = &'a [u8]>,
+        tracestate: impl IntoIterator<Item = &'a [u8]>,
+    ) -> (Uuid, TraceContext, OtelScope) {
         let current = Context::current();
         let msg_id = Uuid::new_v4();
         let joined = parent_in(&current).and_then(|(parent, state)| {
@@ -35,6 +47,6 @@ impl RequestContext {
         let trace =
             joined.unwrap_or_else(|| TraceContext::from_headers(traceparent, tracestate, msg_id));
         let scope = OtelScope::new(&current, &trace);
-        (RequestContext::with_trace(shipper, msg_id, trace), scope)
+        (msg_id, trace, scope)
     }
 }

@@ -2,6 +2,11 @@
 //! with or without the feature `opentelemetry` (docs/PROTOCOL.md §3, "Trace context"), so
 //! that every adapter does it the same way.
 
+#[cfg(not(feature = "opentelemetry"))]
+use uuid::Uuid;
+
+#[cfg(not(feature = "opentelemetry"))]
+use crate::capture::TraceContext;
 use crate::request::context::RequestContext;
 use crate::shipper::Shipper;
 
@@ -26,24 +31,33 @@ impl RequestScope {
 }
 
 impl RequestContext {
-    /// Opens the record of an incoming request with these `traceparent` and `tracestate`
-    /// header values: a child of the app's current OpenTelemetry span if there is one
-    /// (feature `opentelemetry`, `RequestContext::join_current_otel`), else of
-    /// the caller's `traceparent` if valid ([`from_trace_headers`](Self::from_trace_headers)),
-    /// else a new trace; and the scope to run the inner service in.
+    /// Opens the record of an incoming request with this method, path (no query) and
+    /// these `traceparent` and `tracestate` header values: captured with the settings of
+    /// the first per-route entry its method and path match
+    /// ([`ConfigBuilder::route`](crate::ConfigBuilder::route)), else the global ones; a
+    /// child of the app's current OpenTelemetry span if there is one (feature
+    /// `opentelemetry`, `RequestContext::join_current_otel`), else of the caller's
+    /// `traceparent` if valid ([`from_trace_headers`](Self::from_trace_headers)), else a
+    /// new trace. Returns the context and the scope to run the inner service in.
     pub fn start<'a>(
         shipper: Shipper,
+        method: &str,
+        path: &str,
         traceparent: impl IntoIterator<Item = &'a [u8]>,
         tracestate: impl IntoIterator<Item = &'a [u8]>,
     ) -> (RequestContext, RequestScope) {
+        let route = shipper.config().route_for(method, path).cloned();
         #[cfg(feature = "opentelemetry")]
         {
-            let (ctx, otel) = RequestContext::join_current_otel(shipper, traceparent, tracestate);
+            let (msg_id, trace, otel) = RequestContext::otel_trace(traceparent, tracestate);
+            let ctx = RequestContext::with_trace(shipper, msg_id, trace, route);
             (ctx, RequestScope { otel: Some(otel) })
         }
         #[cfg(not(feature = "opentelemetry"))]
         {
-            let ctx = RequestContext::from_trace_headers(shipper, traceparent, tracestate);
+            let msg_id = Uuid::new_v4();
+            let trace = TraceContext::from_headers(traceparent, tracestate, msg_id);
+            let ctx = RequestContext::with_trace(shipper, msg_id, trace, route);
             (ctx, RequestScope::default())
         }
     }

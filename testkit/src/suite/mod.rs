@@ -349,6 +349,7 @@ macro_rules! adapter_suite {
             excluded_routes_and_user_agents_leave_no_record,
             sampling_keeps_a_tenth_of_the_successes_and_every_failure,
             handler_controls_tag_identify_skip_and_stop_body_capture,
+            per_route_settings_override_capture_cap_and_redaction,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,

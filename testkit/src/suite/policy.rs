@@ -147,3 +147,92 @@ pub async fn handler_controls_tag_identify_skip_and_stop_body_capture<A: Adapter
     );
     assert!(third.attributes.is_empty());
 }
+
+/// Per-route settings: `POST /json` redacts `$.card` on top of the global `$.token`,
+/// `/echo` caps bodies at 8 bytes, `POST /upload` copies no body, `/hello/{name}` no
+/// response body; other routes keep the global settings. The app's answers are
+/// unchanged.
+pub async fn per_route_settings_override_capture_cap_and_redaction<A: Adapter>() {
+    use apitoolkit_core::RouteSettings;
+    let app = A::spawn(Box::new(|b| {
+        b.redact_request_body(["$.token"])
+            .route(
+                "POST /json",
+                RouteSettings::new()
+                    .redact_request_body(["$.card"])
+                    .redact_response_body(["$.card"]),
+            )
+            .route("/echo", RouteSettings::new().max_body_bytes(8))
+            .route("POST /upload", RouteSettings::new().capture_bodies(false))
+            .route(
+                "/hello/{name}",
+                RouteSettings::new().capture_response_body(false),
+            )
+    }))
+    .await;
+    let c = client();
+    let doc = r#"{"token":"RtTok1","card":"RtCard2","keep":"k"}"#;
+    let json = c
+        .post(app.url("/json"))
+        .header("content-type", "application/json")
+        .body(doc)
+        .send()
+        .await
+        .expect("json");
+    assert_eq!(json.status(), 201);
+    let answer: serde_json::Value =
+        serde_json::from_str(&json.text().await.expect("json answer")).expect("json");
+    assert_eq!(answer["card"], "RtCard2", "the app's answer is unchanged");
+    for (path, body) in [
+        ("/echo", "0123456789abcdef"),
+        ("/upload", "uploaded"),
+        ("/annotated", r#"{"token":"RtTok3","card":"RtCard4"}"#),
+    ] {
+        let res = c
+            .post(app.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request");
+        assert!(res.status().is_success(), "{path}");
+        let text = res.text().await.expect("body");
+        if path != "/upload" {
+            assert_eq!(text, body, "{path}: the app's answer is unchanged");
+        }
+    }
+    let hello = c.get(app.url("/hello/ann")).send().await.expect("hello");
+    assert_eq!(hello.text().await.expect("body"), "Hello, ann!");
+    let records = app.records(5).await;
+    let body = |r: &apitoolkit_core::RequestMessage, request: bool| {
+        String::from_utf8(crate::body_bytes(if request {
+            &r.request_body
+        } else {
+            &r.response_body
+        }))
+        .expect("utf-8")
+    };
+    let json = super::find(&records, None, "/json");
+    let (req, res) = (body(json, true), body(json, false));
+    assert!(!req.contains("RtTok1") && !req.contains("RtCard2"), "{req}");
+    assert!(req.contains(r#""keep":"k""#), "{req}");
+    assert!(!res.contains("RtCard2"), "{res}");
+    assert!(
+        res.contains("RtTok1"),
+        "global paths are per direction: {res}"
+    );
+    let echo = super::find(&records, None, "/echo");
+    assert_eq!(body(echo, true), "[BODY_TOO_LARGE over 8 bytes]");
+    assert_eq!(body(echo, false), "[BODY_TOO_LARGE over 8 bytes]");
+    let upload = super::find(&records, None, "/upload");
+    assert_eq!(
+        (body(upload, true), body(upload, false)),
+        (String::new(), String::new())
+    );
+    let hello = super::find(&records, None, "/hello/ann");
+    assert_eq!(body(hello, false), "");
+    // A route without an entry keeps the global settings.
+    let other = super::find(&records, None, "/annotated");
+    let req = body(other, true);
+    assert!(!req.contains("RtTok3") && req.contains("RtCard4"), "{req}");
+}

@@ -8,13 +8,17 @@
 //!   is recorded; failures and slow exchanges always are. Each kept record carries the
 //!   rate it was kept at (`sample_rate`), `1` for those kept whatever the coin, so that
 //!   counts can be extrapolated.
+//! * **Per-route settings** (`route.rs`): body capture, the body cap and extra body
+//!   paths for the requests of a route, looked up once when a request arrives.
 
 mod pattern;
+mod route;
 mod sample;
 
 use std::fmt;
 
 pub(crate) use pattern::RoutePattern;
+pub(crate) use route::{RouteRule, RouteRules};
 pub(crate) use sample::Sampler;
 
 use crate::capture::exchange::Exchange;
