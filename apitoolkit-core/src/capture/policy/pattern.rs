@@ -68,8 +68,27 @@ impl RoutePattern {
         if self.method.as_deref().is_some_and(|m| m != method) {
             return false;
         }
+        if !self.segments.contains(&Segment::Any) {
+            // Segment by segment, nothing collected (the common case).
+            let mut parts = split(path);
+            return self
+                .segments
+                .iter()
+                .all(|seg| parts.next().is_some_and(|part| seg.accepts(part)))
+                && parts.next().is_none();
+        }
         let parts: Vec<&str> = split(path).collect();
         match_from(&self.segments, &parts)
+    }
+}
+
+impl Segment {
+    /// Whether one path segment matches this (non-`**`) pattern segment.
+    fn accepts(&self, part: &str) -> bool {
+        match self {
+            Segment::Literal(l) => l == part,
+            _ => !part.is_empty(),
+        }
     }
 }
 
@@ -84,13 +103,7 @@ fn match_from(pattern: &[Segment], path: &[&str]) -> bool {
         Some((Segment::Any, rest)) => (0..=path.len()).any(|i| match_from(rest, &path[i..])),
         Some((seg, rest)) => match path.split_first() {
             None => false,
-            Some((first, tail)) => {
-                let ok = match seg {
-                    Segment::Literal(l) => l == first,
-                    _ => !first.is_empty(),
-                };
-                ok && match_from(rest, tail)
-            }
+            Some((first, tail)) => seg.accepts(first) && match_from(rest, tail),
         },
     }
 }
