@@ -7,6 +7,14 @@
 # per request, the machine's busy time (all cores, wrk included), the server process's,
 # and the SDK's shipper thread's (read from /proc before and after each run).
 #
+# Then the paced run, what users feel below saturation: for each framework, POST and GET
+# at a fixed offered rate of half the bare server's saturated rate (wrk with a Lua
+# `delay()`, benches/load/paced.lua; PACED_CONNS connections, default 100, each waiting
+# PACED_CONNS * 1000 / rate ms between requests), without the SDK and with it exporting
+# JSON Lines; p50/p99/p99.9 side by side with the p99 ratio, and the records exported
+# against the requests wrk saw answered (every one must be there: records >= requests;
+# the server may also have answered a few requests wrk stopped waiting for at the end).
+#
 # Usage: benches/load/run.sh [seconds-per-run] [connections]
 # Binds 127.0.0.1 only and stops by itself. Needs `wrk` (Debian: apt-get install wrk).
 set -euo pipefail
@@ -95,6 +103,7 @@ DEAD_PORT=$((PORT + 1))
 
 printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' fw mode load "req/s" "p50 ms" \
   "p99 ms" "rps x" "p99 x" "cpu us" "srv us" "ship us"
+declare -A saturated=()
 for fw in $FRAMEWORKS; do
   declare -A base_rps=() base_p99=()
   for mode in no-sdk sdk-jsonl sdk-collector-down; do
@@ -110,7 +119,9 @@ for fw in $FRAMEWORKS; do
       else
         read -r rps p50 p99 cpu srv ship < <(measure "http://127.0.0.1:$PORT/hello/world")
       fi
-      if [ "$mode" = no-sdk ]; then base_rps[$load]=$rps; base_p99[$load]=$p99; fi
+      if [ "$mode" = no-sdk ]; then
+        base_rps[$load]=$rps; base_p99[$load]=$p99; saturated[$fw-$load]=$rps
+      fi
       rx=$(awk -v a="$rps" -v b="${base_rps[$load]}" 'BEGIN {printf "%.3f", a / b}')
       px=$(awk -v a="$p99" -v b="${base_p99[$load]}" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
       printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' "$fw" "$mode" "$load" "$rps" \
@@ -119,4 +130,44 @@ for fw in $FRAMEWORKS; do
     stop_server
   done
   unset base_rps base_p99
+done
+
+# The paced run. Prints "rps p50_ms p99_ms p999_ms requests errors".
+paced() { # $1 post|get, $2 delay ms
+  local log="$OUT/paced.log"
+  LOAD="$1" DELAY_MS="$2" wrk -t1 -c"$PACED_CONNS" -d"${DURATION}s" -s benches/load/paced.lua \
+    "http://127.0.0.1:$PORT" >"$log"
+  local rps line
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$log")
+  line=$(awk '$1=="PACED" {printf "%.3f %.3f %.3f %d %d", $2/1000, $3/1000, $4/1000, $5, $6}' "$log")
+  echo "$rps $line"
+}
+
+PACED_CONNS="${PACED_CONNS:-100}"
+echo
+printf '%-6s %-10s %-5s %8s %10s %7s %7s %8s %6s %9s %9s\n' fw mode load "offered" "req/s" \
+  "p50 ms" "p99 ms" "p99.9 ms" "p99 x" "requests" "records"
+for fw in $FRAMEWORKS; do
+  for load in post get; do
+    target=$(awk -v r="${saturated[$fw-$load]}" 'BEGIN {printf "%d", r / 2}')
+    delay=$(awk -v c="$PACED_CONNS" -v r="$target" 'BEGIN {d = int(c * 1000 / r + 0.5); print (d < 1 ? 1 : d)}')
+    offered=$((PACED_CONNS * 1000 / delay))
+    base_p99=""
+    for mode in no-sdk sdk-jsonl; do
+      rm -f "$OUT/paced.jsonl"
+      case "$mode" in
+        no-sdk) start_server "$fw" APITOOLKIT_DISABLED=true ;;
+        sdk-jsonl) start_server "$fw" APITOOLKIT_EXPORT="file:$OUT/paced.jsonl" ;;
+      esac
+      read -r rps p50 p99 p999 requests errors < <(paced "$load" "$delay")
+      stop_server
+      records="-"
+      if [ "$mode" = sdk-jsonl ]; then records=$(wc -l <"$OUT/paced.jsonl"); fi
+      if [ -z "$base_p99" ]; then base_p99=$p99; fi
+      px=$(awk -v a="$p99" -v b="$base_p99" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
+      printf '%-6s %-10s %-5s %8s %10s %7s %7s %8s %6s %9s %9s\n' "$fw" "$mode" "$load" \
+        "$offered" "$rps" "$p50" "$p99" "$p999" "$px" "$requests" "$records"
+      if [ "$errors" != 0 ]; then echo "  ($errors socket errors or timeouts)"; fi
+    done
+  done
 done
