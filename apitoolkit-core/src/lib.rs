@@ -135,6 +135,9 @@ mod request;
 
 pub mod integration;
 
+#[doc(hidden)]
+pub mod tools;
+
 #[cfg(feature = "test-util")]
 pub mod testing;
 
