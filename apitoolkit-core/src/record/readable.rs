@@ -171,7 +171,12 @@ fn body(out: &mut String, title: &str, b64: &str, headers: &MultiMap) {
     let shown = decode(&bytes);
     let _ = writeln!(out, "  {title} ({} bytes{content_type}):", bytes.len());
     for line in shown.lines() {
-        let _ = writeln!(out, "    {line}");
+        match line {
+            "" => out.push('\n'),
+            line => {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
     }
 }
 
