@@ -180,7 +180,7 @@ fn body(out: &mut String, title: &str, b64: &str, headers: &MultiMap) {
     }
 }
 
-/// A body as text: JSON re-indented, other UTF-8 as is (cut after [`MAX_TEXT_CHARS`]),
+/// A body as text: JSON re-indented, other UTF-8 as is (cut after 2000 characters),
 /// anything else `<N bytes binary>`.
 pub fn decode(bytes: &[u8]) -> String {
     let Ok(text) = std::str::from_utf8(bytes) else {
