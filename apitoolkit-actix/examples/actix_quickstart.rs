@@ -7,22 +7,31 @@
 //!
 //! Configured from the environment (`APITOOLKIT_*`, and a `.env` file if present). Without
 //! `APITOOLKIT_KEY` the records are printed to stdout as JSON Lines;
-//! `APITOOLKIT_EXPORT=file:PATH` writes them to a file instead. With
+//! `APITOOLKIT_EXPORT=file:PATH` writes them to a file instead. With `--demo` and
+//! neither variable set, each record is printed as a readable block instead (bodies
+//! decoded, redacted values as `[CLIENT_REDACTED]`); `APITOOLKIT_EXPORT=stdout` gives the
+//! raw JSON Lines. With
 //! `APITOOLKIT_DISABLED=true` the same routes are served with no middleware at all.
 //! SIGINT/SIGTERM stop the server gracefully (actix handles both), then the records are
 //! flushed.
 
+use std::io::Write;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use apitoolkit_actix::{observe_request, APIToolkit, Observer};
+use apitoolkit_core::tools::demo::DemoOutput;
 use apitoolkit_core::Config;
 use bytes::Bytes;
 use futures_util::stream;
 use serde_json::Value;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The content type of the plain-text responses. Without one a body counts as JSON for
+/// redaction, and a body that is not JSON ships as `[UNPARSEABLE_BODY n bytes]`.
+const TEXT: &str = "text/plain; charset=utf-8";
 
 /// This server's own base URL, for `/outgoing`.
 static SELF_BASE: OnceLock<String> = OnceLock::new();
@@ -52,9 +61,13 @@ async fn outgoing(req: HttpRequest) -> HttpResponse {
     {
         Ok(res) => {
             let text = res.text().await.unwrap_or_default();
-            HttpResponse::Ok().body(format!("upstream said: {text}"))
+            HttpResponse::Ok()
+                .content_type(TEXT)
+                .body(format!("upstream said: {text}"))
         }
-        Err(err) => HttpResponse::BadGateway().body(err.to_string()),
+        Err(err) => HttpResponse::BadGateway()
+            .content_type(TEXT)
+            .body(err.to_string()),
     }
 }
 
@@ -74,7 +87,9 @@ impl std::error::Error for PaymentDeclined {
 async fn error(observer: Observer) -> HttpResponse {
     let err = PaymentDeclined(std::io::Error::other("card issuer unreachable"));
     observer.report_error(&err);
-    HttpResponse::InternalServerError().body("something went wrong")
+    HttpResponse::InternalServerError()
+        .content_type(TEXT)
+        .body("something went wrong")
 }
 
 async fn sse() -> HttpResponse {
@@ -106,9 +121,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The quickstart's configuration: the environment, plus demo redaction paths when the
-/// environment names none.
-fn config() -> Result<Config, BoxError> {
+/// environment names none; with `demo`, its exporter when it prints readable blocks.
+fn config(demo: Option<&DemoOutput>) -> Result<Config, BoxError> {
     let mut builder = Config::builder();
+    if let Some(demo) = demo {
+        builder = demo.configure(builder);
+    }
     if std::env::var_os("APITOOLKIT_REDACT_REQ_BODY").is_none() {
         builder = builder.redact_request_body(["$.password", "$..card.number"]);
     }
@@ -168,14 +186,22 @@ macro_rules! bind {
 #[actix_web::main]
 async fn main() -> Result<(), BoxError> {
     let _ = dotenvy::dotenv();
-    let demo = std::env::args().any(|a| a == "--demo");
-    let config = config()?;
+    let demo = std::env::args()
+        .any(|a| a == "--demo")
+        .then(DemoOutput::from_env);
+    run(demo, &mut std::io::stdout()).await
+}
+
+/// Serves until SIGINT/SIGTERM; with `demo`, serves on a free port, calls each route
+/// once, stops and writes the records to `out` (when `demo` prints them readable).
+pub(crate) async fn run(demo: Option<DemoOutput>, out: &mut dyn Write) -> Result<(), BoxError> {
+    let config = config(demo.as_ref())?;
     // Built once (this starts the shipper thread), cloned into each worker's app.
     let apitoolkit = (!config.disabled())
         .then(|| APIToolkit::new(config))
         .transpose()?;
 
-    let port: u16 = match (demo, std::env::var("PORT")) {
+    let port: u16 = match (demo.is_some(), std::env::var("PORT")) {
         (true, _) => 0,
         (false, Ok(p)) => p.parse()?,
         (false, Err(_)) => 8080,
@@ -186,10 +212,10 @@ async fn main() -> Result<(), BoxError> {
             bind!(
                 move || App::new().wrap(apitoolkit.clone()).configure(routes),
                 port,
-                demo
+                demo.is_some()
             )
         }
-        None => bind!(|| App::new().configure(routes), port, demo),
+        None => bind!(|| App::new().configure(routes), port, demo.is_some()),
     };
     let _ = SELF_BASE.set(format!("http://{addr}"));
     eprintln!(
@@ -204,7 +230,7 @@ async fn main() -> Result<(), BoxError> {
     // Outside demo mode actix stops gracefully on SIGINT/SIGTERM and `server` resolves.
     let handle = server.handle();
     let server = actix_web::rt::spawn(server);
-    if demo {
+    if demo.is_some() {
         demo_requests(&format!("http://{addr}")).await?;
         handle.stop(true).await;
     }
@@ -216,6 +242,9 @@ async fn main() -> Result<(), BoxError> {
             "shutdown: all records handled = {delivered}, stats = {:?}",
             shipper.stats()
         );
+    }
+    if let Some(demo) = demo {
+        demo.write(out)?;
     }
     Ok(())
 }

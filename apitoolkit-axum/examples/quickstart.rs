@@ -7,13 +7,18 @@
 //!
 //! Configured from the environment (`APITOOLKIT_*`, and a `.env` file if present). Without
 //! `APITOOLKIT_KEY` the records are printed to stdout as JSON Lines;
-//! `APITOOLKIT_EXPORT=file:PATH` writes them to a file instead. With
+//! `APITOOLKIT_EXPORT=file:PATH` writes them to a file instead. With `--demo` and
+//! neither variable set, each record is printed as a readable block instead (bodies
+//! decoded, redacted values as `[CLIENT_REDACTED]`); `APITOOLKIT_EXPORT=stdout` gives the
+//! raw JSON Lines. With
 //! `APITOOLKIT_DISABLED=true` the same routes are served with no layer at all.
 //! SIGINT/SIGTERM shut the server down gracefully and flush the records.
 
+use std::io::Write;
 use std::time::Duration;
 
 use apitoolkit_axum::{APIToolkitLayer, Observer};
+use apitoolkit_core::tools::demo::DemoOutput;
 use apitoolkit_core::Config;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -102,9 +107,12 @@ fn routes() -> Router {
 }
 
 /// The quickstart's configuration: the environment, plus demo redaction paths when the
-/// environment names none.
-fn config() -> Result<Config, BoxError> {
+/// environment names none; with `demo`, its exporter when it prints readable blocks.
+fn config(demo: Option<&DemoOutput>) -> Result<Config, BoxError> {
     let mut builder = Config::builder();
+    if let Some(demo) = demo {
+        builder = demo.configure(builder);
+    }
     if std::env::var_os("APITOOLKIT_REDACT_REQ_BODY").is_none() {
         builder = builder.redact_request_body(["$.password", "$..card.number"]);
     }
@@ -171,8 +179,16 @@ async fn demo_requests(base: &str) -> Result<(), BoxError> {
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let _ = dotenvy::dotenv();
-    let demo = std::env::args().any(|a| a == "--demo");
-    let config = config()?;
+    let demo = std::env::args()
+        .any(|a| a == "--demo")
+        .then(DemoOutput::from_env);
+    run(demo, &mut std::io::stdout()).await
+}
+
+/// Serves until Ctrl-C; with `demo`, serves on a free port, calls each route once, shuts
+/// down and writes the records to `out` (when `demo` prints them readable).
+pub(crate) async fn run(demo: Option<DemoOutput>, out: &mut dyn Write) -> Result<(), BoxError> {
+    let config = config(demo.as_ref())?;
     let layer = (!config.disabled())
         .then(|| APIToolkitLayer::new(config))
         .transpose()?;
@@ -181,7 +197,7 @@ async fn main() -> Result<(), BoxError> {
         None => routes(),
     };
 
-    let port = match (demo, std::env::var("PORT")) {
+    let port = match (demo.is_some(), std::env::var("PORT")) {
         (true, _) => 0,
         (false, Ok(p)) => p.parse()?,
         (false, Err(_)) => 8080,
@@ -202,7 +218,7 @@ async fn main() -> Result<(), BoxError> {
             .await
     });
 
-    if demo {
+    if demo.is_some() {
         demo_requests(&format!("http://{addr}")).await?;
         let _ = stop_tx.send(());
     }
@@ -214,6 +230,9 @@ async fn main() -> Result<(), BoxError> {
             "shutdown: all records handled = {delivered}, stats = {:?}",
             shipper.stats()
         );
+    }
+    if let Some(demo) = demo {
+        demo.write(out)?;
     }
     Ok(())
 }

@@ -102,6 +102,21 @@
 //! - [`model`]: the record's data types in one place.
 //! - [`integration`]: the pieces the adapters are built from, for a new adapter.
 //! - `testing` (feature `test-util`): records kept in memory, body decoders.
+//!
+//! # Tools
+//! Two examples of this crate help tune a configuration (`--help` lists their options):
+//!
+//! ```text
+//! # what would be shipped for a body, or a raw HTTP request or response (FILE or stdin)
+//! echo '{"user":"ann","password":"x"}' | cargo run -p apitoolkit-core --example redact -- --paths '$.password'
+//! # the effective configuration from the environment (API key masked), or the app's error
+//! cargo run -p apitoolkit-core --example config
+//! ```
+//!
+//! `redact` prints the record as a readable block ([`record::readable`]); an invalid
+//! JSONPath is reported with its position. `config` shows every setting with its value
+//! and whether it came from the environment or the default, and exits with status 1 and
+//! the very [`ConfigError`] the application would get when the configuration is invalid.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The pipeline, request -> capture -> queue -> worker -> record -> export, one folder
@@ -134,6 +149,9 @@ mod shipper;
 mod request;
 
 pub mod integration;
+
+#[doc(hidden)]
+pub mod tools;
 
 #[cfg(feature = "test-util")]
 pub mod testing;

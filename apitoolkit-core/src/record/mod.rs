@@ -18,6 +18,9 @@
 //!   both share (names, the export's resource, error events, status) is in
 //!   `otlp_shared.rs`.
 //!
+//! - [`readable`]: a record as a short block a person can read (the quickstarts'
+//!   `--demo` output, the `redact` tool's).
+//!
 //! The limits that keep a record bounded whatever the application reports
 //! ([`MAX_ERRORS_PER_RECORD`] and the text limits, docs/PROTOCOL.md §7) are here too.
 //!
@@ -30,6 +33,7 @@ mod jsonl;
 mod message;
 pub(crate) mod otlp_shared;
 pub(crate) mod otlp_span;
+pub mod readable;
 #[cfg(test)]
 pub(crate) mod reference_span;
 mod route;
