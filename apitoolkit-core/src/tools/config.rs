@@ -161,6 +161,11 @@ fn report(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> String {
             raw("APITOOLKIT_SAMPLE_KEEP_STATUS", "500"),
         ),
         ("APITOOLKIT_SLOW_MS", raw("APITOOLKIT_SLOW_MS", "(none)")),
+        ("APITOOLKIT_ROUTES", raw("APITOOLKIT_ROUTES", "(none)")),
+        (
+            "APITOOLKIT_NO_BODY_ROUTES",
+            raw("APITOOLKIT_NO_BODY_ROUTES", "(none)"),
+        ),
         (
             "APITOOLKIT_EXPORT",
             match config.export() {
