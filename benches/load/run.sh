@@ -15,6 +15,13 @@
 # against the requests wrk saw answered (every one must be there: records >= requests;
 # the server may also have answered a few requests wrk stopped waiting for at the end).
 #
+# Side by side, in the same run: the SDK exporting OTLP/HTTP to a live loopback collector
+# (benches/examples/collector.rs, counting only), and for axum the OpenTelemetry stack a
+# Rust user would add instead (benches/otel-app: axum-tracing-opentelemetry +
+# opentelemetry-otlp's HTTP/protobuf batch exporter to the same collector; no bodies
+# recorded; its own Cargo.lock, built only by this script). `+srv us` is the server CPU per
+# request added over the no-SDK run.
+#
 # Usage: benches/load/run.sh [seconds-per-run] [connections]
 # Binds 127.0.0.1 only and stops by itself. Needs `wrk` (Debian: apt-get install wrk).
 set -euo pipefail
@@ -38,11 +45,26 @@ for fw in $FRAMEWORKS; do
   cargo build --release --locked -q -p "apitoolkit-$fw" --example "$example"
   cp "target/release/examples/$example" "$OUT/quickstart-$fw"
 done
+cargo build --release --locked -q -p apitoolkit-benches --example collector
+cp target/release/examples/collector "$OUT/collector"
+cargo build --release --locked -q --manifest-path benches/otel-app/Cargo.toml \
+  --target-dir target/otel-app
+cp target/otel-app/release/otel-app "$OUT/otel-app"
 
-start_server() { # $1 framework, rest: env assignments
-  local fw="$1"; shift
-  env "$@" PORT="$PORT" APITOOLKIT_DEBUG=false "$OUT/quickstart-$fw" \
-    >"$OUT/server.log" 2>&1 &
+# The live collector (it exits when its stdin closes: keep a pipe open).
+COLLECTOR_PORT=$((PORT + 2))
+mkfifo "$OUT/hold"
+sleep 100000 >"$OUT/hold" &
+HOLD_PID=$!
+"$OUT/collector" --port "$COLLECTOR_PORT" --behavior ok <"$OUT/hold" >"$OUT/collector.log" 2>&1 &
+COLLECTOR_PID=$!
+trap 'kill "${SERVER_PID:-}" "$COLLECTOR_PID" "$HOLD_PID" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+
+start_server() { # $1 framework (or otel-app), rest: env assignments
+  local fw="$1" bin; shift
+  bin="$OUT/quickstart-$fw"
+  if [ "$fw" = otel-app ]; then bin="$OUT/otel-app"; fi
+  env "$@" PORT="$PORT" APITOOLKIT_DEBUG=false "$bin" >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
@@ -101,17 +123,24 @@ to_ms() { # wrk prints 1.23ms, 456.00us or 1.20s
 # A port with nothing listening, for the dead-collector run.
 DEAD_PORT=$((PORT + 1))
 
-printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' fw mode load "req/s" "p50 ms" \
-  "p99 ms" "rps x" "p99 x" "cpu us" "srv us" "ship us"
+printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s %7s\n' fw mode load "req/s" "p50 ms" \
+  "p99 ms" "rps x" "p99 x" "cpu us" "srv us" "ship us" "+srv us"
 declare -A saturated=()
 for fw in $FRAMEWORKS; do
-  declare -A base_rps=() base_p99=()
-  for mode in no-sdk sdk-jsonl sdk-collector-down; do
+  declare -A base_rps=() base_p99=() base_srv=()
+  modes="no-sdk sdk-jsonl sdk-otlp sdk-collector-down"
+  if [ "$fw" = axum ]; then modes="$modes otel-stack"; fi
+  for mode in $modes; do
     case "$mode" in
       no-sdk) start_server "$fw" APITOOLKIT_DISABLED=true ;;
       sdk-jsonl) start_server "$fw" APITOOLKIT_EXPORT="file:$OUT/records.jsonl" ;;
+      sdk-otlp) start_server "$fw" APITOOLKIT_KEY=load-test \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$COLLECTOR_PORT" \
+        OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf ;;
       sdk-collector-down) start_server "$fw" APITOOLKIT_KEY=load-test \
         OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$DEAD_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=grpc ;;
+      otel-stack) start_server otel-app \
+        OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$COLLECTOR_PORT" ;;
     esac
     for load in post get; do
       if [ "$load" = post ]; then
@@ -120,16 +149,18 @@ for fw in $FRAMEWORKS; do
         read -r rps p50 p99 cpu srv ship < <(measure "http://127.0.0.1:$PORT/hello/world")
       fi
       if [ "$mode" = no-sdk ]; then
-        base_rps[$load]=$rps; base_p99[$load]=$p99; saturated[$fw-$load]=$rps
+        base_rps[$load]=$rps; base_p99[$load]=$p99; base_srv[$load]=$srv
+        saturated[$fw-$load]=$rps
       fi
       rx=$(awk -v a="$rps" -v b="${base_rps[$load]}" 'BEGIN {printf "%.3f", a / b}')
       px=$(awk -v a="$p99" -v b="${base_p99[$load]}" 'BEGIN {printf "%.3f", (b > 0 ? a / b : 0)}')
-      printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s\n' "$fw" "$mode" "$load" "$rps" \
-        "$p50" "$p99" "$rx" "$px" "$cpu" "$srv" "$ship"
+      added=$(awk -v a="$srv" -v b="${base_srv[$load]}" 'BEGIN {printf "%+.1f", a - b}')
+      printf '%-6s %-18s %-5s %10s %7s %7s %6s %6s %8s %8s %8s %7s\n' "$fw" "$mode" "$load" "$rps" \
+        "$p50" "$p99" "$rx" "$px" "$cpu" "$srv" "$ship" "$added"
     done
     stop_server
   done
-  unset base_rps base_p99
+  unset base_rps base_p99 base_srv
 done
 
 # The paced run. Prints "rps p50_ms p99_ms p999_ms requests errors".
