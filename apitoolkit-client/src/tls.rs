@@ -42,15 +42,14 @@ pub fn client_builder() -> reqwest::ClientBuilder {
 /// `-----BEGIN CERTIFICATE-----` sections; other PEM sections are ignored). For services
 /// behind a private CA, such as an internal gateway.
 ///
-/// ```
+/// ```no_run
 /// use apitoolkit_client::{tls, OutgoingClient};
 /// use apitoolkit_core::{Config, Shipper};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let pem = include_bytes!("../../apitoolkit-core/tests/fixtures/tls/ca.pem");
-/// let shipper = Shipper::start(Config::builder().on_batch(|_| {}).build()?)?;
-/// // let pem = std::fs::read("/etc/ssl/private-ca.pem")?;
-/// let internal = tls::client_builder_trusting(pem)?.build()?;
+/// let shipper = Shipper::start(Config::from_env()?)?;
+/// let pem = std::fs::read("/etc/ssl/private-ca.pem")?;
+/// let internal = tls::client_builder_trusting(&pem)?.build()?;
 /// let client = OutgoingClient::builder(shipper).client(internal).build();
 /// # drop(client);
 /// # Ok(())
