@@ -142,7 +142,8 @@ async fn shutdown_signal() {
 
 /// Sends one request of each kind to the server at `base`.
 async fn demo_requests(base: &str) -> Result<(), BoxError> {
-    let client = reqwest::Client::new();
+    // A plain reqwest client; `tls::client_builder` brings the TLS setup (see README, https).
+    let client = apitoolkit_client::tls::client_builder().build()?;
     let r = client
         .get(format!("{base}/hello/world?lang=en&token=abc123"))
         .send()

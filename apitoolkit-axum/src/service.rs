@@ -2,7 +2,9 @@
 
 use std::task::{Context, Poll};
 
-use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext, RequestScope};
+use apitoolkit_core::integration::{
+    grpc_route, GuardedFuture, InFlight, RequestContext, RequestScope,
+};
 use apitoolkit_core::{CapturedHeaders, Exchange, SdkType, Shipper};
 use axum::extract::{MatchedPath, OriginalUri};
 use http::header::USER_AGENT;
@@ -73,10 +75,15 @@ where
             uri,
             parts.version,
         );
-        exchange.route = parts
-            .extensions
-            .get::<MatchedPath>()
-            .map(|m| m.as_str().to_owned());
+        // A gRPC call's route is its full method (`/package.Service/Method`), whatever
+        // router serves it; any other request's is the axum route that matched.
+        exchange.route = match grpc_route(&parts.headers, exchange.uri.path()) {
+            Some(method) => Some(method.to_owned()),
+            None => parts
+                .extensions
+                .get::<MatchedPath>()
+                .map(|m| m.as_str().to_owned()),
+        };
         exchange.request_headers = CapturedHeaders::from(&parts.headers);
         parts.extensions.insert(ctx.clone());
         let req = Request::from_parts(parts, RequestBody::new(body, ctx.clone()));

@@ -10,15 +10,26 @@ use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use crate::recorder::OutgoingRecorder;
 
 /// The process-wide `reqwest::Client` behind [`observe_request`] and builders given no
-/// client: one connection pool for every recorded call.
+/// client: one connection pool for every recorded call. With the default feature
+/// `rustls` it calls `https` URLs too (the webpki roots; see [`crate::tls`]).
 pub fn default_client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        reqwest::Client::builder().build().unwrap_or_else(|err| {
+        builder().build().unwrap_or_else(|err| {
             tracing::warn!("apitoolkit: building the default reqwest client failed ({err}); using reqwest::Client::new()");
             reqwest::Client::new()
         })
     })
+}
+
+#[cfg(feature = "rustls")]
+fn builder() -> reqwest::ClientBuilder {
+    crate::tls::client_builder()
+}
+
+#[cfg(not(feature = "rustls"))]
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
 }
 
 /// A client whose calls are recorded as outgoing records linked to the incoming request
@@ -85,7 +96,9 @@ impl OutgoingClientBuilder {
     }
 
     /// The `reqwest::Client` to send with (its timeouts, TLS, proxies, pool); default
-    /// the shared [`default_client`].
+    /// the shared [`default_client`]. To trust a private CA, pass
+    /// [`tls::client_builder_trusting`](crate::tls::client_builder_trusting)`(pem)?.build()?`
+    /// (feature `rustls`).
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self

@@ -104,9 +104,17 @@
 //!   ([`CallRedaction`]). URLs in error messages are masked the same way.
 //!
 //! # TLS
-//! This crate enables no reqwest TLS feature. To call `https` URLs through the shared
-//! [`default_client`], enable one in your own `reqwest` dependency (e.g.
-//! `reqwest = { version = "0.13", features = ["rustls"] }`; cargo unifies features), or
+//! With the default feature `rustls`, the ready-made clients ([`default_client`],
+//! [`observe_request`], [`OutgoingClient::builder`]) call `https` URLs with rustls (the
+//! `ring` provider) and the bundled webpki roots. A private CA:
+//! `OutgoingClient::builder(shipper).client(`[`tls::client_builder_trusting`]`(pem)?.build()?)`.
+//! A failed handshake (unknown CA, wrong host name, expired certificate) is recorded like
+//! any call that fails without a response: status 503, the certificate error in `errors`.
+//!
+//! The feature compiles reqwest's rustls support without a crypto provider: a
+//! `reqwest::Client::new()` built by your app itself then needs one (see [`tls`]). Without
+//! the feature (`default-features = false`), enable a reqwest TLS feature yourself
+//! (`reqwest = { version = "0.13", features = ["rustls"] }`; cargo unifies features), or
 //! pass your own client with [`OutgoingClientBuilder::client`].
 //!
 //! # The SDK's own traffic
@@ -121,6 +129,9 @@ mod recorder;
 mod recording;
 mod request;
 mod target;
+#[cfg(feature = "rustls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
+pub mod tls;
 
 pub use client::{default_client, observe_request, OutgoingClient, OutgoingClientBuilder};
 pub use extensions::{CallRedaction, UrlWildcard};

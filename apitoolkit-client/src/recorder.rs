@@ -32,7 +32,8 @@ const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let shipper = Shipper::start(Config::builder().on_batch(|_| {}).build()?)?;
-/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+/// let reqwest_client = apitoolkit_client::default_client().clone(); // or your own
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest_client)
 ///     .with(OutgoingRecorder::new(shipper))
 ///     .build();
 /// # drop(client);

@@ -26,6 +26,7 @@
 //! outgoing call attaches to its parent request are scrubbed with the call's own rules
 //! first ([`scrub_error`]).
 
+pub use crate::capture::grpc::{is_grpc, route as grpc_route};
 pub use crate::capture::tee::{for_each_slice, BodySink, TeeBody};
 pub use crate::capture::BodyCapture;
 #[cfg(feature = "opentelemetry")]

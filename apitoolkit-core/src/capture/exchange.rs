@@ -66,6 +66,10 @@ pub struct Exchange {
     pub tags: Vec<String>,
     /// Attributes a handler set (`user.id` for the user), in the order set.
     pub attributes: Vec<(String, String)>,
+    /// The `grpc-status` of a gRPC call (from the response trailers, or the head of a
+    /// trailers-only response); `None` for any other exchange. Shipped as the attribute
+    /// `rpc.grpc.status_code`.
+    pub grpc_status: Option<u32>,
 }
 
 impl Exchange {
@@ -104,6 +108,7 @@ impl Exchange {
             sample_rate: 1.0,
             tags: Vec::new(),
             attributes: Vec::new(),
+            grpc_status: None,
         }
     }
 
@@ -165,6 +170,7 @@ impl fmt::Debug for Exchange {
             .field("query", &format_args!("{}", len(self.uri.query())))
             .field("path_params", &param_names)
             .field("status", &self.status)
+            .field("grpc_status", &self.grpc_status)
             .field("request_headers", &self.request_headers)
             .field("response_headers", &self.response_headers)
             .field("request_body", &self.request_body)

@@ -10,6 +10,8 @@
 //!   it is reported, with the limits that keep a record bounded (docs/PROTOCOL.md §7).
 //! - `trace/`: [`TraceContext`], the W3C Trace Context of an exchange's span
 //!   (`traceparent`/`tracestate` parsed, and the `traceparent` of outgoing calls).
+//! - `grpc.rs`: the outcome of a gRPC call (`grpc-status` in the trailers, or in the
+//!   head of a trailers-only response) and its route (the full method).
 //! - `policy/`: the traffic policy: which requests are left out (exclusions) and which
 //!   successful exchanges are recorded (sampling).
 //! - [`tee`]: [`TeeBody`], the one `http_body::Body` wrapper that shows every frame of a
@@ -23,6 +25,7 @@
 mod body;
 mod errors;
 pub(crate) mod exchange;
+pub(crate) mod grpc;
 pub(crate) mod policy;
 pub(crate) mod tee;
 pub(crate) mod trace;

@@ -4,7 +4,7 @@
 //!
 //! [`TeeBody`] hands the inner body's frames on unchanged and shows each one to a
 //! [`BodySink`]: the data slices ([`for_each_slice`], no copy beyond the sink's own), the
-//! end of the stream (`None`, or `is_end_stream()` after a frame, as tower-http's trace
+//! trailers, the end of the stream (`None`, or `is_end_stream()` after a frame, as tower-http's trace
 //! body does), and an error. What a sink does with them is the caller's: a
 //! [`RequestContext`](crate::RequestContext) keeps the request chunks, an
 //! [`InFlight`](crate::InFlight) keeps the response chunks and finishes the record at
@@ -49,6 +49,10 @@ pub trait BodySink<E> {
     fn end(&mut self);
     /// The body failed with `err` (the stream ends there).
     fn error(&mut self, err: &E);
+    /// A trailers frame (HTTP/2 trailers: gRPC's `grpc-status`). Ignored by default.
+    fn trailers(&mut self, trailers: &http::HeaderMap) {
+        let _ = trailers;
+    }
 }
 
 pin_project! {
@@ -107,6 +111,8 @@ where
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     for_each_slice(data, |s| sink.data(s));
+                } else if let Some(trailers) = frame.trailers_ref() {
+                    sink.trailers(trailers);
                 }
                 if this.inner.is_end_stream() {
                     sink.end();
@@ -149,6 +155,7 @@ mod tests {
         bytes: Vec<u8>,
         ends: usize,
         errors: usize,
+        trailers: Vec<http::HeaderMap>,
     }
 
     impl<E> BodySink<E> for Log {
@@ -160,6 +167,9 @@ mod tests {
         }
         fn error(&mut self, _: &E) {
             self.errors += 1;
+        }
+        fn trailers(&mut self, trailers: &http::HeaderMap) {
+            self.trailers.push(trailers.clone());
         }
     }
 
@@ -209,6 +219,24 @@ mod tests {
             (log.bytes.as_slice(), log.ends, log.errors),
             (&b"x"[..], 0, 1)
         );
+    }
+
+    #[tokio::test]
+    async fn trailers_reach_the_sink_unchanged() {
+        let mut trailers = http::HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("5"));
+        let frames = vec![
+            Ok(Frame::data(Bytes::from_static(b"x"))),
+            Ok(Frame::trailers(trailers.clone())),
+        ];
+        let mut body = TeeBody::new(Frames(frames.into_iter()), Log::default());
+        assert!(body.frame().await.expect("frame").is_ok());
+        let frame = body.frame().await.expect("frame").expect("trailers");
+        assert_eq!(frame.into_trailers().ok().as_ref(), Some(&trailers));
+        assert!(body.frame().await.is_none());
+        let log = body.sink().expect("sink");
+        assert_eq!(log.trailers, [trailers]);
+        assert_eq!((log.bytes.as_slice(), log.ends), (&b"x"[..], 1));
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use http::Version;
 
 use super::route::path_params;
 use crate::capture::exchange::{Exchange, Uuid};
+use crate::capture::grpc;
 use crate::model::headers::value_text;
 use crate::model::{ErrorEntry, MultiMap};
 use crate::redact::{
@@ -45,8 +46,11 @@ pub(crate) struct Fields<'a> {
     /// that may quote a URL).
     pub(crate) tags: Vec<Cow<'a, str>>,
     /// A handler's attributes by key (a key set twice keeps its last value), their values
-    /// scrubbed like any text that may quote a URL.
+    /// scrubbed like any text that may quote a URL; then `rpc.grpc.status_code` for a
+    /// gRPC call (replacing a handler's attribute of that name).
     pub(crate) attributes: BTreeMap<&'a str, Cow<'a, str>>,
+    /// The gRPC status code of a gRPC call.
+    pub(crate) grpc_status: Option<u32>,
 }
 
 impl<'a> Fields<'a> {
@@ -138,7 +142,12 @@ impl<'a> Fields<'a> {
                 .attributes
                 .iter()
                 .map(|(k, v)| (k.as_str(), scrub_urls(v, rules)))
+                .chain(
+                    ex.grpc_status
+                        .map(|c| (grpc::STATUS_ATTRIBUTE, Cow::Owned(c.to_string()))),
+                )
                 .collect(),
+            grpc_status: ex.grpc_status,
         }
     }
 

@@ -12,6 +12,7 @@ use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, Wi
 use super::fields::{base64_into, base64_len, uuid_str, Fields};
 use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
+use crate::capture::grpc;
 use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
@@ -86,6 +87,15 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
             encode_varint(u64::from(ex.status), out);
         });
     });
+    if let Some(code) = p.grpc_status {
+        nested(out, ATTRIBUTES, |out| {
+            bytes_field(out, KEY, grpc::STATUS_ATTRIBUTE.as_bytes());
+            nested(out, VALUE, |out| {
+                encode_key(INT_VALUE, WireType::Varint, out);
+                encode_varint(u64::from(code), out);
+            });
+        });
+    }
     json_attr(out, "http.request.query_params", &p.query_params);
     json_attr(out, "http.request.path_params", &p.path_params_map());
     body_attr(out, "http.request.body", &p.request_body);
@@ -118,7 +128,9 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
     json_attr(out, "apitoolkit.errors", &p.errors);
     double_attr(out, "apitoolkit.sample_rate", ex.sample_rate);
     for (key, value) in &p.attributes {
-        str_attr(out, key, value);
+        if *key != grpc::STATUS_ATTRIBUTE || p.grpc_status.is_none() {
+            str_attr(out, key, value);
+        }
     }
     if !config.project_id().is_empty() {
         str_attr(out, "apitoolkit.project_id", config.project_id());

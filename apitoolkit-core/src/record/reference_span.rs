@@ -6,6 +6,7 @@ use super::otlp_shared::{
     events, kv, span_flags, status, str_kv, trace_state, unix_nanos, SPAN_NAME,
 };
 use crate::capture::exchange::Exchange;
+use crate::capture::grpc;
 use crate::model::{MultiMap, RequestMessage};
 use crate::Config;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, ArrayValue, KeyValue};
@@ -60,11 +61,21 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span
             "http.response.status_code",
             any_value::Value::IntValue(i64::from(msg.status_code)),
         ),
+    ];
+    // A gRPC call's status, an int (the OpenTelemetry convention), after the HTTP status.
+    let grpc_status = ex
+        .grpc_status
+        .is_some()
+        .then(|| &msg.attributes[grpc::STATUS_ATTRIBUTE]);
+    if let Some(code) = grpc_status.and_then(|c| c.parse().ok()) {
+        attributes.push(kv(grpc::STATUS_ATTRIBUTE, any_value::Value::IntValue(code)));
+    }
+    attributes.extend([
         str_kv("http.request.query_params", json(&msg.query_params)),
         str_kv("http.request.path_params", json(&msg.path_params)),
         str_kv("http.request.body", msg.request_body.as_str()),
         str_kv("http.response.body", msg.response_body.as_str()),
-    ];
+    ]);
     headers(
         &mut attributes,
         "http.request.header.",
@@ -96,6 +107,7 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span
     attributes.extend(
         msg.attributes
             .iter()
+            .filter(|(k, _)| grpc_status.is_none() || k.as_str() != grpc::STATUS_ATTRIBUTE)
             .map(|(k, v)| str_kv(k.as_str(), v.as_str())),
     );
     if !msg.project_id.is_empty() {

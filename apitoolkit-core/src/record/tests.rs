@@ -115,6 +115,9 @@ pub(crate) fn exchanges() -> Vec<Exchange> {
     c.response_headers
         .append("content-type", b"application/octet-stream");
     c.response_body = CapturedBody::Complete(Bytes::from_static(b"\x00\xff\xfe binary"));
+    // A gRPC status, and a handler attribute of the same name that it replaces.
+    c.grpc_status = Some(5);
+    c.attributes = vec![("rpc.grpc.status_code".into(), "handler".into())];
     // A handler's tag and attributes (one key set twice), quoting URLs with secrets.
     a.tags = vec!["from https://ann:pw@h.example/cb?token=Tok1Secret".into()];
     a.attributes = vec![
@@ -190,4 +193,36 @@ fn handler_tags_and_attributes_are_scrubbed_and_the_last_value_wins() {
     assert!(!line.contains("Secret") && !line.contains("pw@"), "{line}");
     let span = super::span_bytes(ex, &config);
     assert!(!span.windows(6).any(|w| w == b"Secret"));
+}
+
+#[test]
+fn a_grpc_status_is_an_attribute_an_int_in_the_span() {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    use prost::Message as _;
+
+    let config = config();
+    let [a, _, c] = <[Exchange; 3]>::try_from(exchanges()).unwrap();
+    let m = build_message(&c, &config);
+    assert_eq!(m.attributes["rpc.grpc.status_code"], "5");
+    assert_eq!(m.attributes.len(), 1, "{:?}", m.attributes);
+    assert!(!build_message(&a, &config)
+        .attributes
+        .contains_key("rpc.grpc.status_code"));
+
+    let span =
+        opentelemetry_proto::tonic::trace::v1::Span::decode(&super::span_bytes(&c, &config)[..])
+            .unwrap();
+    let values: Vec<_> = span
+        .attributes
+        .iter()
+        .filter(|kv| kv.key == "rpc.grpc.status_code")
+        .map(|kv| kv.value.clone().and_then(|v| v.value))
+        .collect();
+    assert_eq!(values, [Some(Value::IntValue(5))]);
+    let at = |key: &str| span.attributes.iter().position(|kv| kv.key == key);
+    assert_eq!(
+        at("rpc.grpc.status_code"),
+        at("http.response.status_code").map(|i| i + 1),
+        "right after the HTTP status"
+    );
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use http::Version;
 
 use crate::capture::exchange::Exchange;
+use crate::capture::grpc;
 use crate::capture::{BodyCapture, BodySink};
 use crate::model::headers::CapturedHeaders;
 use crate::model::CapturedBody;
@@ -103,12 +104,36 @@ impl InFlight {
         }
     }
 
-    /// Records the response head.
+    /// Records the response head. A gRPC response whose head carries `grpc-status` (a
+    /// trailers-only response) also sets the gRPC status ([`set_grpc_status`](Self::set_grpc_status)).
     pub fn set_response(&mut self, status: u16, headers: CapturedHeaders) {
         self.owner.responded();
+        let grpc = grpc::status_in_head(&headers);
         if let Some(ex) = self.exchange.as_mut() {
             ex.status = status;
             ex.response_headers = headers;
+        }
+        if let Some((code, message)) = grpc {
+            self.set_grpc_status(code, message.as_deref());
+        }
+    }
+
+    /// Records the gRPC status of the call (the first one given counts); a non-OK code
+    /// is also an error entry (type `GrpcStatus`, message `NOT_FOUND (5): <grpc-message>`),
+    /// so the record counts as failed and its span's status is Error. [`TeeBody`] calls it
+    /// with the response trailers of a gRPC response.
+    ///
+    /// [`TeeBody`]: crate::integration::TeeBody
+    pub fn set_grpc_status(&mut self, code: u32, message: Option<&str>) {
+        let Some(ex) = self.exchange.as_mut() else {
+            return;
+        };
+        if ex.grpc_status.is_some() {
+            return;
+        }
+        ex.grpc_status = Some(code);
+        if let Some(entry) = grpc::error_entry(code, message) {
+            self.report_entry(entry);
         }
     }
 
@@ -235,7 +260,7 @@ impl Owner {
 
 /// A response body teed into the record: chunks are copied up to the cap, the end
 /// finishes the record, an error is recorded (`ResponseBodyError`, with the error's
-/// text) and finishes it.
+/// text) and finishes it, the trailers of a gRPC response give its gRPC status.
 impl<E: fmt::Display> BodySink<E> for InFlight {
     #[inline]
     fn data(&mut self, chunk: &[u8]) {
@@ -253,6 +278,21 @@ impl<E: fmt::Display> BodySink<E> for InFlight {
             err.to_string(),
         ));
         self.finish();
+    }
+
+    /// The `grpc-status` of a gRPC response's trailers.
+    fn trailers(&mut self, trailers: &http::HeaderMap) {
+        let is_grpc = self.exchange.as_ref().is_some_and(|ex| {
+            ex.response_headers
+                .get(http::header::CONTENT_TYPE.as_str())
+                .is_some_and(grpc::is_grpc)
+        });
+        if !is_grpc {
+            return;
+        }
+        if let Some((code, message)) = grpc::status_in_trailers(trailers) {
+            self.set_grpc_status(code, message.as_deref());
+        }
     }
 }
 

@@ -45,6 +45,10 @@ pub struct ReceivedSpan {
     pub name: String,
     /// String and integer attributes (integers as decimal text).
     pub attributes: BTreeMap<String, String>,
+    /// The span status's code (`0` unset, `1` ok, `2` error).
+    pub status_code: i32,
+    /// The span status's message.
+    pub status_message: String,
 }
 
 impl ReceivedSpan {
@@ -96,6 +100,11 @@ impl ReceivedSpan {
             flags: span.flags,
             name: span.name.clone(),
             attributes,
+            status_code: span.status.as_ref().map_or(0, |s| s.code),
+            status_message: span
+                .status
+                .as_ref()
+                .map_or_else(String::new, |s| s.message.clone()),
         }
     }
 }

@@ -109,6 +109,8 @@ mod tests {
             flags: 0x101,
             name: "span".into(),
             attributes,
+            status_code: 0,
+            status_message: String::new(),
         }
     }
 

@@ -124,7 +124,7 @@ pub async fn gzip_bodies_are_never_decoded<A: Adapter>() {
     let app = A::spawn(Box::new(with_paths)).await;
     let plain = br#"{"user":{"password":"SECRETgzipped42","name":"Ann"},"token":"SECRETtok"}"#;
     let zipped = gzip(plain);
-    let res = reqwest::Client::builder()
+    let res = super::client_builder()
         .no_gzip()
         .build()
         .unwrap()

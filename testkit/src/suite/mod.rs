@@ -268,7 +268,15 @@ impl Drop for RunningApp {
 
 /// A plain HTTP client.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().build().expect("client")
+    client_builder().build().expect("client")
+}
+
+/// `reqwest::Client::builder()`, with the `ring` provider installed as the process
+/// default first: `apitoolkit-client`'s default feature compiles reqwest's rustls without
+/// a provider, and reqwest refuses to build a client then.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }
 
 /// `shipper.flush(timeout).is_ok()` on a blocking thread, so a server on the test's runtime

@@ -50,7 +50,7 @@ pub async fn no_secret_carried_by_a_url_or_a_text_json_body_reaches_a_record<A: 
         .status();
     assert_eq!(status, 502);
 
-    let no_redirects = reqwest::Client::builder()
+    let no_redirects = super::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
