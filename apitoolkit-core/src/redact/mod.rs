@@ -13,6 +13,7 @@
 //!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
 
 mod body;
+mod decode;
 mod endpoint;
 pub(crate) mod errors;
 mod form;
@@ -25,7 +26,7 @@ mod query;
 mod rules;
 mod url;
 
-pub use body::{redact_body, BodyKind};
+pub use body::{redact_body, BodyKind, ShippedBody};
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub(crate) use errors::scrub_errors;
 pub(crate) use headers::{redact_headers, shipped_value, Groups};
