@@ -142,9 +142,12 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
 }
 
-/// `(Content-Encoding, the record's decoded coding list, encoder)` for every coding the
-/// SDK decodes, and a stacked one (gzip applied first, then br).
-pub const COMPRESSED_CASES: [(&str, &str, fn(&[u8]) -> Vec<u8>); 5] = [
+/// `(Content-Encoding, the record's decoded coding list, encoder)`.
+pub type CompressedCase = (&'static str, &'static str, fn(&[u8]) -> Vec<u8>);
+
+/// A [`CompressedCase`] for every coding the SDK decodes, and a stacked one (gzip
+/// applied first, then br).
+pub const COMPRESSED_CASES: [CompressedCase; 5] = [
     ("gzip", "gzip", gzip),
     ("deflate", "deflate", deflate),
     ("br", "br", brotli),

@@ -194,7 +194,7 @@ fn read_capped(reader: impl Read, cap: usize) -> Result<Vec<u8>, Failure> {
 
 /// Appends what `reader` gives to `out`, `out` at most `cap` bytes long in the end.
 fn read_more(reader: impl Read, cap: usize, out: &mut Vec<u8>) -> Result<(), Failure> {
-    let room = (cap + 1).saturating_sub(out.len()) as u64;
+    let room = cap.saturating_add(1).saturating_sub(out.len()) as u64;
     reader
         .take(room)
         .read_to_end(out)
@@ -219,14 +219,15 @@ fn has_zlib_header(input: &[u8]) -> bool {
 /// Inflates a zlib or raw deflate stream, which must end (a stream cut short, or bytes
 /// after its end, are corrupt), writing at most `cap` bytes.
 fn inflate(input: &[u8], zlib: bool, cap: usize) -> Result<Vec<u8>, Failure> {
+    let limit = cap.saturating_add(1);
     let mut state = Decompress::new(zlib);
-    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(cap + 1));
+    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(limit));
     loop {
         if out.len() == out.capacity() {
             if out.len() > cap {
                 return Err(Failure::TooLarge);
             }
-            let more = out.len().max(4096).min(cap + 1 - out.len());
+            let more = out.len().max(4096).min(limit - out.len());
             out.reserve_exact(more);
         }
         let consumed = usize::try_from(state.total_in()).map_err(|_| Failure::Corrupt)?;
