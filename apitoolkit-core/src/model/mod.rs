@@ -112,7 +112,7 @@ pub struct RequestMessage {
     /// Standard base64 of the captured, redacted response body.
     pub response_body: String,
     /// The `Content-Encoding` codings removed from the request body before redaction,
-    /// as applied (`"gzip, br"`); `""` when the body shipped was not decoded.
+    /// as applied (`"gzip, br"`); `""` when the body was not decoded.
     #[serde(default)]
     pub request_body_encoding: String,
     /// The same for the response body.

@@ -91,8 +91,8 @@ pub struct ShippedBody<'a> {
     /// captured, or a placeholder.
     pub bytes: Cow<'a, [u8]>,
     /// The `Content-Encoding` codings removed before redaction, in the order they were
-    /// applied, canonical names joined by `", "` (`"gzip, br"`); `""` when the shipped
-    /// bytes were not decoded (no coding, an unknown one, or a placeholder).
+    /// applied, canonical names joined by `", "` (`"gzip, br"`); `""` when the body was
+    /// not decoded (no coding, an unknown one, or the decoder's placeholder).
     pub decoded: String,
 }
 
