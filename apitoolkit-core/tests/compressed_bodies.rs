@@ -239,3 +239,18 @@ fn an_unknown_coding_keeps_the_encoded_placeholder_or_ships_as_captured() {
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+#[test]
+fn a_decoded_body_that_does_not_parse_is_the_unparseable_placeholder() {
+    let records = CapturedRecords::new();
+    let mut ex = exchange("br", br);
+    let not_json = b"token=SECRETresptok3 <not json>";
+    ex.response_body = CapturedBody::Complete(Bytes::from(br(not_json)));
+    let msg = build_message(&ex, &config(&records));
+    assert_eq!(
+        body_bytes(&msg.response_body),
+        format!("[UNPARSEABLE_BODY {} bytes]", not_json.len()).into_bytes(),
+        "the decoded length"
+    );
+    assert_eq!(msg.response_body_encoding, "br");
+}

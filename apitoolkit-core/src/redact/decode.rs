@@ -167,9 +167,18 @@ pub(crate) fn decode(body: &[u8], codings: &[Coding], cap: usize) -> Result<Vec<
 /// One layer, at most `cap` bytes of output.
 fn decode_one(input: &[u8], coding: Coding, cap: usize) -> Result<Vec<u8>, DecodeError> {
     let result = match coding {
-        Coding::Gzip => read_capped(flate2::read::MultiGzDecoder::new(input), cap),
+        // `bufread`: the input slice is read in place, not copied through a buffer.
+        Coding::Gzip => read_capped(
+            flate2::bufread::MultiGzDecoder::new(input),
+            input.len(),
+            cap,
+        ),
         Coding::Deflate => inflate(input, has_zlib_header(input), cap),
-        Coding::Brotli => read_capped(brotli_decompressor::Decompressor::new(input, 4096), cap),
+        Coding::Brotli => read_capped(
+            brotli_decompressor::Decompressor::new(input, 4096),
+            input.len(),
+            cap,
+        ),
         Coding::Zstd => unzstd(input, cap),
     };
     result.map_err(|failure| match failure {
@@ -184,12 +193,21 @@ enum Failure {
     Corrupt,
 }
 
-/// Reads a decoder to its end through `take(cap + 1)`: the work stops one byte past
-/// the cap.
-fn read_capped(reader: impl Read, cap: usize) -> Result<Vec<u8>, Failure> {
-    let mut out = Vec::new();
+/// Reads a decoder of `input_len` bytes to its end through `take(cap + 1)`: the work
+/// stops one byte past the cap.
+fn read_capped(reader: impl Read, input_len: usize, cap: usize) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::with_capacity(first_capacity(input_len, cap));
     read_more(reader, cap, &mut out)?;
     Ok(out)
+}
+
+/// The output buffer's first size: four times the input (JSON compresses about that
+/// well), at least 1 KiB, at most one byte past the cap; it grows as needed.
+fn first_capacity(input_len: usize, cap: usize) -> usize {
+    input_len
+        .saturating_mul(4)
+        .max(1024)
+        .min(cap.saturating_add(1))
 }
 
 /// Appends what `reader` gives to `out`, `out` at most `cap` bytes long in the end.
@@ -221,7 +239,7 @@ fn has_zlib_header(input: &[u8]) -> bool {
 fn inflate(input: &[u8], zlib: bool, cap: usize) -> Result<Vec<u8>, Failure> {
     let limit = cap.saturating_add(1);
     let mut state = Decompress::new(zlib);
-    let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(limit));
+    let mut out: Vec<u8> = Vec::with_capacity(first_capacity(input.len(), cap));
     loop {
         if out.len() == out.capacity() {
             if out.len() > cap {
@@ -261,7 +279,7 @@ fn unzstd(mut input: &[u8], cap: usize) -> Result<Vec<u8>, Failure> {
 
     let mut frames = FrameDecoder::new();
     frames.set_max_window_size(ZSTD_MAX_WINDOW);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(first_capacity(input.len(), cap));
     loop {
         match StreamingDecoder::new_with_decoder(&mut input, &mut frames) {
             Ok(mut frame) => {
