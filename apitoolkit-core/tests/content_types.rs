@@ -19,7 +19,9 @@ fn headers(content_type: Option<&str>) -> CapturedHeaders {
 fn shipped(content_type: Option<&str>, body: &[u8], paths: &[&str]) -> Vec<u8> {
     let redactor = Redactor::new(paths).unwrap();
     let body = CapturedBody::Complete(Bytes::copy_from_slice(body));
-    redact_body(&body, &headers(content_type), &redactor).into_owned()
+    redact_body(&body, &headers(content_type), &redactor, 1 << 20)
+        .bytes
+        .into_owned()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -361,7 +363,7 @@ fn a_60_000_byte_boundary_with_a_900_kb_body_finishes_with_the_placeholder() {
 }
 
 #[test]
-fn compressed_structured_bodies_of_the_new_kinds_are_the_encoding_placeholder() {
+fn bodies_of_an_unknown_coding_and_the_new_kinds_are_the_encoding_placeholder() {
     let redactor = Redactor::new(["$.password"]).unwrap();
     for ct in [
         "text/json",
@@ -369,11 +371,18 @@ fn compressed_structured_bodies_of_the_new_kinds_are_the_encoding_placeholder() 
         "multipart/mixed; boundary=b5",
     ] {
         let mut h = headers(Some(ct));
-        h.append("Content-Encoding", b"gzip");
-        let bytes = b"\x1f\x8bencoded-secret";
+        h.append("Content-Encoding", b"compress");
+        let bytes = b"\x1f\x9dencoded-secret";
         let body = CapturedBody::Complete(Bytes::from_static(bytes));
-        let out = redact_body(&body, &h, &redactor);
-        let expected = format!("[ENCODED_BODY gzip {} bytes]", bytes.len());
-        assert_eq!(text(&out), expected, "{ct}");
+        let out = redact_body(&body, &h, &redactor, 1 << 20);
+        let expected = format!("[ENCODED_BODY compress {} bytes]", bytes.len());
+        assert_eq!(text(&out.bytes), expected, "{ct}");
+        assert_eq!(out.decoded, "", "{ct}");
+        // A known coding that does not decode is the decoder's placeholder.
+        let mut h = headers(Some(ct));
+        h.append("Content-Encoding", b"gzip");
+        let out = redact_body(&body, &h, &redactor, 1 << 20);
+        let expected = format!("[UNDECODABLE_BODY gzip {} bytes]", bytes.len());
+        assert_eq!(text(&out.bytes), expected, "{ct}");
     }
 }

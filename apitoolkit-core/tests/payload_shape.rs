@@ -53,7 +53,8 @@ fn record_matches_the_spec_example() {
             "authorization": ["[CLIENT_REDACTED]"], "host": ["api.example.com"]},
         "response_headers": {"content-type": ["application/json"]},
         "request_body": "eyJuYW1lIjoiQW5uIiwicGFzc3dvcmQiOiJbQ0xJRU5UX1JFREFDVEVEXSJ9",
-        "response_body": "eyJpZCI6NDJ9", "project_id": "", "sdk_type": "RustAxum",
+        "response_body": "eyJpZCI6NDJ9", "request_body_encoding": "",
+        "response_body_encoding": "", "project_id": "", "sdk_type": "RustAxum",
         "service_version": "v2.0", "tags": ["env:prod"], "msg_id": msg.msg_id,
         "parent_id": null, "trace_id": msg.msg_id.replace('-', ""),
         "span_id": msg.msg_id.replace('-', "")[16..], "sample_rate": 1.0, "attributes": {}, "errors": []
@@ -74,7 +75,7 @@ fn field_types_and_formats() {
     let json = serde_json::to_value(build_message(&ex, &config)).unwrap();
     assert_eq!(
         json.as_object().unwrap().len(),
-        27,
+        29,
         "exactly the fields of docs/PROTOCOL.md §2"
     );
     assert!(json["parent_id"].is_string());
@@ -174,10 +175,52 @@ fn non_json_body_with_paths_fails_closed_and_text_without_type_passes() {
         "text/* ships as captured"
     );
     rs.insert("content-type", HeaderValue::from_static("application/json"));
-    rs.insert("content-encoding", HeaderValue::from_static("gzip"));
-    ex.response_headers = rs.into();
+    rs.insert("content-encoding", HeaderValue::from_static("compress"));
+    ex.response_headers = (&rs).into();
     let msg = build_message(&ex, &config);
-    assert_eq!(decode(&msg.response_body), b"[ENCODED_BODY gzip 18 bytes]");
+    assert_eq!(
+        decode(&msg.response_body),
+        b"[ENCODED_BODY compress 18 bytes]",
+        "a coding the SDK does not decode"
+    );
+    assert_eq!(msg.response_body_encoding, "");
+    rs.insert("content-encoding", HeaderValue::from_static("gzip"));
+    ex.response_headers = (&rs).into();
+    let msg = build_message(&ex, &config);
+    assert_eq!(
+        decode(&msg.response_body),
+        b"[UNDECODABLE_BODY gzip 18 bytes]",
+        "not gzip at all"
+    );
+    assert_eq!(msg.response_body_encoding, "");
+}
+
+#[test]
+fn compressed_bodies_are_decoded_and_the_record_names_the_codings() {
+    use std::io::Write as _;
+    let config = Config::builder()
+        .redact_response_body(["$.token"])
+        .build_with_env(|_| None)
+        .unwrap();
+    let mut ex = spec_like_exchange();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(br#"{"token":"SECRETgz","id":42}"#).unwrap();
+    ex.response_body = CapturedBody::Complete(gz.finish().unwrap().into());
+    let mut rs = ex.response_headers.to_header_map();
+    rs.insert("content-encoding", HeaderValue::from_static("GZIP"));
+    ex.response_headers = (&rs).into();
+    let msg = build_message(&ex, &config);
+    assert_eq!(
+        decode(&msg.response_body),
+        br#"{"token":"[CLIENT_REDACTED]","id":42}"#
+    );
+    assert_eq!(msg.response_body_encoding, "gzip");
+    assert_eq!(msg.request_body_encoding, "");
+    assert_eq!(
+        msg.response_headers["content-encoding"],
+        ["GZIP"],
+        "the header is kept as received"
+    );
 }
 
 #[test]

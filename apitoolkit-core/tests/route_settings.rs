@@ -234,3 +234,50 @@ fn the_config_debug_lists_the_entries_without_their_paths() {
     assert!(shown.contains("POST /login"), "{shown}");
     assert!(shown.contains("own_redaction: true"), "{shown}");
 }
+
+#[test]
+fn a_routes_cap_also_bounds_its_decoded_bodies() {
+    use std::io::Write;
+    let captured = CapturedRecords::new();
+    let config = captured
+        .config_builder()
+        .max_body_bytes(64)
+        .route("/big", RouteSettings::new().max_body_bytes(4096))
+        .route("/small", RouteSettings::new().max_body_bytes(100))
+        .build_with_env(|_| None)
+        .unwrap();
+    let shipper = Shipper::start(config).unwrap();
+    let plain = format!("{{\"text\":\"{}\"}}", "a".repeat(200));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(plain.as_bytes()).unwrap();
+    let zipped = gz.finish().unwrap();
+    assert!(zipped.len() < 64, "{} bytes compressed", zipped.len());
+    let serve_gzip = |path: &str| {
+        captured.clear();
+        let (ctx, _scope) = RequestContext::start(shipper.clone(), "POST", path, [], []);
+        ctx.capture_request_chunk(&zipped);
+        let mut exchange = Exchange::with_id(
+            ctx.msg_id(),
+            SdkType::RustAxum,
+            Method::POST,
+            path.parse().unwrap(),
+            Version::HTTP_11,
+        );
+        exchange.request_headers.append("content-encoding", b"gzip");
+        let mut inflight = InFlight::new(ctx, exchange);
+        inflight.set_response(204, CapturedHeaders::new());
+        inflight.finish();
+        shipper.flush(Duration::from_secs(5)).unwrap();
+        let records = captured.wait_for(1, Duration::from_secs(5));
+        bodies(&records[0]).0
+    };
+    assert_eq!(serve_gzip("/big"), plain, "decoded within the route's cap");
+    assert_eq!(
+        serve_gzip("/small"),
+        "[DECODED_BODY_TOO_LARGE over 100 bytes]"
+    );
+    assert_eq!(
+        serve_gzip("/other"),
+        "[DECODED_BODY_TOO_LARGE over 64 bytes]"
+    );
+}

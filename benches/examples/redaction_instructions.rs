@@ -5,9 +5,13 @@
 //!
 //! `cargo run --release -p apitoolkit-benches --example redaction_instructions -- CASE N`
 //! with CASE one of `1KB`, `100KB` (the five paths of `benches/redaction.rs`),
-//! `absent_1KB`, `absent_100KB` (the names-absent bench). Prints the document's length.
+//! `absent_1KB`, `absent_100KB` (the names-absent bench), `body_1KB` and `gzip_1KB`
+//! (the 1 KB document through `redact_body`, as is or gzip-compressed with
+//! `content-encoding: gzip`: the difference is the decoding). Prints the document's
+//! length.
 
-use apitoolkit_core::Redactor;
+use apitoolkit_core::redact::redact_body;
+use apitoolkit_core::{CapturedBody, CapturedHeaders, Redactor};
 
 #[path = "../fixtures/documents.rs"]
 mod documents;
@@ -22,7 +26,10 @@ fn main() {
         "100KB" => (Redactor::new(PATHS), document(100_000)),
         "absent_1KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(1_000)),
         "absent_100KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(100_000)),
-        other => panic!("unknown case {other:?}: 1KB, 100KB, absent_1KB or absent_100KB"),
+        "body_1KB" | "gzip_1KB" => (Redactor::new(PATHS), document(1_000)),
+        other => panic!(
+            "unknown case {other:?}: 1KB, 100KB, absent_1KB, absent_100KB, body_1KB or gzip_1KB"
+        ),
     };
     let redactor = redactor.expect("paths");
     if n == 0 {
@@ -32,9 +39,38 @@ fn main() {
         return;
     }
     let mut total = 0;
-    for _ in 0..n {
-        total += redactor.redact(std::hint::black_box(&body)).len();
+    if case == "body_1KB" || case == "gzip_1KB" {
+        let mut headers = CapturedHeaders::new();
+        headers.append("content-type", b"application/json");
+        let captured = if case == "gzip_1KB" {
+            headers.append("content-encoding", b"gzip");
+            gzip(&body)
+        } else {
+            body.clone()
+        };
+        let captured = CapturedBody::Complete(captured.into());
+        for _ in 0..n {
+            let shipped = redact_body(
+                std::hint::black_box(&captured),
+                &headers,
+                &redactor,
+                1 << 20,
+            );
+            total += shipped.bytes.len();
+        }
+    } else {
+        for _ in 0..n {
+            total += redactor.redact(std::hint::black_box(&body)).len();
+        }
     }
     std::hint::black_box(total);
     eprintln!("{case}: {} bytes", body.len());
+}
+
+/// `data` gzip-compressed at the default level, as a server's compression layer would.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("gzip into memory");
+    enc.finish().expect("gzip into memory")
 }

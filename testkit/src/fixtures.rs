@@ -119,6 +119,42 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("gzip into memory")
 }
 
+/// Zlib-compresses `data` (for `content-encoding: deflate` bodies, RFC 9110).
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).expect("zlib into memory");
+    enc.finish().expect("zlib into memory")
+}
+
+/// Brotli-compresses `data` (for `content-encoding: br` bodies).
+pub fn brotli(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::new();
+    let mut enc = ::brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+    enc.write_all(data).expect("brotli into memory");
+    drop(enc);
+    out
+}
+
+/// Zstandard-compresses `data` (for `content-encoding: zstd` bodies).
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// `(Content-Encoding, the record's decoded coding list, encoder)`.
+pub type CompressedCase = (&'static str, &'static str, fn(&[u8]) -> Vec<u8>);
+
+/// A [`CompressedCase`] for every coding the SDK decodes, and a stacked one (gzip
+/// applied first, then br).
+pub const COMPRESSED_CASES: [CompressedCase; 5] = [
+    ("gzip", "gzip", gzip),
+    ("deflate", "deflate", deflate),
+    ("br", "br", brotli),
+    ("zstd", "zstd", zstd),
+    ("gzip, br", "gzip, br", |data| brotli(&gzip(data))),
+];
+
 /// `{"a":{"a":...{"password":"SECRETdeep"}...}}` nested `depth` objects deep.
 pub fn deep_json(depth: usize) -> Vec<u8> {
     let leaf = br#"{"password":"SECRETdeep"}"#;

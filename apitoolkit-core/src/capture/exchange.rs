@@ -55,6 +55,9 @@ pub struct Exchange {
     pub errors: Vec<ErrorEntry>,
     /// Redaction rules that replace the configured ones (per-client lists of outgoing calls).
     pub redaction: Option<Arc<RedactionRules>>,
+    /// The body cap the exchange was captured with when it is not the configuration's
+    /// `max_body_bytes` (a per-route setting); it also bounds decoded bodies.
+    pub body_cap: Option<usize>,
     /// The W3C trace context of the exchange's span; `None` derives it from the ids: a
     /// new trace named by `msg_id`, or for an outgoing call the trace named by
     /// `parent_id` with the incoming span as parent (see [`TraceContext`]).
@@ -104,6 +107,7 @@ impl Exchange {
             response_body: CapturedBody::Empty,
             errors: Vec::new(),
             redaction: None,
+            body_cap: None,
             trace: None,
             sample_rate: 1.0,
             tags: Vec::new(),

@@ -111,6 +111,13 @@ pub struct RequestMessage {
     pub request_body: String,
     /// Standard base64 of the captured, redacted response body.
     pub response_body: String,
+    /// The `Content-Encoding` codings removed from the request body before redaction,
+    /// as applied (`"gzip, br"`); `""` when the body was not decoded.
+    #[serde(default)]
+    pub request_body_encoding: String,
+    /// The same for the response body.
+    #[serde(default)]
+    pub response_body_encoding: String,
     /// Project id when known, else `""`.
     pub project_id: String,
     /// Which integration produced the record.

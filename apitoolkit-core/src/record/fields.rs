@@ -40,6 +40,10 @@ pub(crate) struct Fields<'a> {
     pub(crate) referer: Cow<'a, str>,
     pub(crate) request_body: Cow<'a, [u8]>,
     pub(crate) response_body: Cow<'a, [u8]>,
+    /// The codings removed from the request body before redaction (`""` when none).
+    pub(crate) request_body_encoding: String,
+    /// The codings removed from the response body before redaction (`""` when none).
+    pub(crate) response_body_encoding: String,
     /// The reported errors with every URL in their texts scrubbed.
     pub(crate) errors: Cow<'a, [ErrorEntry]>,
     /// The record's tags: the configured ones, then a handler's (scrubbed like any text
@@ -108,6 +112,20 @@ impl<'a> Fields<'a> {
                 .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
                 .collect(),
         };
+        // Compressed bodies decode to at most the capture cap.
+        let cap = ex.body_cap.unwrap_or_else(|| config.max_body_bytes());
+        let request = redact_body(
+            &ex.request_body,
+            &ex.request_headers,
+            rules.request_body(),
+            cap,
+        );
+        let response = redact_body(
+            &ex.response_body,
+            &ex.response_headers,
+            rules.response_body(),
+            cap,
+        );
         Fields {
             rules,
             duration: u64::try_from(ex.duration.as_nanos()).unwrap_or(u64::MAX),
@@ -125,12 +143,10 @@ impl<'a> Fields<'a> {
                 _ => (1, 1),
             },
             referer,
-            request_body: redact_body(&ex.request_body, &ex.request_headers, rules.request_body()),
-            response_body: redact_body(
-                &ex.response_body,
-                &ex.response_headers,
-                rules.response_body(),
-            ),
+            request_body: request.bytes,
+            response_body: response.bytes,
+            request_body_encoding: request.decoded,
+            response_body_encoding: response.decoded,
             errors: scrub_errors(&ex.errors, rules),
             tags: config
                 .tags()

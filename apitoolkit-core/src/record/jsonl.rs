@@ -56,6 +56,8 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     write_base64(w.out, &p.request_body)?;
     w.key("response_body");
     write_base64(w.out, &p.response_body)?;
+    w.str_field("request_body_encoding", &p.request_body_encoding)?;
+    w.str_field("response_body_encoding", &p.response_body_encoding)?;
     w.field("project_id", config.project_id())?;
     w.field("sdk_type", &ex.sdk_type)?;
     w.field("service_version", &config.service_version())?;

@@ -36,6 +36,8 @@ pub fn build_message(ex: &Exchange, config: &Config) -> RequestMessage {
         response_headers: redact_headers(&ex.response_headers, p.rules),
         request_body: B64.encode(p.request_body),
         response_body: B64.encode(p.response_body),
+        request_body_encoding: p.request_body_encoding,
+        response_body_encoding: p.response_body_encoding,
         project_id: config.project_id().to_owned(),
         sdk_type: ex.sdk_type,
         service_version: config.service_version().map(str::to_owned),

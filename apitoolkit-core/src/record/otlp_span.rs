@@ -100,6 +100,20 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
     json_attr(out, "http.request.path_params", &p.path_params_map());
     body_attr(out, "http.request.body", &p.request_body);
     body_attr(out, "http.response.body", &p.response_body);
+    if !p.request_body_encoding.is_empty() {
+        str_attr(
+            out,
+            "apitoolkit.request_body_encoding",
+            &p.request_body_encoding,
+        );
+    }
+    if !p.response_body_encoding.is_empty() {
+        str_attr(
+            out,
+            "apitoolkit.response_body_encoding",
+            &p.response_body_encoding,
+        );
+    }
     header_attrs(
         out,
         "http.request.header.",

@@ -76,6 +76,20 @@ pub(crate) fn span(ex: &Exchange, msg: &RequestMessage, config: &Config) -> Span
         str_kv("http.request.body", msg.request_body.as_str()),
         str_kv("http.response.body", msg.response_body.as_str()),
     ]);
+    for (key, coding) in [
+        (
+            "apitoolkit.request_body_encoding",
+            &msg.request_body_encoding,
+        ),
+        (
+            "apitoolkit.response_body_encoding",
+            &msg.response_body_encoding,
+        ),
+    ] {
+        if !coding.is_empty() {
+            attributes.push(str_kv(key, coding.as_str()));
+        }
+    }
     headers(
         &mut attributes,
         "http.request.header.",

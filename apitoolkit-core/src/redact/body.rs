@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
+use super::decode::{self, codings_text, Codings};
 use super::{form, multipart, params, Redactor};
 use crate::model::headers::CapturedHeaders;
 use crate::model::CapturedBody;
@@ -83,36 +84,85 @@ fn boundary(content_type: &str) -> String {
     }
 }
 
-/// The bytes shipped for a body: redacted per its kind, or a placeholder.
+/// What ships for a body ([`redact_body`]): its bytes, and the codings removed from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShippedBody<'a> {
+    /// The body redacted per its kind (decoded first when it was compressed), as
+    /// captured, or a placeholder.
+    pub bytes: Cow<'a, [u8]>,
+    /// The `Content-Encoding` codings removed before redaction, in the order they were
+    /// applied, canonical names joined by `", "` (`"gzip, br"`); `""` when the body was
+    /// not decoded (no coding, an unknown one, or the decoder's placeholder).
+    pub decoded: String,
+}
+
+impl<'a> From<Cow<'a, [u8]>> for ShippedBody<'a> {
+    fn from(bytes: Cow<'a, [u8]>) -> Self {
+        ShippedBody {
+            bytes,
+            decoded: String::new(),
+        }
+    }
+}
+
+/// The bytes shipped for a body: decoded when its `Content-Encoding` lists codings
+/// decoded here (`gzip`, `x-gzip`, `deflate`, `br`, `zstd`, stacked up to four deep, each
+/// layer's output at most `max_decoded` bytes), then redacted per its kind; or a
+/// placeholder: `[DECODED_BODY_TOO_LARGE over N bytes]` past the cap,
+/// `[UNDECODABLE_BODY <coding> N bytes]` for a corrupt or truncated stream.
 pub fn redact_body<'a>(
     body: &'a CapturedBody,
     headers: &CapturedHeaders,
     redactor: &Redactor,
-) -> Cow<'a, [u8]> {
+    max_decoded: usize,
+) -> ShippedBody<'a> {
     let bytes = match body {
-        CapturedBody::Empty => return Cow::Borrowed(b""),
-        CapturedBody::NotCaptured => return Cow::Borrowed(b"[BODY_NOT_CAPTURED]"),
+        CapturedBody::Empty => return Cow::Borrowed(&b""[..]).into(),
+        CapturedBody::NotCaptured => return Cow::Borrowed(&b"[BODY_NOT_CAPTURED]"[..]).into(),
         CapturedBody::TooLarge { cap } => {
-            return Cow::Owned(format!("[BODY_TOO_LARGE over {cap} bytes]").into_bytes())
+            return Cow::<[u8]>::Owned(format!("[BODY_TOO_LARGE over {cap} bytes]").into_bytes())
+                .into()
         }
-        CapturedBody::Complete(b) if b.is_empty() => return Cow::Borrowed(b""),
+        CapturedBody::Complete(b) if b.is_empty() => return Cow::Borrowed(&b""[..]).into(),
         CapturedBody::Complete(b) => &b[..],
     };
     let kind = BodyKind::of(headers);
+    // Decoding: every body kind, before the kind's redaction.
+    if let Codings::Known(codings) = Codings::of(headers) {
+        return match decode::decode(bytes, &codings, max_decoded) {
+            Ok(decoded) => {
+                let redacted = redact_kind(&decoded, &kind, redactor);
+                let bytes = match redacted {
+                    Cow::Owned(changed) => changed,
+                    Cow::Borrowed(_) => decoded,
+                };
+                ShippedBody {
+                    bytes: Cow::Owned(bytes),
+                    decoded: codings_text(&codings),
+                }
+            }
+            Err(e) => Cow::<[u8]>::Owned(e.placeholder(&codings, bytes.len())).into(),
+        };
+    }
     let structured = kind != BodyKind::Other;
     if structured && is_encoded(headers) {
-        // A compressed body is never decoded (that would need an unbounded buffer). If it
-        // should be parsed, fail closed; a JSON body without paths ships as captured.
+        // A coding not decoded here. If the body should be parsed, fail closed; a JSON
+        // body without paths ships as captured.
         if kind != BodyKind::Json || !redactor.is_empty() {
-            return Cow::Owned(encoded_placeholder(headers, bytes.len()));
+            return Cow::<[u8]>::Owned(encoded_placeholder(headers, bytes.len())).into();
         }
-        return Cow::Borrowed(bytes);
+        return Cow::Borrowed(bytes).into();
     }
+    redact_kind(bytes, &kind, redactor).into()
+}
+
+/// `bytes` (not encoded) redacted per their kind.
+fn redact_kind<'b>(bytes: &'b [u8], kind: &BodyKind, redactor: &Redactor) -> Cow<'b, [u8]> {
     match kind {
         BodyKind::Json => redactor.redact(bytes),
         BodyKind::Form => form::redact_form(bytes, redactor),
         BodyKind::Multipart(boundary) => {
-            Cow::Owned(multipart::redact_multipart(bytes, &boundary, redactor))
+            Cow::Owned(multipart::redact_multipart(bytes, boundary, redactor))
         }
         BodyKind::Other => Cow::Borrowed(bytes),
     }

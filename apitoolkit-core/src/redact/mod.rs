@@ -9,10 +9,18 @@
 //! - Bodies: compiled JSONPaths ([`Redactor`]), applied by `Content-Type` ([`BodyKind`]):
 //!   JSON (or no type) directly, urlencoded forms and multipart forms as a JSON object
 //!   (file parts become `[<mime>_FILE]`), anything else as captured. JSON that cannot be
-//!   parsed while paths are configured, and compressed structured bodies, fail closed:
-//!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
+//!   parsed while paths are configured fails closed: a placeholder such as
+//!   `[UNPARSEABLE_BODY n bytes]` is shipped instead.
+//! - Compressed bodies ([`redact_body`]): `Content-Encoding` `gzip`, `x-gzip`, `deflate`,
+//!   `br` and `zstd`, stacked up to four deep, are decoded before the content-type
+//!   dispatch, each layer's output bounded by `max_body_bytes`
+//!   (`[DECODED_BODY_TOO_LARGE over N bytes]` past it, `[UNDECODABLE_BODY <coding> n
+//!   bytes]` for a corrupt or truncated stream). [`ShippedBody::decoded`] names the
+//!   codings removed: the record's `request_body_encoding` / `response_body_encoding`.
+//!   A structured body with another coding fails closed as `[ENCODED_BODY ...]`.
 
 mod body;
+mod decode;
 mod endpoint;
 pub(crate) mod errors;
 mod form;
@@ -25,7 +33,7 @@ mod query;
 mod rules;
 mod url;
 
-pub use body::{redact_body, BodyKind};
+pub use body::{redact_body, BodyKind, ShippedBody};
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub(crate) use errors::scrub_errors;
 pub(crate) use headers::{redact_headers, shipped_value, Groups};

@@ -127,9 +127,13 @@ impl RequestContext {
         }
     }
 
-    /// The redaction rules of this request's route, when it adds body paths.
-    pub(crate) fn route_redaction(&self) -> Option<Arc<crate::redact::RedactionRules>> {
-        self.inner.route.as_ref().and_then(|r| r.redaction.clone())
+    /// The redaction rules (when it adds body paths) and the body cap of this request's
+    /// route; `None` without a per-route entry.
+    pub(crate) fn route_settings(
+        &self,
+    ) -> Option<(Option<Arc<crate::redact::RedactionRules>>, usize)> {
+        let route = self.inner.route.as_ref()?;
+        Some((route.redaction.clone(), route.max_body_bytes))
     }
 
     /// The sampling coin drawn for this request (docs/PROTOCOL.md §6).

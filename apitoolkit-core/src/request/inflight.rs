@@ -213,8 +213,9 @@ impl InFlight {
                 }
                 ex.tags = notes.tags;
                 ex.attributes = notes.attributes;
-                if let Some(rules) = ctx.route_redaction() {
-                    ex.redaction = Some(rules);
+                if let Some((rules, cap)) = ctx.route_settings() {
+                    ex.redaction = rules;
+                    ex.body_cap = Some(cap);
                 }
                 if !shipper.config().traffic().admit(&mut ex, ctx.coin()) {
                     // A success the sampling coin left out: no record is built.

@@ -53,6 +53,7 @@
 
 mod bad_input;
 mod collector_faults;
+mod compressed;
 mod errors;
 mod incoming;
 mod memory;
@@ -67,6 +68,7 @@ mod url_secrets;
 
 pub use bad_input::*;
 pub use collector_faults::*;
+pub use compressed::*;
 pub use errors::*;
 pub use incoming::*;
 pub use memory::*;
@@ -342,7 +344,8 @@ macro_rules! adapter_suite {
             unparseable_json_bodies_ship_the_placeholder_never_the_bytes,
             invalid_utf8_octet_stream_is_shipped_as_captured,
             invalid_utf8_in_the_query_is_decoded_lossily,
-            gzip_bodies_are_never_decoded,
+            compressed_bodies_are_decoded_and_redacted_both_ways,
+            a_compressed_bomb_ships_the_placeholder,
             json_nested_100_000_deep_does_not_overflow,
             ten_thousand_request_headers_are_refused_alike_with_and_without_the_sdk,
             websocket_upgrade_passes_through_untouched,
