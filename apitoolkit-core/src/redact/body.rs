@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
+use super::credentials::mask_body;
 use super::{form, multipart, params, Redactor};
 use crate::model::headers::CapturedHeaders;
 use crate::model::CapturedBody;
@@ -83,7 +84,9 @@ fn boundary(content_type: &str) -> String {
     }
 }
 
-/// The bytes shipped for a body: redacted per its kind, or a placeholder.
+/// The bytes shipped for a body: redacted per its kind, or a placeholder; then, unless
+/// the redactor says otherwise ([`Redactor::with_credentials`]), with every credential
+/// found by its shape masked (docs/PROTOCOL.md §4), JSON staying valid.
 pub fn redact_body<'a>(
     body: &'a CapturedBody,
     headers: &CapturedHeaders,
@@ -108,13 +111,18 @@ pub fn redact_body<'a>(
         }
         return Cow::Borrowed(bytes);
     }
-    match kind {
+    let shipped = match kind {
         BodyKind::Json => redactor.redact(bytes),
         BodyKind::Form => form::redact_form(bytes, redactor),
         BodyKind::Multipart(boundary) => {
             Cow::Owned(multipart::redact_multipart(bytes, &boundary, redactor))
         }
         BodyKind::Other => Cow::Borrowed(bytes),
+    };
+    if redactor.redacts_credentials() {
+        mask_body(shipped)
+    } else {
+        shipped
     }
 }
 

@@ -11,8 +11,12 @@
 //!   (file parts become `[<mime>_FILE]`), anything else as captured. JSON that cannot be
 //!   parsed while paths are configured, and compressed structured bodies, fail closed:
 //!   a placeholder such as `[UNPARSEABLE_BODY n bytes]` is shipped instead.
+//! - Credentials found by their shape (JWTs, cloud and SaaS keys, PEM private keys,
+//!   `Bearer`/`Basic` in header values) in every shipped text and body (`credentials/`),
+//!   unless turned off ([`RedactionRulesBuilder::redact_credentials`]).
 
 mod body;
+mod credentials;
 mod endpoint;
 pub(crate) mod errors;
 mod form;
@@ -26,6 +30,7 @@ mod rules;
 mod url;
 
 pub use body::{redact_body, BodyKind};
+pub(crate) use credentials::mask_credentials;
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub(crate) use errors::scrub_errors;
 pub(crate) use headers::{redact_headers, shipped_value, Groups};

@@ -1,0 +1,105 @@
+//! The prefilter: one multi-substring search (Aho-Corasick, with its SIMD "Teddy"
+//! searcher where the CPU has one) for the literal prefixes of every format. Only what
+//! it finds is verified, by the small checks of the other modules.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+/// Which check verifies a literal the search found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    Jwt,
+    Aws,
+    GitHub,
+    GitHubPat,
+    GitLab,
+    Stripe,
+    Slack,
+    SlackWebhook,
+    Google,
+    PrivateKey,
+    /// `Bearer` / `Basic`, any case: header values only.
+    Scheme,
+}
+
+/// The literals of every format but the authentication schemes.
+const LITERALS: &[(&str, Kind)] = &[
+    ("eyJ", Kind::Jwt),
+    ("AKIA", Kind::Aws),
+    ("ASIA", Kind::Aws),
+    ("ABIA", Kind::Aws),
+    ("ACCA", Kind::Aws),
+    ("ghp_", Kind::GitHub),
+    ("gho_", Kind::GitHub),
+    ("ghu_", Kind::GitHub),
+    ("ghs_", Kind::GitHub),
+    ("ghr_", Kind::GitHub),
+    ("github_pat_", Kind::GitHubPat),
+    // GitLab's documented token prefixes.
+    ("glpat-", Kind::GitLab),
+    ("gloas-", Kind::GitLab),
+    ("gldt-", Kind::GitLab),
+    ("glrt-", Kind::GitLab),
+    ("glrtr-", Kind::GitLab),
+    ("glcbt-", Kind::GitLab),
+    ("glptt-", Kind::GitLab),
+    ("glft-", Kind::GitLab),
+    ("glimt-", Kind::GitLab),
+    ("glagent-", Kind::GitLab),
+    ("glsoat-", Kind::GitLab),
+    ("glffct-", Kind::GitLab),
+    ("sk_live_", Kind::Stripe),
+    ("sk_test_", Kind::Stripe),
+    ("rk_live_", Kind::Stripe),
+    ("rk_test_", Kind::Stripe),
+    ("xoxb-", Kind::Slack),
+    ("xoxp-", Kind::Slack),
+    ("xoxa-", Kind::Slack),
+    ("xoxr-", Kind::Slack),
+    ("xoxs-", Kind::Slack),
+    ("xoxe-", Kind::Slack),
+    ("xapp-", Kind::Slack),
+    ("hooks.slack.com", Kind::SlackWebhook),
+    ("AIza", Kind::Google),
+    ("-----BEGIN ", Kind::PrivateKey),
+];
+
+/// The authentication schemes looked for in header values.
+const SCHEMES: &[&str] = &["bearer", "basic"];
+
+/// One compiled search.
+pub(super) struct Searcher {
+    pub(super) automaton: AhoCorasick,
+    /// The literal and its check, by pattern id.
+    pub(super) patterns: Vec<(&'static [u8], Kind)>,
+    /// Whether the search ignores ASCII case (then every format but the schemes must
+    /// be confirmed case-sensitively).
+    pub(super) any_case: bool,
+}
+
+/// The search for every shipped text.
+pub(super) static TEXT: LazyLock<Searcher> = LazyLock::new(|| searcher(false));
+
+/// The search for header values: the same literals plus `Bearer` and `Basic`, any case.
+pub(super) static HEADER: LazyLock<Searcher> = LazyLock::new(|| searcher(true));
+
+fn searcher(header: bool) -> Searcher {
+    let mut patterns: Vec<(&'static [u8], Kind)> = LITERALS
+        .iter()
+        .map(|&(lit, kind)| (lit.as_bytes(), kind))
+        .collect();
+    if header {
+        patterns.extend(SCHEMES.iter().map(|s| (s.as_bytes(), Kind::Scheme)));
+    }
+    let automaton = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostFirst)
+        .ascii_case_insensitive(header)
+        .build(patterns.iter().map(|(lit, _)| lit))
+        .expect("the literals are few and short");
+    Searcher {
+        automaton,
+        patterns,
+        any_case: header,
+    }
+}
