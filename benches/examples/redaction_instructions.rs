@@ -5,9 +5,13 @@
 //!
 //! `cargo run --release -p apitoolkit-benches --example redaction_instructions -- CASE N`
 //! with CASE one of `1KB`, `100KB` (the five paths of `benches/redaction.rs`),
-//! `absent_1KB`, `absent_100KB` (the names-absent bench). Prints the document's length.
+//! `absent_1KB`, `absent_100KB` (the names-absent bench), or `body_1KB`, `body_100KB`
+//! (the same documents through `redact_body`, as shipped: the paths, then the credential
+//! scan) and `body_1KB_off`, `body_100KB_off` (`redact_body` with the credential scan
+//! turned off). Prints the document's length.
 
-use apitoolkit_core::Redactor;
+use apitoolkit_core::redact::redact_body;
+use apitoolkit_core::{CapturedBody, CapturedHeaders, Redactor};
 
 #[path = "../fixtures/documents.rs"]
 mod documents;
@@ -17,14 +21,18 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "1KB".to_owned());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let (redactor, body) = match case.as_str() {
+    let (redactor, body) = match case.trim_start_matches("body_").trim_end_matches("_off") {
         "1KB" => (Redactor::new(PATHS), document(1_000)),
         "100KB" => (Redactor::new(PATHS), document(100_000)),
         "absent_1KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(1_000)),
         "absent_100KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(100_000)),
-        other => panic!("unknown case {other:?}: 1KB, 100KB, absent_1KB or absent_100KB"),
+        other => {
+            panic!("unknown case {other:?}: [body_](1KB|100KB)[_off], absent_1KB or absent_100KB")
+        }
     };
-    let redactor = redactor.expect("paths");
+    let redactor = redactor
+        .expect("paths")
+        .with_credentials(!case.ends_with("_off"));
     if n == 0 {
         // `CASE 0`: the document itself, to look at.
         use std::io::Write as _;
@@ -32,8 +40,17 @@ fn main() {
         return;
     }
     let mut total = 0;
-    for _ in 0..n {
-        total += redactor.redact(std::hint::black_box(&body)).len();
+    if case.starts_with("body_") {
+        let mut headers = CapturedHeaders::new();
+        headers.append("content-type", b"application/json");
+        let captured = CapturedBody::Complete(bytes::Bytes::from(body.clone()));
+        for _ in 0..n {
+            total += redact_body(std::hint::black_box(&captured), &headers, &redactor).len();
+        }
+    } else {
+        for _ in 0..n {
+            total += redactor.redact(std::hint::black_box(&body)).len();
+        }
     }
     std::hint::black_box(total);
     eprintln!("{case}: {} bytes", body.len());
