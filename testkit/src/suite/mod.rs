@@ -53,6 +53,7 @@
 
 mod bad_input;
 mod collector_faults;
+mod credentials;
 mod errors;
 mod incoming;
 mod memory;
@@ -67,6 +68,7 @@ mod url_secrets;
 
 pub use bad_input::*;
 pub use collector_faults::*;
+pub use credentials::*;
 pub use errors::*;
 pub use incoming::*;
 pub use memory::*;
@@ -349,6 +351,7 @@ macro_rules! adapter_suite {
             excluded_routes_and_user_agents_leave_no_record,
             sampling_keeps_a_tenth_of_the_successes_and_every_failure,
             handler_controls_tag_identify_skip_and_stop_body_capture,
+            credentials_found_by_their_shape_never_reach_a_record,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,
