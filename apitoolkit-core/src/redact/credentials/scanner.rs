@@ -2,8 +2,6 @@
 
 use std::ops::Range;
 
-use aho_corasick::Input;
-
 use super::prefilter::{Kind, Searcher};
 use super::{pem, scheme, tokens, webhook};
 use crate::redact::REDACTED;
@@ -14,12 +12,14 @@ pub(super) fn spans(hay: &[u8], searcher: &Searcher) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut at = 0;
     while at < hay.len() {
-        let Some(hit) = searcher.automaton.find(Input::new(hay).span(at..hay.len())) else {
+        let Some((hit, pattern)) = searcher.find(hay, at) else {
             break;
         };
-        let start = hit.start();
-        let (literal, kind) = searcher.patterns[hit.pattern().as_usize()];
-        let exact = !searcher.any_case || kind == Kind::Scheme || &hay[hit.range()] == literal;
+        let start = hit.start;
+        let Some(&(literal, kind)) = searcher.patterns.get(pattern) else {
+            break;
+        };
+        let exact = !searcher.any_case || kind == Kind::Scheme || &hay[hit] == literal;
         match exact
             .then(|| verify(kind, hay, start, literal.len()))
             .flatten()
