@@ -48,9 +48,23 @@ pub(crate) enum Scope {
     Header,
 }
 
+/// The shortest text a credential of the text formats fits in: a Slack token (`xoxb-`
+/// and 10). Shorter texts are not searched.
+const SHORTEST: usize = 15;
+
+/// The credentials of `hay`, in order. Header values search for the schemes only when
+/// they name one.
+fn spans(hay: &[u8], scope: Scope) -> Vec<std::ops::Range<usize>> {
+    match scope {
+        Scope::Header if scheme::may_hold(hay) => scanner::spans(hay, &prefilter::HEADER),
+        _ if hay.len() < SHORTEST => Vec::new(),
+        _ => scanner::spans(hay, &prefilter::TEXT),
+    }
+}
+
 /// `text` with every credential masked; borrowed (as given) when there is none.
 pub(crate) fn mask_text(text: Cow<'_, str>, scope: Scope) -> Cow<'_, str> {
-    let spans = scanner::spans(text.as_bytes(), searcher(scope));
+    let spans = spans(text.as_bytes(), scope);
     if spans.is_empty() {
         return text;
     }
@@ -65,7 +79,7 @@ pub(crate) fn mask_text(text: Cow<'_, str>, scope: Scope) -> Cow<'_, str> {
 /// A body as shipped with every credential masked (raw bytes: JSON, forms turned into
 /// JSON, text, anything); as given when there is none.
 pub(crate) fn mask_body(body: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
-    let spans = scanner::spans(&body, &prefilter::TEXT);
+    let spans = spans(&body, Scope::Text);
     if spans.is_empty() {
         return body;
     }
@@ -81,12 +95,5 @@ pub(crate) fn mask_credentials<'t>(
         mask_text(text, Scope::Text)
     } else {
         text
-    }
-}
-
-fn searcher(scope: Scope) -> &'static prefilter::Searcher {
-    match scope {
-        Scope::Text => &prefilter::TEXT,
-        Scope::Header => &prefilter::HEADER,
     }
 }

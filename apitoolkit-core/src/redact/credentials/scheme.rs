@@ -5,6 +5,18 @@ use std::ops::Range;
 
 use super::boundary::{run, starts_word, token68};
 
+/// Whether `hay` names a scheme at all (`bearer` or `basic`, any case): only then is
+/// the header search, which also looks for the schemes, needed.
+pub(super) fn may_hold(hay: &[u8]) -> bool {
+    memchr::memchr2_iter(b'b', b'B', hay).any(|at| {
+        let rest = &hay[at + 1..];
+        [&b"earer"[..], b"asic"].iter().any(|tail| {
+            rest.get(..tail.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(tail))
+        })
+    })
+}
+
 /// The credential after an authentication scheme (`Bearer`, `Basic`, any case) that
 /// starts a word and is followed by spaces: a `token68` with its `=` padding, masked,
 /// the scheme kept. Auth parameters (`Bearer realm="api"`, `Basic realm = x`, as in

@@ -124,6 +124,10 @@ fn slack_tokens_and_webhooks() {
     found_everywhere("xapp-1-A0123456789-1234567890123-abcdef0123456789");
     assert_eq!(text(&format!("{SLACK}- x")), format!("{REDACTED}- x"));
     left_alone("xoxb-12345");
+    // The shortest credential of the text formats: 15 bytes.
+    assert_eq!(text("xoxb-1234567890"), REDACTED);
+    assert_eq!(header("xoxb-1234567890"), REDACTED);
+    assert_eq!(header("Basic x"), format!("Basic {REDACTED}"));
     left_alone("xoxo- hugs");
     let hook = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX";
     assert_eq!(
