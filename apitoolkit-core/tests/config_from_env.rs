@@ -179,6 +179,7 @@ fn malformed_values_are_clear_errors() {
         ("APITOOLKIT_REDACT_REQ_BODY", "$.password"),
         ("APITOOLKIT_REDACT_HEADERS", "[\"unterminated"),
         ("APITOOLKIT_DEBUG", "maybe"),
+        ("APITOOLKIT_REDACT_CREDENTIALS", "sometimes"),
         ("APITOOLKIT_MAX_BODY_BYTES", "1MB"),
         ("APITOOLKIT_EXPORT", "kafka"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
@@ -191,6 +192,23 @@ fn malformed_values_are_clear_errors() {
         assert!(msg.contains(name), "{name}: {msg}");
         assert!(msg.contains(value), "{name}: {msg}");
     }
+}
+
+#[test]
+fn credentials_by_shape_are_on_unless_turned_off_and_code_wins() {
+    let on = Config::builder().build_with_env(env(&[])).unwrap();
+    assert!(on.redaction().redacts_credentials());
+    assert!(on.redaction().request_body().redacts_credentials());
+    let off = Config::builder()
+        .build_with_env(env(&[("APITOOLKIT_REDACT_CREDENTIALS", "false")]))
+        .unwrap();
+    assert!(!off.redaction().redacts_credentials());
+    assert!(!off.redaction().response_body().redacts_credentials());
+    let code = Config::builder()
+        .redact_credentials(true)
+        .build_with_env(env(&[("APITOOLKIT_REDACT_CREDENTIALS", "false")]))
+        .unwrap();
+    assert!(code.redaction().redacts_credentials());
 }
 
 #[test]

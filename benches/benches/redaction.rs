@@ -204,11 +204,45 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().expect("gzip into memory")
 }
 
+/// JSON documents as shipped (`redact_body`: the paths, then the scan for credentials
+/// found by their shape), with the scan on (the default) and off: what the scan costs a
+/// body that has no credential.
+fn bench_shipped(c: &mut Criterion) {
+    use apitoolkit_core::redact::redact_body;
+    use apitoolkit_core::{CapturedBody, CapturedHeaders};
+
+    let mut headers = CapturedHeaders::new();
+    headers.append("content-type", b"application/json");
+    let mut group = c.benchmark_group("redaction_shipped");
+    for (label, size) in [("1KB", 1_000), ("100KB", 100_000)] {
+        let doc = document(size);
+        group.throughput(Throughput::Bytes(doc.len() as u64));
+        let body = CapturedBody::Complete(bytes::Bytes::from(doc));
+        for on in [true, false] {
+            let redactor = Redactor::new(PATHS).unwrap().with_credentials(on);
+            let name = if on {
+                "credentials_on"
+            } else {
+                "credentials_off"
+            };
+            group.bench_with_input(BenchmarkId::new(name, label), &body, |b, body| {
+                b.iter(|| {
+                    redact_body(black_box(body), &headers, &redactor, 1 << 20)
+                        .bytes
+                        .len()
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     bench,
     bench_absent_names,
     bench_multipart,
-    bench_compressed
+    bench_compressed,
+    bench_shipped
 );
 criterion_main!(benches);

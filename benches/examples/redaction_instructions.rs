@@ -5,10 +5,12 @@
 //!
 //! `cargo run --release -p apitoolkit-benches --example redaction_instructions -- CASE N`
 //! with CASE one of `1KB`, `100KB` (the five paths of `benches/redaction.rs`),
-//! `absent_1KB`, `absent_100KB` (the names-absent bench), `body_1KB` and `gzip_1KB`
-//! (the 1 KB document through `redact_body`, as is or gzip-compressed with
-//! `content-encoding: gzip`: the difference is the decoding). Prints the document's
-//! length.
+//! `absent_1KB`, `absent_100KB` (the names-absent bench), or `body_1KB`, `body_100KB`
+//! (the same documents through `redact_body`, as shipped: the paths, then the credential
+//! scan), `body_1KB_off`, `body_100KB_off` (`redact_body` with the credential scan turned
+//! off) and `gzip_1KB`, `gzip_100KB` (through `redact_body` gzip-compressed with
+//! `content-encoding: gzip`: the difference to `body_` is the decoding). Prints the
+//! document's length.
 
 use apitoolkit_core::redact::redact_body;
 use apitoolkit_core::{CapturedBody, CapturedHeaders, Redactor};
@@ -21,17 +23,22 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_else(|| "1KB".to_owned());
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000);
-    let (redactor, body) = match case.as_str() {
+    let size = case
+        .trim_start_matches("body_")
+        .trim_start_matches("gzip_")
+        .trim_end_matches("_off");
+    let (redactor, body) = match size {
         "1KB" => (Redactor::new(PATHS), document(1_000)),
         "100KB" => (Redactor::new(PATHS), document(100_000)),
         "absent_1KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(1_000)),
         "absent_100KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(100_000)),
-        "body_1KB" | "gzip_1KB" => (Redactor::new(PATHS), document(1_000)),
         other => panic!(
-            "unknown case {other:?}: 1KB, 100KB, absent_1KB, absent_100KB, body_1KB or gzip_1KB"
+            "unknown case {other:?}: [body_|gzip_](1KB|100KB)[_off], absent_1KB or absent_100KB"
         ),
     };
-    let redactor = redactor.expect("paths");
+    let redactor = redactor
+        .expect("paths")
+        .with_credentials(!case.ends_with("_off"));
     if n == 0 {
         // `CASE 0`: the document itself, to look at.
         use std::io::Write as _;
@@ -39,10 +46,10 @@ fn main() {
         return;
     }
     let mut total = 0;
-    if case == "body_1KB" || case == "gzip_1KB" {
+    if case.starts_with("body_") || case.starts_with("gzip_") {
         let mut headers = CapturedHeaders::new();
         headers.append("content-type", b"application/json");
-        let captured = if case == "gzip_1KB" {
+        let captured = if case.starts_with("gzip_") {
             headers.append("content-encoding", b"gzip");
             gzip(&body)
         } else {

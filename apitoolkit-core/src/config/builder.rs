@@ -35,6 +35,7 @@ pub struct ConfigBuilder {
     redact_request_body: Option<Vec<String>>,
     redact_response_body: Option<Vec<String>>,
     redact_query_params: Option<Vec<String>>,
+    redact_credentials: Option<bool>,
     capture_request_body: Option<bool>,
     capture_response_body: Option<bool>,
     max_body_bytes: Option<usize>,
@@ -71,6 +72,7 @@ impl fmt::Debug for ConfigBuilder {
             .field("redact_request_body", &self.redact_request_body)
             .field("redact_response_body", &self.redact_response_body)
             .field("redact_query_params", &self.redact_query_params)
+            .field("redact_credentials", &self.redact_credentials)
             .field("capture_request_body", &self.capture_request_body)
             .field("capture_response_body", &self.capture_response_body)
             .field("max_body_bytes", &self.max_body_bytes)
@@ -178,6 +180,14 @@ impl ConfigBuilder {
         S: Into<String>,
     {
         self.redact_query_params = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Mask credentials found by their shape (JWTs, AWS, GitHub, GitLab, Stripe, Slack and
+    /// Google keys, PEM private keys, `Bearer`/`Basic` in any header; docs/PROTOCOL.md §4)
+    /// wherever they appear in what is shipped (`APITOOLKIT_REDACT_CREDENTIALS`, default
+    /// `true`).
+    pub fn redact_credentials(mut self, on: bool) -> Self {
+        self.redact_credentials = Some(on);
         self
     }
     /// Capture request bodies at all (`APITOOLKIT_CAPTURE_REQUEST_BODY`).
@@ -372,6 +382,11 @@ impl ConfigBuilder {
                 self.redact_response_body,
                 "APITOOLKIT_REDACT_RES_BODY",
                 false,
+            )?)
+            .redact_credentials(bool_var(
+                self.redact_credentials,
+                "APITOOLKIT_REDACT_CREDENTIALS",
+                true,
             )?)
             .origins("APITOOLKIT_REDACT_REQ_BODY", "APITOOLKIT_REDACT_RES_BODY");
         let redaction = redaction_builder.clone().build()?;

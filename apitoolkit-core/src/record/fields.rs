@@ -16,7 +16,8 @@ use crate::capture::grpc;
 use crate::model::headers::value_text;
 use crate::model::{ErrorEntry, MultiMap};
 use crate::redact::{
-    redact_body, redact_query, scrub_errors, scrub_urls, strip_userinfo, RedactionRules, REDACTED,
+    mask_credentials, redact_body, redact_query, scrub_errors, scrub_urls, strip_userinfo,
+    RedactionRules, REDACTED,
 };
 use crate::Config;
 
@@ -101,15 +102,19 @@ impl<'a> Fields<'a> {
         } else {
             Cow::Borrowed(method)
         };
+        // Values as in the path, credentials found by their shape masked.
         let path_params = match (&ex.route, ex.path_params.is_empty()) {
             (Some(route), true) => path_params(route, path)
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+                .map(|(k, v)| (Cow::Owned(k), mask_credentials(Cow::Owned(v), rules)))
                 .collect(),
             _ => ex
                 .path_params
                 .iter()
-                .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+                .map(|(k, v)| {
+                    let v = mask_credentials(Cow::Borrowed(v.as_str()), rules);
+                    (Cow::Borrowed(k.as_str()), v)
+                })
                 .collect(),
         };
         // Compressed bodies decode to at most the capture cap.

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 
+use super::credentials::mask_body;
 use super::decode::{self, codings_text, Codings};
 use super::{form, multipart, params, Redactor};
 use crate::model::headers::CapturedHeaders;
@@ -109,7 +110,9 @@ impl<'a> From<Cow<'a, [u8]>> for ShippedBody<'a> {
 /// decoded here (`gzip`, `x-gzip`, `deflate`, `br`, `zstd`, stacked up to four deep, each
 /// layer's output at most `max_decoded` bytes), then redacted per its kind; or a
 /// placeholder: `[DECODED_BODY_TOO_LARGE over N bytes]` past the cap,
-/// `[UNDECODABLE_BODY <coding> N bytes]` for a corrupt or truncated stream.
+/// `[UNDECODABLE_BODY <coding> N bytes]` for a corrupt or truncated stream. Then, unless
+/// the redactor says otherwise ([`Redactor::with_credentials`]), every credential found
+/// by its shape is masked (docs/PROTOCOL.md §4), JSON staying valid.
 pub fn redact_body<'a>(
     body: &'a CapturedBody,
     headers: &CapturedHeaders,
@@ -156,15 +159,20 @@ pub fn redact_body<'a>(
     redact_kind(bytes, &kind, redactor).into()
 }
 
-/// `bytes` (not encoded) redacted per their kind.
+/// `bytes` (not encoded) redacted per their kind, then their credentials masked.
 fn redact_kind<'b>(bytes: &'b [u8], kind: &BodyKind, redactor: &Redactor) -> Cow<'b, [u8]> {
-    match kind {
+    let shipped = match kind {
         BodyKind::Json => redactor.redact(bytes),
         BodyKind::Form => form::redact_form(bytes, redactor),
         BodyKind::Multipart(boundary) => {
             Cow::Owned(multipart::redact_multipart(bytes, boundary, redactor))
         }
         BodyKind::Other => Cow::Borrowed(bytes),
+    };
+    if redactor.redacts_credentials() {
+        mask_body(shipped)
+    } else {
+        shipped
     }
 }
 

@@ -1,4 +1,5 @@
-//! Error entries as shipped: every text an entry carries goes through the URL scrubber.
+//! Error entries as shipped: every text an entry carries goes through the URL scrubber
+//! (and the credential scan).
 
 use std::borrow::Cow;
 
@@ -7,7 +8,8 @@ use crate::model::ErrorEntry;
 
 /// Scrubs every text of `entry` in place (types, messages, root cause, stack trace) with
 /// the URL scrubber of every shipped text (docs/PROTOCOL.md §4): userinfo removed from
-/// URLs, named query and fragment parameters masked. Returns whether anything changed.
+/// URLs, named query and fragment parameters masked, credentials found by their shape
+/// masked (unless `rules` turn that off). Returns whether anything changed.
 ///
 /// The shipper does this for every record; call it yourself before an entry goes
 /// anywhere else (a log line, another record with other rules).

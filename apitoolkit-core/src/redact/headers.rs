@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
-use super::{scrub_urls, RedactionRules, REDACTED};
+use super::credentials::Scope;
+use super::url::scrub_text;
+use super::{RedactionRules, REDACTED};
 use crate::model::headers::{value_text, CapturedHeaders};
 use crate::model::MultiMap;
 
@@ -39,14 +41,15 @@ pub(crate) fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) 
 }
 
 /// A header value as shipped (when its name is not redacted): lossy UTF-8, with every
-/// URL in it scrubbed ([`scrub_urls`]: userinfo removed, named query and fragment
+/// URL in it scrubbed ([`scrub_urls`](super::scrub_urls): userinfo removed, named query and fragment
 /// parameters masked). Applied to every header, so that URL-valued ones (`Referer`,
 /// `Location`, `Content-Location`, `Refresh`, `Link`, `Origin`, proxies'
-/// `X-Original-URL`/`X-Forwarded-Uri`, and any custom one) are covered whatever their name.
+/// `X-Original-URL`/`X-Forwarded-Uri`, and any custom one) are covered whatever their name;
+/// credentials found by their shape are masked, `Bearer`/`Basic` ones included.
 pub(crate) fn shipped_value<'v>(value: &'v [u8], rules: &RedactionRules) -> Cow<'v, str> {
     match value_text(value) {
-        Cow::Borrowed(text) => scrub_urls(text, rules),
-        Cow::Owned(text) => Cow::Owned(scrub_urls(&text, rules).into_owned()),
+        Cow::Borrowed(text) => scrub_text(text, rules, Scope::Header),
+        Cow::Owned(text) => Cow::Owned(scrub_text(&text, rules, Scope::Header).into_owned()),
     }
 }
 

@@ -18,8 +18,12 @@
 //!   bytes]` for a corrupt or truncated stream). [`ShippedBody::decoded`] names the
 //!   codings removed: the record's `request_body_encoding` / `response_body_encoding`.
 //!   A structured body with another coding fails closed as `[ENCODED_BODY ...]`.
+//! - Credentials found by their shape (JWTs, cloud and SaaS keys, PEM private keys,
+//!   `Bearer`/`Basic` in header values) in every shipped text and body (`credentials/`),
+//!   unless turned off ([`RedactionRulesBuilder::redact_credentials`]).
 
 mod body;
+mod credentials;
 mod decode;
 mod endpoint;
 pub(crate) mod errors;
@@ -34,6 +38,7 @@ mod rules;
 mod url;
 
 pub use body::{redact_body, BodyKind, ShippedBody};
+pub(crate) use credentials::mask_credentials;
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub(crate) use errors::scrub_errors;
 pub(crate) use headers::{redact_headers, shipped_value, Groups};

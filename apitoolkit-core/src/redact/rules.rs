@@ -57,10 +57,12 @@ pub struct RedactionRules {
     query_params: Vec<String>,
     request_body: Redactor,
     response_body: Redactor,
+    credentials: bool,
 }
 
 impl Default for RedactionRules {
-    /// The secure defaults: default header and query lists, no body paths.
+    /// The secure defaults: default header and query lists, no body paths, credentials
+    /// found by their shape masked.
     fn default() -> Self {
         RedactionRules {
             headers: DEFAULT_REDACTED_HEADERS
@@ -73,6 +75,7 @@ impl Default for RedactionRules {
                 .collect(),
             request_body: Redactor::default(),
             response_body: Redactor::default(),
+            credentials: true,
         }
     }
 }
@@ -87,6 +90,7 @@ impl RedactionRules {
             query_params: Vec::new(),
             request_body: Vec::new(),
             response_body: Vec::new(),
+            credentials: true,
             origins: ("request_body paths", "response_body paths"),
         }
     }
@@ -113,6 +117,13 @@ impl RedactionRules {
                     .any(|part| !part.is_empty() && listed(part)))
     }
 
+    /// Whether credentials found by their shape (JWTs, AWS, GitHub, GitLab, Stripe, Slack
+    /// and Google keys, PEM private keys, `Bearer`/`Basic` in header values; the list is
+    /// in docs/PROTOCOL.md §4) are masked in every shipped text and body.
+    pub fn redacts_credentials(&self) -> bool {
+        self.credentials
+    }
+
     /// The compiled request-body paths.
     pub fn request_body(&self) -> &Redactor {
         &self.request_body
@@ -137,6 +148,7 @@ impl fmt::Debug for RedactionRules {
                 "response_body",
                 &self.response_body.paths().collect::<Vec<_>>(),
             )
+            .field("credentials", &self.credentials)
             .finish()
     }
 }
@@ -151,6 +163,7 @@ pub struct RedactionRulesBuilder {
     query_params: Vec<String>,
     request_body: Vec<String>,
     response_body: Vec<String>,
+    credentials: bool,
     origins: (&'static str, &'static str),
 }
 
@@ -203,6 +216,13 @@ impl RedactionRulesBuilder {
         self.response_body.extend(paths.into_iter().map(Into::into));
         self
     }
+    /// Mask credentials found by their shape wherever they appear (`true`, the default;
+    /// the formats are listed in docs/PROTOCOL.md §4): header values, query values, URLs,
+    /// bodies, error texts. `false` ships them unless a name or path redacts them.
+    pub fn redact_credentials(mut self, on: bool) -> Self {
+        self.credentials = on;
+        self
+    }
     /// Names used in errors for the two path lists.
     pub(crate) fn origins(mut self, request: &'static str, response: &'static str) -> Self {
         self.origins = (request, response);
@@ -242,9 +262,12 @@ impl RedactionRulesBuilder {
             headers,
             query_params,
             request_body: Redactor::new(&self.request_body)
-                .map_err(|e| e.with_origin(self.origins.0))?,
+                .map_err(|e| e.with_origin(self.origins.0))?
+                .with_credentials(self.credentials),
             response_body: Redactor::new(&self.response_body)
-                .map_err(|e| e.with_origin(self.origins.1))?,
+                .map_err(|e| e.with_origin(self.origins.1))?
+                .with_credentials(self.credentials),
+            credentials: self.credentials,
         })
     }
 }

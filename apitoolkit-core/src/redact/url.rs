@@ -23,6 +23,7 @@ use std::borrow::Cow;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::credentials::{mask_text, Scope};
 use super::{RedactionRules, REDACTED};
 
 /// How many levels of percent-encoded URLs inside parameter values are decoded and
@@ -48,9 +49,20 @@ const KEEP: &AsciiSet = &NON_ALPHANUMERIC
 /// - percent-encoded URLs inside values are decoded and scrubbed in turn, up to
 ///   [`MAX_NESTING`] levels; a value still encoded past that is masked whole.
 ///
-/// Text with no `=` and no `@` is returned as it is, without a copy.
+/// Then, unless `rules` turn it off, every credential found by its shape is masked
+/// (`credentials/`). Text with nothing to hide is returned as it is, without a copy.
 pub(crate) fn scrub_urls<'t>(text: &'t str, rules: &RedactionRules) -> Cow<'t, str> {
-    scrub(text, rules, 0)
+    scrub_text(text, rules, Scope::Text)
+}
+
+/// [`scrub_urls`] for the given scope (header values also look for `Bearer`/`Basic`).
+pub(crate) fn scrub_text<'t>(text: &'t str, rules: &RedactionRules, scope: Scope) -> Cow<'t, str> {
+    let scrubbed = scrub(text, rules, 0);
+    if rules.redacts_credentials() {
+        mask_text(scrubbed, scope)
+    } else {
+        scrubbed
+    }
 }
 
 /// The host as shipped: without any `userinfo@` in front of it.

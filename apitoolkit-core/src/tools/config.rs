@@ -131,6 +131,10 @@ fn report(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> String {
             ),
         ),
         (
+            "APITOOLKIT_REDACT_CREDENTIALS",
+            config.redaction().redacts_credentials().to_string(),
+        ),
+        (
             "APITOOLKIT_CAPTURE_REQUEST_BODY",
             config.capture_request_body().to_string(),
         ),

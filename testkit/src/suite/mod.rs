@@ -54,6 +54,7 @@
 mod bad_input;
 mod collector_faults;
 mod compressed;
+mod credentials;
 mod errors;
 mod incoming;
 mod memory;
@@ -69,6 +70,7 @@ mod url_secrets;
 pub use bad_input::*;
 pub use collector_faults::*;
 pub use compressed::*;
+pub use credentials::*;
 pub use errors::*;
 pub use incoming::*;
 pub use memory::*;
@@ -361,6 +363,7 @@ macro_rules! adapter_suite {
             sampling_keeps_a_tenth_of_the_successes_and_every_failure,
             handler_controls_tag_identify_skip_and_stop_body_capture,
             per_route_settings_override_capture_cap_and_redaction,
+            credentials_found_by_their_shape_never_reach_a_record,
         );
         $crate::adapter_suite!(@tests $adapter, [cfg(feature = "client")];
             an_outgoing_call_in_a_handler_is_linked_to_the_incoming_record,

@@ -77,9 +77,15 @@ pub fn unparseable_placeholder(len: usize) -> Vec<u8> {
 ///
 /// Cheap to clone (the compiled program is shared) and `Send + Sync`. The default value
 /// has no paths and leaves every body untouched.
+///
+/// It also carries whether [`redact_body`](crate::redact::redact_body) masks credentials
+/// found by their shape in the body it ships (on unless
+/// [`with_credentials(false)`](Self::with_credentials)); [`Redactor::redact`] applies
+/// the paths only.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     inner: Arc<Inner>,
+    credentials_off: bool,
 }
 
 #[derive(Debug, Default)]
@@ -112,7 +118,21 @@ impl Redactor {
         inner.dfa = dfa::Dfa::build(&inner.program);
         Ok(Redactor {
             inner: Arc::new(inner),
+            credentials_off: false,
         })
+    }
+
+    /// Whether [`redact_body`](crate::redact::redact_body) also masks credentials found
+    /// by their shape (docs/PROTOCOL.md §4; `true` unless set otherwise).
+    #[must_use]
+    pub fn with_credentials(mut self, on: bool) -> Self {
+        self.credentials_off = !on;
+        self
+    }
+
+    /// Whether credentials found by their shape are masked in bodies shipped with it.
+    pub fn redacts_credentials(&self) -> bool {
+        !self.credentials_off
     }
 
     /// True when no path is configured.
