@@ -6,10 +6,10 @@
 
 use std::sync::OnceLock;
 
-use apitoolkit_core::{CapturedBody, Exchange};
-use apitoolkit_core::SdkType;
 use apitoolkit_core::record::build_message;
 use apitoolkit_core::Config;
+use apitoolkit_core::SdkType;
+use apitoolkit_core::{CapturedBody, Exchange};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri, Version};
 use libfuzzer_sys::fuzz_target;
