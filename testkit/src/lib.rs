@@ -28,6 +28,7 @@
 
 mod collector;
 mod debug_prints;
+mod demo_output;
 mod exchanges;
 mod fixtures;
 mod large;
@@ -44,6 +45,7 @@ pub use collector::{
     endpoint_of, unused_addr, Behavior, Collector, ExportRequest, ReceivedSpan, Schedule,
 };
 pub use debug_prints::*;
+pub use demo_output::assert_quickstart_demo_output;
 pub use exchanges::{incoming, outgoing, small};
 pub use fixtures::*;
 pub use large::*;
