@@ -14,7 +14,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use apitoolkit_axum::APIToolkitLayer;
-use apitoolkit_core::{Config, ConfigBuilder};
+use apitoolkit_core::{Config, ConfigBuilder, RouteSettings};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::post;
@@ -144,6 +144,29 @@ fn axum_overhead(c: &mut Criterion) {
     let sampled = app().layer(layer_with(|b| b.sample_rate(0.0)));
     group.bench_function("with_layer, success sampled out", |b| {
         b.iter(|| rt.block_on(serve_one(sampled.clone(), &body)));
+    });
+    // Per-route settings: eight entries none of which matches (every one is tried), and
+    // a matching entry that turns body capture off.
+    let unmatched = app().layer(layer_with(|mut b| {
+        for i in 0..8 {
+            b = b.route(
+                format!("/other{i}/{{id}}/**"),
+                RouteSettings::new().max_body_bytes(64),
+            );
+        }
+        b
+    }));
+    group.bench_function("with_layer, 8 route entries, none matching", |b| {
+        b.iter(|| rt.block_on(serve_one(unmatched.clone(), &body)));
+    });
+    let no_bodies = app().layer(layer_with(|b| {
+        b.route(
+            "POST /orgs/*/users/**",
+            RouteSettings::new().capture_bodies(false),
+        )
+    }));
+    group.bench_function("with_layer, route without body capture", |b| {
+        b.iter(|| rt.block_on(serve_one(no_bodies.clone(), &body)));
     });
     group.finish();
     if let Some(s) = layer.shipper() {

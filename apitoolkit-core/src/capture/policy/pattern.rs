@@ -68,17 +68,19 @@ impl RoutePattern {
         if self.method.as_deref().is_some_and(|m| m != method) {
             return false;
         }
-        if !self.segments.contains(&Segment::Any) {
-            // Segment by segment, nothing collected (the common case).
-            let mut parts = split(path);
-            return self
-                .segments
-                .iter()
-                .all(|seg| parts.next().is_some_and(|part| seg.accepts(part)))
-                && parts.next().is_none();
+        // Segment by segment without collecting the path, up to the first `**` (most
+        // patterns have none, and a literal before it usually decides).
+        let mut parts = split(path);
+        for (i, seg) in self.segments.iter().enumerate() {
+            if *seg == Segment::Any {
+                let rest: Vec<&str> = parts.collect();
+                return match_from(&self.segments[i..], &rest);
+            }
+            if !parts.next().is_some_and(|part| seg.accepts(part)) {
+                return false;
+            }
         }
-        let parts: Vec<&str> = split(path).collect();
-        match_from(&self.segments, &parts)
+        parts.next().is_none()
     }
 }
 
