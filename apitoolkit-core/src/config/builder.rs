@@ -308,8 +308,6 @@ impl ConfigBuilder {
         self
     }
 
-    /// Most OTLP export requests in flight at once, 1 to 64
-    /// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`, default 4); wins over
     /// Settings for the requests matching `pattern` (`[METHOD ]/path`, with `{name}` or
     /// `*` for one segment and `**` for any number, as for [`exclude`](Self::exclude)):
     /// body capture, the body cap, extra redaction paths. Entries are tried in the order
@@ -321,6 +319,9 @@ impl ConfigBuilder {
             .push((pattern.into(), settings));
         self
     }
+
+    /// Most OTLP export requests in flight at once, 1 to 64
+    /// (`APITOOLKIT_MAX_CONCURRENT_EXPORTS`, default 4); wins over
     /// [`ShipperSettings::max_concurrent_exports`].
     pub fn max_concurrent_exports(mut self, n: usize) -> Self {
         self.max_concurrent_exports = Some(n);
