@@ -5,8 +5,9 @@
 //! path) or a DOM walked in parallel (`DomCursor` in `dom.rs`, the filter / negative
 //! index fallback). A child the cursor has no interest in ([`Step::Skip`]) and a
 //! matched child ([`Step::Match`]) are consumed by [`skip_value`], a validating skipper
-//! that only keeps one bit per open container; strings are skipped eight bytes at a
-//! time. No recursion anywhere: nesting depth costs heap, never stack.
+//! that only keeps one bit per open container; strings are skipped 16 bytes at a time
+//! (8 where SSE2 is not available). No recursion anywhere: nesting depth costs heap,
+//! never stack.
 //!
 //! UTF-8 validity is checked once, up front, for the whole text (`lex::utf8`); the
 //! scanner and the lexer then work on bytes.
