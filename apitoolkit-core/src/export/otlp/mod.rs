@@ -39,7 +39,7 @@ pub(crate) enum Transport {
 /// send.
 #[derive(Debug)]
 pub(crate) enum EncodedRequest {
-    /// The request's protobuf bytes, for gRPC (tonic compresses them).
+    /// The request as one gRPC message, gzip-compressed and framed (`grpc::message`).
     Grpc(Bytes),
     /// Gzip-compressed protobuf bytes, for HTTP.
     Http(Bytes),
@@ -146,12 +146,10 @@ impl OtlpExporter {
     pub(crate) fn frame(&self, spans: &[u8]) -> EncodedRequest {
         let head = self.frame.head(spans.len());
         match self.transport {
-            Transport::Grpc(_) => {
-                let mut request = Vec::with_capacity(head.len() + spans.len());
-                request.extend_from_slice(&head);
-                request.extend_from_slice(spans);
-                EncodedRequest::Grpc(Bytes::from(request))
-            }
+            Transport::Grpc(_) => match grpc::message(&head, spans) {
+                Ok(message) => EncodedRequest::Grpc(message),
+                Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
+            },
             Transport::Http(_) => match gzip(&head, spans) {
                 Ok(body) => EncodedRequest::Http(body),
                 Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
