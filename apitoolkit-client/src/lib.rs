@@ -106,7 +106,7 @@
 //! # TLS
 //! With the default feature `rustls`, the ready-made clients ([`default_client`],
 //! [`observe_request`], [`OutgoingClient::builder`]) call `https` URLs with rustls (the
-//! `ring` provider) and the bundled webpki roots. A private CA:
+//! `aws-lc-rs` provider, reqwest's default) and the bundled webpki roots. A private CA:
 //! `OutgoingClient::builder(shipper).client(`[`tls::client_builder_trusting`]`(pem)?.build()?)`.
 //! A failed handshake (unknown CA, wrong host name, expired certificate) is recorded like
 //! any call that fails without a response: status 503, the certificate error in `errors`.

@@ -1,12 +1,14 @@
 //! `https` for the ready-made clients (feature `rustls`, on by default): rustls with the
-//! `ring` provider, trusting the bundled webpki roots, plus private CAs if you add some.
+//! `aws-lc-rs` provider, trusting the bundled webpki roots, plus private CAs if you add
+//! some.
 //!
-//! reqwest's own rustls support is compiled in *without* a crypto provider (reqwest's
-//! default provider, aws-lc-rs, needs a C toolchain and cmake). Clients made here carry
-//! their TLS configuration, so they need nothing else. A `reqwest::Client` your app
-//! builds itself with `reqwest::Client::new()` needs a provider: start from
-//! [`client_builder`] instead, enable reqwest's own `rustls` feature, or install one once
-//! at startup (`rustls::crypto::ring::default_provider().install_default()`).
+//! The feature turns on reqwest's own `rustls` feature (its default TLS, with the same
+//! provider), so a `reqwest::Client::new()` your app builds itself keeps working, and the
+//! SDK brings only that one provider into rustls (its process-wide default stays
+//! unambiguous for code that calls `rustls::ClientConfig::builder()`). An app that also
+//! turns on rustls' `ring` feature has two providers and must install one as the process
+//! default (`rustls::crypto::ring::default_provider().install_default()`), as rustls
+//! requires of any such build.
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use rustls::pki_types::CertificateDer;
 #[error("apitoolkit: unusable root certificate: {0}")]
 pub struct TlsError(String);
 
-/// A `reqwest::ClientBuilder` calling `https` URLs with rustls (`ring`) and the webpki
+/// A `reqwest::ClientBuilder` calling `https` URLs with rustls (`aws-lc-rs`) and the webpki
 /// roots: add your timeouts, proxies or pool settings, then `build()` and pass the client
 /// to [`OutgoingClientBuilder::client`](crate::OutgoingClientBuilder::client).
 ///
@@ -79,14 +81,16 @@ fn webpki_roots() -> rustls::RootCertStore {
     }
 }
 
-/// TLS 1.2 and 1.3 with the `ring` provider, HTTP/1.1 (no ALPN: reqwest is built without
-/// HTTP/2 here).
+/// TLS 1.2 and 1.3 with the `aws-lc-rs` provider, HTTP/1.1 (no ALPN: reqwest is built
+/// without HTTP/2 here).
 fn config(roots: rustls::RootCertStore) -> rustls::ClientConfig {
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("the ring provider supports TLS 1.2 and 1.3")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
+    rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("the aws-lc-rs provider supports TLS 1.2 and 1.3")
+    .with_root_certificates(roots)
+    .with_no_client_auth()
 }
 
 #[cfg(test)]

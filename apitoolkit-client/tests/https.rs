@@ -50,7 +50,7 @@ async fn tls_target() -> SocketAddr {
         .expect("server certificate");
     let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).expect("server key");
     let server = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocol versions")
@@ -194,5 +194,23 @@ async fn a_trusted_ca_with_the_wrong_host_name_is_refused_and_recorded() {
     assert!(
         format!("{} {}", e.message, e.root_error_message).contains("certificate"),
         "{e:#?}"
+    );
+}
+
+/// The SDK's TLS feature must not break the app's own TLS code: reqwest's default client
+/// (what an app without its own TLS feature builds) and rustls' process-default provider
+/// both resolve without anything installed.
+#[test]
+fn the_apps_own_reqwest_and_rustls_defaults_keep_working() {
+    let built = std::panic::catch_unwind(reqwest::Client::new);
+    assert!(built.is_ok(), "reqwest::Client::new() panicked");
+    let config = std::panic::catch_unwind(|| {
+        rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth()
+    });
+    assert!(
+        config.is_ok(),
+        "rustls::ClientConfig::builder() found no single provider"
     );
 }

@@ -37,7 +37,7 @@ impl TlsProxy {
             .expect("server certificate");
         let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).expect("server key");
         let mut server = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
+            rustls::crypto::aws_lc_rs::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .expect("protocol versions")

@@ -275,11 +275,9 @@ pub fn client() -> reqwest::Client {
     client_builder().build().expect("client")
 }
 
-/// `reqwest::Client::builder()`, with the `ring` provider installed as the process
-/// default first: `apitoolkit-client`'s default feature compiles reqwest's rustls without
-/// a provider, and reqwest refuses to build a client then.
+/// `reqwest::Client::builder()`, what an app's own code calls: the SDK's TLS choice
+/// (reqwest's `rustls` feature, aws-lc-rs) must leave it working.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
 

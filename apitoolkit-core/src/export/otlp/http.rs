@@ -1,5 +1,5 @@
 //! OTLP over HTTP/protobuf: `POST {endpoint}/v1/traces`, gzip body, `x-api-key` header,
-//! through a hyper-util client with rustls (ring, webpki roots) for `https`.
+//! through a hyper-util client with rustls (aws-lc-rs, webpki roots) for `https`.
 
 use std::time::{Duration, SystemTime};
 
@@ -54,7 +54,7 @@ impl HttpTransport {
                 tls::client_config(pem).map_err(|e| invalid_endpoint(&settings.endpoint, e))?,
             ),
             None => builder
-                .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+                .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
                 .map_err(|e| invalid_endpoint(&settings.endpoint, e))?,
         };
         let connector = builder

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use crate::config::certificates;
 
-/// A rustls client configuration (ring provider) trusting exactly these certificates.
+/// A rustls client configuration (aws-lc-rs provider) trusting exactly these certificates.
 pub(super) fn client_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in certificates(pem)? {
         roots.add(cert).map_err(|e| e.to_string())?;
     }
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        rustls::crypto::aws_lc_rs::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| e.to_string())?
