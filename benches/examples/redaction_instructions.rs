@@ -8,7 +8,8 @@
 //! `absent_1KB`, `absent_100KB` (the names-absent bench), or `body_1KB`, `body_100KB`
 //! (the same documents through `redact_body`, as shipped: the paths, then the credential
 //! scan), `body_1KB_off`, `body_100KB_off` (`redact_body` with the credential scan turned
-//! off) and `gzip_1KB`, `gzip_100KB` (through `redact_body` gzip-compressed with
+//! off), `body_nopaths_1KB`, `body_nopaths_100KB` (`redact_body` without any path: the
+//! credential scan alone) and `gzip_1KB`, `gzip_100KB` (through `redact_body` gzip-compressed with
 //! `content-encoding: gzip`: the difference to `body_` is the decoding). Prints the
 //! document's length.
 
@@ -18,6 +19,10 @@ use apitoolkit_core::{CapturedBody, CapturedHeaders, Redactor};
 #[path = "../fixtures/documents.rs"]
 mod documents;
 use documents::{document, unescaped_document, ABSENT_PATHS, PATHS};
+
+/// No body path: what shipping a JSON body costs when nothing is configured for it (with
+/// `body_`: the credential scan only).
+const NO_PATHS: [&str; 0] = [];
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,8 +37,11 @@ fn main() {
         "100KB" => (Redactor::new(PATHS), document(100_000)),
         "absent_1KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(1_000)),
         "absent_100KB" => (Redactor::new(ABSENT_PATHS), unescaped_document(100_000)),
+        "nopaths_1KB" => (Redactor::new(NO_PATHS), document(1_000)),
+        "nopaths_100KB" => (Redactor::new(NO_PATHS), document(100_000)),
         other => panic!(
-            "unknown case {other:?}: [body_|gzip_](1KB|100KB)[_off], absent_1KB or absent_100KB"
+            "unknown case {other:?}: [body_|gzip_](1KB|100KB|nopaths_1KB|nopaths_100KB)[_off], \
+             absent_1KB or absent_100KB"
         ),
     };
     let redactor = redactor
