@@ -333,3 +333,103 @@ fn empty_payloads_of_each_coding_decode_to_nothing() {
         "identity passes through"
     );
 }
+
+/// flate2's own multi-member reader, what `gunzip` replaced: the reference it must agree
+/// with (same bytes, same failure kind) on every input below.
+fn flate2_gunzip(input: &[u8], cap: usize) -> Result<Vec<u8>, &'static str> {
+    let mut out = Vec::new();
+    let reader = flate2::bufread::MultiGzDecoder::new(input).take(cap as u64 + 1);
+    match std::io::Read::read_to_end(&mut { reader }, &mut out) {
+        Ok(_) if out.len() > cap => Err("too large"),
+        Ok(_) => Ok(out),
+        Err(_) => Err("corrupt"),
+    }
+}
+
+fn ours(input: &[u8], cap: usize) -> Result<Vec<u8>, &'static str> {
+    gunzip(input, cap).map_err(|f| match f {
+        Failure::TooLarge => "too large",
+        Failure::Corrupt => "corrupt",
+    })
+}
+
+/// A gzip member with every optional header field flate2's builder can write.
+fn gzip_with_header(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::GzBuilder::new()
+        .filename("body.json")
+        .comment("a comment")
+        .extra(vec![1, 2, 3, 4])
+        .write(Vec::new(), flate2::Compression::fast());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn gunzip_agrees_with_flate2_on_members_headers_truncations_and_damage() {
+    let big: Vec<u8> = JSON.iter().copied().cycle().take(70_000).collect();
+    let mut cases: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        gzip(b""),
+        gzip(JSON),
+        gzip(&big),
+        gzip_with_header(JSON),
+        [gzip(JSON), gzip_with_header(b"second"), gzip(b"")].concat(),
+        [gzip(JSON), vec![0, 0, 0]].concat(),
+        [gzip(JSON), b"trailing".to_vec()].concat(),
+    ];
+    // The header CRC (FHCRC), right and wrong.
+    let mut hcrc = gzip(JSON);
+    hcrc[3] |= 1 << 1;
+    let header_crc = (crc32fast::hash(&hcrc[..10]) as u16).to_le_bytes();
+    hcrc.splice(10..10, header_crc);
+    cases.push(hcrc.clone());
+    hcrc[10] ^= 1;
+    cases.push(hcrc);
+    // A reserved flag, another method, a wrong CRC-32 and a wrong length.
+    for (at, bit) in [(3, 0x20), (2, 0x01)] {
+        let mut bad = gzip(JSON);
+        bad[at] ^= bit;
+        cases.push(bad);
+    }
+    for from_end in [8, 1] {
+        let mut bad = gzip(JSON);
+        let i = bad.len() - from_end;
+        bad[i] ^= 0x40;
+        cases.push(bad);
+    }
+    // Every truncation of a member with all header fields, and of two members.
+    let full = [gzip_with_header(JSON), gzip(JSON)].concat();
+    for end in 0..full.len() {
+        cases.push(full[..end].to_vec());
+    }
+    for case in &cases {
+        for cap in [usize::MAX - 1, JSON.len(), JSON.len() - 1, 10] {
+            assert_eq!(
+                ours(case, cap),
+                flate2_gunzip(case, cap),
+                "{case:?} cap {cap}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_inflater_is_reused_across_bodies_and_codings() {
+    // Interleaved gzip and zlib bodies on one thread: each starts from a reset state.
+    for round in 0..3 {
+        let data = format!("{{\"round\":{round}}}");
+        assert_eq!(
+            decode(&gzip(data.as_bytes()), &[Coding::Gzip], 1 << 20).unwrap(),
+            data.as_bytes()
+        );
+        assert_eq!(
+            decode(&zlib(data.as_bytes()), &[Coding::Deflate], 1 << 20).unwrap(),
+            data.as_bytes()
+        );
+        assert_eq!(
+            decode(&raw_deflate(data.as_bytes()), &[Coding::Deflate], 1 << 20).unwrap(),
+            data.as_bytes()
+        );
+        assert!(decode(&gzip(data.as_bytes())[..12], &[Coding::Gzip], 1 << 20).is_err());
+    }
+}
