@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderName;
 use actix_web::HttpMessage;
 use apitoolkit_core::integration::{GuardedFuture, InFlight, RequestContext, RequestScope};
 use apitoolkit_core::{Exchange, SdkType, Shipper};
@@ -12,6 +13,11 @@ use apitoolkit_core::{Exchange, SdkType, Shipper};
 use crate::body::ResponseBody;
 use crate::future::ResponseFuture;
 use crate::{convert, payload};
+
+/// The W3C trace context headers as names: a lookup by `&str` parses the name first,
+/// on every request.
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// The service produced by the [`APIToolkit`](crate::APIToolkit) transform. Like every
 /// actix service it lives on one worker thread (`!Send`); it shares the
@@ -65,8 +71,8 @@ where
             shipper.clone(),
             req.method().as_str(),
             req.path(),
-            values("traceparent"),
-            values("tracestate"),
+            values(&TRACEPARENT),
+            values(&TRACESTATE),
         );
         let mut exchange = Exchange::with_id(
             ctx.msg_id(),
