@@ -100,7 +100,7 @@ impl GrpcTransport {
         *request.method_mut() = Method::POST;
         *request.uri_mut() = http::Uri::from_static(EXPORT);
         *request.headers_mut() = self.headers.clone();
-        if let Ok(deadline) = HeaderValue::try_from(format!("{}m", timeout.as_millis())) {
+        if let Ok(deadline) = HeaderValue::try_from(grpc_timeout(timeout)) {
             request.headers_mut().insert("grpc-timeout", deadline);
         }
         let call = async {
@@ -144,6 +144,16 @@ async fn status_of(response: http::Response<tonic::body::Body>) -> Result<(), St
         Ok(())
     } else {
         Err(status)
+    }
+}
+
+/// The `grpc-timeout` value of `timeout`: at most eight digits, in milliseconds while
+/// they fit, else in seconds (capped).
+fn grpc_timeout(timeout: Duration) -> String {
+    const MAX: u128 = 99_999_999;
+    match timeout.as_millis() {
+        ms if ms <= MAX => format!("{ms}m"),
+        _ => format!("{}S", u128::from(timeout.as_secs()).min(MAX)),
     }
 }
 
@@ -217,6 +227,14 @@ mod tests {
             .read_to_end(&mut plain)
             .unwrap();
         assert_eq!(plain, b"headspans");
+    }
+
+    #[test]
+    fn grpc_timeout_has_at_most_eight_digits() {
+        assert_eq!(grpc_timeout(Duration::from_secs(10)), "10000m");
+        assert_eq!(grpc_timeout(Duration::from_millis(99_999_999)), "99999999m");
+        assert_eq!(grpc_timeout(Duration::from_secs(100_000)), "100000S");
+        assert_eq!(grpc_timeout(Duration::MAX), "99999999S");
     }
 
     #[test]
