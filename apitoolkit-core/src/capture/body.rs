@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::model::CapturedBody;
 
@@ -11,7 +11,9 @@ use crate::model::CapturedBody;
 ///
 /// Its `Debug` shows how many bytes were copied, never the bytes.
 pub struct BodyCapture {
-    buf: BytesMut,
+    /// A plain `Vec` (simpler growth than `BytesMut`; `Bytes::from` takes it without a
+    /// copy).
+    buf: Vec<u8>,
     cap: usize,
     state: State,
 }
@@ -27,7 +29,7 @@ impl BodyCapture {
     /// A capture of at most `cap` bytes; `enabled == false` records nothing.
     pub fn new(cap: usize, enabled: bool) -> BodyCapture {
         BodyCapture {
-            buf: BytesMut::new(),
+            buf: Vec::new(),
             cap,
             state: if enabled {
                 State::Capturing
@@ -45,7 +47,7 @@ impl BodyCapture {
         }
         if self.buf.len() + chunk.len() > self.cap {
             self.state = State::TooLarge;
-            self.buf = BytesMut::new();
+            self.buf = Vec::new();
             return;
         }
         self.buf.extend_from_slice(chunk);
