@@ -6,7 +6,7 @@ use super::json::write_str;
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
-use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 /// Appends the record of `ex` as one JSON object, byte for byte what
@@ -48,10 +48,11 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.field("proto_minor", &p.proto.1)?;
     w.field("status_code", &ex.status)?;
     w.str_field("referer", &p.referer)?;
+    let mut buf = FieldBuf::new();
     w.key("request_headers");
-    write_redacted_headers(w.out, &ex.request_headers, p.rules)?;
+    write_redacted_headers(w.out, &ex.request_headers, p.rules, &mut buf)?;
     w.key("response_headers");
-    write_redacted_headers(w.out, &ex.response_headers, p.rules)?;
+    write_redacted_headers(w.out, &ex.response_headers, p.rules, &mut buf)?;
     w.key("request_body");
     write_base64(w.out, &p.request_body)?;
     w.key("response_body");
@@ -123,25 +124,29 @@ fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
 }
 
 /// Appends `bytes` as a JSON string of lower-case hex digits.
-fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+fn write_hex<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 0x0f)]);
+    // Formatted on the stack (ids are 8 or 16 bytes), then appended at once.
+    let mut text = [b'"'; 34];
+    for (i, b) in bytes.iter().enumerate().take(16) {
+        text[1 + 2 * i] = DIGITS[usize::from(b >> 4)];
+        text[2 + 2 * i] = DIGITS[usize::from(b & 0x0f)];
     }
-    out.push(b'"');
+    let len = 2 * N.min(16);
+    text[1 + len] = b'"';
+    out.extend_from_slice(&text[..len + 2]);
 }
 
 /// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as
 /// `serde_json` writes it, without building the map.
-fn write_redacted_headers(
+fn write_redacted_headers<'h>(
     out: &mut Vec<u8>,
-    headers: &CapturedHeaders,
+    headers: &'h CapturedHeaders,
     rules: &RedactionRules,
+    buf: &mut FieldBuf<'h>,
 ) -> serde_json::Result<()> {
     out.push(b'{');
-    for (i, (name, fields)) in Groups::new(headers).iter().enumerate() {
+    for (i, (name, fields)) in Groups::new(headers, buf).iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -154,7 +159,7 @@ fn write_redacted_headers(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str(out, &shipped_value(value, rules))?;
+                write_str(out, &shipped_value(*value, rules))?;
             }
         }
         out.push(b']');
@@ -179,7 +184,7 @@ mod tests {
         h.append("x-multi", b"three");
         let rules = RedactionRules::default();
         let mut json = Vec::new();
-        write_redacted_headers(&mut json, &h, &rules).unwrap();
+        write_redacted_headers(&mut json, &h, &rules, &mut FieldBuf::new()).unwrap();
         assert_eq!(
             json,
             serde_json::to_vec(&redact_headers(&h, &rules)).unwrap()
