@@ -36,7 +36,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, UNIX_EPOCH};
 
 use apitoolkit_core::integration::TeeBody;
 use apitoolkit_core::integration::{grpc_route, GuardedFuture, InFlight, RequestContext};
@@ -225,9 +225,12 @@ fn shipper(encoder: &str, n: usize) -> usize {
     let batch: Vec<Box<Exchange>> = (0..BATCH)
         .map(|i| {
             let mut ex = exchange.clone();
-            ex.msg_id = uuid::Uuid::new_v4();
+            // Fixed from run to run, so that gzip does the same work in every run.
+            ex.msg_id = uuid::Uuid::from_u128(mix(i as u64));
             ex.trace = Some(TraceContext::root(ex.msg_id));
-            ex.started_at += Duration::from_micros(37 * i as u64);
+            ex.started_at = UNIX_EPOCH
+                + Duration::from_secs(1_780_000_000)
+                + Duration::from_micros(37 * i as u64);
             Box::new(ex)
         })
         .collect();
@@ -245,6 +248,17 @@ fn shipper(encoder: &str, n: usize) -> usize {
         done += len;
     }
     total
+}
+
+/// 128 well-mixed bits from `i` (splitmix64, twice).
+fn mix(i: u64) -> u128 {
+    let step = |mut z: u64| {
+        z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    (u128::from(step(2 * i)) << 64) | u128::from(step(2 * i + 1))
 }
 
 /// `bytes` gzip-compressed as tonic compresses a gRPC message (flate2, level 6);

@@ -37,16 +37,31 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.out
         .extend_from_slice(&rfc3339_bytes(ex.started_at.into()));
     w.out.push(b'"');
-    w.field("duration", &p.duration)?;
+    w.u64_field("duration", p.duration);
     w.str_field("host", &p.host)?;
     w.str_field("method", &p.method)?;
     w.str_field("url_path", &p.url_path)?;
     w.str_field("raw_url", &p.raw_url)?;
-    w.field("path_params", &p.path_params_map())?;
-    w.field("query_params", &p.query_params)?;
-    w.field("proto_major", &p.proto.0)?;
-    w.field("proto_minor", &p.proto.1)?;
-    w.field("status_code", &ex.status)?;
+    w.key("path_params");
+    match &p.path_params[..] {
+        [] => w.out.extend_from_slice(b"{}"),
+        [(name, value)] => {
+            w.out.push(b'{');
+            write_str(w.out, name)?;
+            w.out.push(b':');
+            write_str(w.out, value)?;
+            w.out.push(b'}');
+        }
+        _ => serde_json::to_writer(&mut *w.out, &p.path_params_map())?,
+    }
+    if p.query_params.is_empty() {
+        w.raw_field("query_params", b"{}");
+    } else {
+        w.field("query_params", &p.query_params)?;
+    }
+    w.u64_field("proto_major", p.proto.0.into());
+    w.u64_field("proto_minor", p.proto.1.into());
+    w.u64_field("status_code", ex.status.into());
     w.str_field("referer", &p.referer)?;
     let mut buf = FieldBuf::new();
     w.key("request_headers");
@@ -59,10 +74,17 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     write_base64(w.out, &p.response_body)?;
     w.str_field("request_body_encoding", &p.request_body_encoding)?;
     w.str_field("response_body_encoding", &p.response_body_encoding)?;
-    w.field("project_id", config.project_id())?;
-    w.field("sdk_type", &ex.sdk_type)?;
-    w.field("service_version", &config.service_version())?;
-    w.field("tags", &p.tags)?;
+    w.str_field("project_id", config.project_id())?;
+    w.str_field("sdk_type", ex.sdk_type.as_str())?;
+    match config.service_version() {
+        Some(v) => w.str_field("service_version", v)?,
+        None => w.raw_field("service_version", b"null"),
+    }
+    if p.tags.is_empty() {
+        w.raw_field("tags", b"[]");
+    } else {
+        w.field("tags", &p.tags)?;
+    }
     w.key("msg_id");
     write_uuid(w.out, ex.msg_id);
     w.key("parent_id");
@@ -75,9 +97,22 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     write_hex(w.out, &trace_id);
     w.key("span_id");
     write_hex(w.out, &span_id);
-    w.field("sample_rate", &ex.sample_rate)?;
-    w.field("attributes", &p.attributes)?;
-    w.field("errors", &p.errors)?;
+    if ex.sample_rate == 1.0 {
+        // What serde_json writes for 1.0, the rate of every unsampled record.
+        w.raw_field("sample_rate", b"1.0");
+    } else {
+        w.field("sample_rate", &ex.sample_rate)?;
+    }
+    if p.attributes.is_empty() {
+        w.raw_field("attributes", b"{}");
+    } else {
+        w.field("attributes", &p.attributes)?;
+    }
+    if p.errors.is_empty() {
+        w.raw_field("errors", b"[]");
+    } else {
+        w.field("errors", &p.errors)?;
+    }
     w.out.push(b'}');
     Ok(())
 }
@@ -101,6 +136,28 @@ impl Writer<'_> {
     ) -> serde_json::Result<()> {
         self.key(name);
         serde_json::to_writer(&mut *self.out, value)
+    }
+
+    /// `"name":` and JSON text written as is.
+    fn raw_field(&mut self, name: &str, json: &[u8]) {
+        self.key(name);
+        self.out.extend_from_slice(json);
+    }
+
+    /// `"name":` and a number in decimal, as serde_json writes it.
+    fn u64_field(&mut self, name: &str, mut value: u64) {
+        self.key(name);
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.out.extend_from_slice(&digits[at..]);
     }
 
     fn str_field(&mut self, name: &str, value: &str) -> serde_json::Result<()> {
