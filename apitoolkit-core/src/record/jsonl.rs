@@ -9,6 +9,13 @@ use crate::model::rfc3339_bytes;
 use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
+/// `,"name":`, the text written before each field after the first, as one literal.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
+
 /// Appends the record of `ex` as one JSON object, byte for byte what
 /// `serde_json::to_writer(out, &build_message(ex, config))` writes, without building
 /// the [`RequestMessage`](crate::model::RequestMessage): headers are redacted while
@@ -37,12 +44,12 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.out
         .extend_from_slice(&rfc3339_bytes(ex.started_at.into()));
     w.out.push(b'"');
-    w.u64_field("duration", p.duration);
-    w.str_field("host", &p.host)?;
-    w.str_field("method", &p.method)?;
-    w.str_field("url_path", &p.url_path)?;
-    w.str_field("raw_url", &p.raw_url)?;
-    w.key("path_params");
+    w.u64_field(key!("duration"), p.duration);
+    w.str_field(key!("host"), &p.host)?;
+    w.str_field(key!("method"), &p.method)?;
+    w.str_field(key!("url_path"), &p.url_path)?;
+    w.str_field(key!("raw_url"), &p.raw_url)?;
+    w.key(key!("path_params"));
     match &p.path_params[..] {
         [] => w.out.extend_from_slice(b"{}"),
         [(name, value)] => {
@@ -55,78 +62,77 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
         _ => serde_json::to_writer(&mut *w.out, &p.path_params_map())?,
     }
     if p.query_params.is_empty() {
-        w.raw_field("query_params", b"{}");
+        w.raw_field(key!("query_params"), b"{}");
     } else {
-        w.field("query_params", &p.query_params)?;
+        w.field(key!("query_params"), &p.query_params)?;
     }
-    w.u64_field("proto_major", p.proto.0.into());
-    w.u64_field("proto_minor", p.proto.1.into());
-    w.u64_field("status_code", ex.status.into());
-    w.str_field("referer", &p.referer)?;
+    w.u64_field(key!("proto_major"), p.proto.0.into());
+    w.u64_field(key!("proto_minor"), p.proto.1.into());
+    w.u64_field(key!("status_code"), ex.status.into());
+    w.str_field(key!("referer"), &p.referer)?;
     let mut buf = FieldBuf::new();
-    w.key("request_headers");
+    w.key(key!("request_headers"));
     write_redacted_headers(w.out, &ex.request_headers, p.rules, &mut buf)?;
-    w.key("response_headers");
+    w.key(key!("response_headers"));
     write_redacted_headers(w.out, &ex.response_headers, p.rules, &mut buf)?;
-    w.key("request_body");
+    w.key(key!("request_body"));
     write_base64(w.out, &p.request_body)?;
-    w.key("response_body");
+    w.key(key!("response_body"));
     write_base64(w.out, &p.response_body)?;
-    w.str_field("request_body_encoding", &p.request_body_encoding)?;
-    w.str_field("response_body_encoding", &p.response_body_encoding)?;
-    w.str_field("project_id", config.project_id())?;
-    w.str_field("sdk_type", ex.sdk_type.as_str())?;
+    w.str_field(key!("request_body_encoding"), &p.request_body_encoding)?;
+    w.str_field(key!("response_body_encoding"), &p.response_body_encoding)?;
+    w.str_field(key!("project_id"), config.project_id())?;
+    w.str_field(key!("sdk_type"), ex.sdk_type.as_str())?;
     match config.service_version() {
-        Some(v) => w.str_field("service_version", v)?,
-        None => w.raw_field("service_version", b"null"),
+        Some(v) => w.str_field(key!("service_version"), v)?,
+        None => w.raw_field(key!("service_version"), b"null"),
     }
     if p.tags.is_empty() {
-        w.raw_field("tags", b"[]");
+        w.raw_field(key!("tags"), b"[]");
     } else {
-        w.field("tags", &p.tags)?;
+        w.field(key!("tags"), &p.tags)?;
     }
-    w.key("msg_id");
+    w.key(key!("msg_id"));
     write_uuid(w.out, ex.msg_id);
-    w.key("parent_id");
+    w.key(key!("parent_id"));
     match ex.parent_id {
         Some(id) => write_uuid(w.out, id),
         None => w.out.extend_from_slice(b"null"),
     }
     let (trace_id, span_id, _) = ex.span_ids();
-    w.key("trace_id");
+    w.key(key!("trace_id"));
     write_hex(w.out, &trace_id);
-    w.key("span_id");
+    w.key(key!("span_id"));
     write_hex(w.out, &span_id);
     if ex.sample_rate == 1.0 {
         // What serde_json writes for 1.0, the rate of every unsampled record.
-        w.raw_field("sample_rate", b"1.0");
+        w.raw_field(key!("sample_rate"), b"1.0");
     } else {
-        w.field("sample_rate", &ex.sample_rate)?;
+        w.field(key!("sample_rate"), &ex.sample_rate)?;
     }
     if p.attributes.is_empty() {
-        w.raw_field("attributes", b"{}");
+        w.raw_field(key!("attributes"), b"{}");
     } else {
-        w.field("attributes", &p.attributes)?;
+        w.field(key!("attributes"), &p.attributes)?;
     }
     if p.errors.is_empty() {
-        w.raw_field("errors", b"[]");
+        w.raw_field(key!("errors"), b"[]");
     } else {
-        w.field("errors", &p.errors)?;
+        w.field(key!("errors"), &p.errors)?;
     }
     w.out.push(b'}');
     Ok(())
 }
 
-/// Appends `"name":value` pairs after the record's first field.
+/// Appends `"name":value` pairs after the record's first field; each method takes the
+/// field's [`key!`] (one copy instead of three).
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
 }
 
 impl Writer<'_> {
-    fn key(&mut self, name: &str) {
-        self.out.extend_from_slice(b",\"");
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+    fn key(&mut self, key: &str) {
+        self.out.extend_from_slice(key.as_bytes());
     }
 
     fn field<T: serde::Serialize + ?Sized>(
