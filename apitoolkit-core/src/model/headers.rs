@@ -93,6 +93,19 @@ impl CapturedHeaders {
         self.get_all(name).next()
     }
 
+    /// The fields as the record's text: names as `&str`, values `Ok(&str)` when they
+    /// are UTF-8 and `Err(bytes)` otherwise. One UTF-8 check of the whole buffer stands
+    /// for the checks of every name and value when it passes and the fields fall on
+    /// character boundaries (always for ASCII fields under 128 bytes, whose length
+    /// prefixes are ASCII too); otherwise each field is checked on its own.
+    pub(crate) fn text_iter(&self) -> TextIter<'_> {
+        TextIter {
+            buf: &self.buf,
+            whole: std::str::from_utf8(&self.buf).ok(),
+            at: 0,
+        }
+    }
+
     /// Every value of `name` in order (compared without regard to ASCII case).
     pub fn get_all<'a, 'n>(
         &'a self,
@@ -231,6 +244,41 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
+/// A header value as the record's text: `Ok` when it is UTF-8, else its bytes.
+pub(crate) type TextValue<'a> = Result<&'a str, &'a [u8]>;
+
+/// Iterator of [`CapturedHeaders::text_iter`].
+pub(crate) struct TextIter<'a> {
+    buf: &'a [u8],
+    /// The whole buffer, when it is UTF-8.
+    whole: Option<&'a str>,
+    /// Where the next field starts in `buf`.
+    at: usize,
+}
+
+impl<'a> Iterator for TextIter<'a> {
+    type Item = (&'a str, TextValue<'a>);
+
+    fn next(&mut self) -> Option<(&'a str, TextValue<'a>)> {
+        let mut rest = self.buf.get(self.at..)?;
+        let left = rest.len();
+        let (name, value) = split_field(&mut rest)?;
+        let name_at = self.at + FIELD_OVERHEAD;
+        let value_at = name_at + name.len();
+        self.at += left - rest.len();
+        if let Some(whole) = self.whole {
+            // `get` is `None` off a character boundary: then the field is checked alone.
+            if let (Some(n), Some(v)) = (whole.get(name_at..value_at), whole.get(value_at..self.at))
+            {
+                return Some((n, Ok(v)));
+            }
+        }
+        // Names are only ever written from `&str`.
+        let name = std::str::from_utf8(name).unwrap_or_default();
+        Some((name, std::str::from_utf8(value).map_err(|_| value)))
+    }
+}
+
 /// Fields as bytes, for lookups (no UTF-8 check of each name).
 struct RawIter<'a> {
     rest: &'a [u8],
@@ -326,6 +374,46 @@ mod tests {
             }
             proptest::prop_assert_eq!(copy.to_header_map(), map);
         }
+    }
+
+    #[test]
+    fn text_fields_are_the_fields_with_their_values_checked() {
+        let mut h = CapturedHeaders::new();
+        h.append("a", b"plain");
+        h.append("b", b"caf\xc3\xa9");
+        h.append("x-long", &[b'v'; 200]);
+        h.append("x-\u{e9}", b"\xc3");
+        h.append("c", b"\xa9 split");
+        h.append("d", b"");
+        type Owned = Vec<(String, Result<String, Vec<u8>>)>;
+        fn expect(h: &CapturedHeaders) -> Owned {
+            h.iter()
+                .map(|(n, v)| {
+                    let v = std::str::from_utf8(v)
+                        .map(str::to_owned)
+                        .map_err(|_| v.to_vec());
+                    (n.to_owned(), v)
+                })
+                .collect()
+        }
+        fn text(h: &CapturedHeaders) -> Owned {
+            h.text_iter()
+                .map(|(n, v)| (n.to_owned(), v.map(str::to_owned).map_err(<[u8]>::to_vec)))
+                .collect()
+        }
+        // The whole buffer is not UTF-8 (a 200-byte length prefix; a value ending in a
+        // lead byte followed by the next field): each field checked alone.
+        assert_eq!(text(&h), expect(&h));
+        let mut ascii = CapturedHeaders::new();
+        ascii.append("host", b"example.com");
+        ascii.append("x-e", "\u{e9}t\u{e9}".as_bytes());
+        assert!(std::str::from_utf8(&ascii.buf).is_ok());
+        assert_eq!(text(&ascii), expect(&ascii));
+        // Valid as a whole, but a field's end splits a character: `get` refuses it.
+        let mut split = CapturedHeaders::new();
+        split.append("x", b"\xc3");
+        split.buf.push(0xa9);
+        assert_eq!(text(&split), [("x".to_owned(), Err(vec![0xc3]))]);
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl<'a> Fields<'a> {
         let path_params = match (&ex.route, ex.path_params.is_empty()) {
             (Some(route), true) => path_params(route, path)
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k), mask_credentials(Cow::Owned(v), rules)))
+                .map(|(k, v)| (Cow::Borrowed(k), mask_credentials(v, rules)))
                 .collect(),
             _ => ex
                 .path_params

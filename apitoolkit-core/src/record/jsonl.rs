@@ -6,8 +6,15 @@ use super::json::write_str;
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
-use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
+
+/// `,"name":`, the text written before each field after the first, as one literal.
+macro_rules! key {
+    ($name:literal) => {
+        concat!(",\"", $name, "\":")
+    };
+}
 
 /// Appends the record of `ex` as one JSON object, byte for byte what
 /// `serde_json::to_writer(out, &build_message(ex, config))` writes, without building
@@ -37,60 +44,95 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.out
         .extend_from_slice(&rfc3339_bytes(ex.started_at.into()));
     w.out.push(b'"');
-    w.field("duration", &p.duration)?;
-    w.str_field("host", &p.host)?;
-    w.str_field("method", &p.method)?;
-    w.str_field("url_path", &p.url_path)?;
-    w.str_field("raw_url", &p.raw_url)?;
-    w.field("path_params", &p.path_params_map())?;
-    w.field("query_params", &p.query_params)?;
-    w.field("proto_major", &p.proto.0)?;
-    w.field("proto_minor", &p.proto.1)?;
-    w.field("status_code", &ex.status)?;
-    w.str_field("referer", &p.referer)?;
-    w.key("request_headers");
-    write_redacted_headers(w.out, &ex.request_headers, p.rules)?;
-    w.key("response_headers");
-    write_redacted_headers(w.out, &ex.response_headers, p.rules)?;
-    w.key("request_body");
+    w.u64_field(key!("duration"), p.duration);
+    w.str_field(key!("host"), &p.host)?;
+    w.str_field(key!("method"), &p.method)?;
+    w.str_field(key!("url_path"), &p.url_path)?;
+    w.str_field(key!("raw_url"), &p.raw_url)?;
+    w.key(key!("path_params"));
+    match &p.path_params[..] {
+        [] => w.out.extend_from_slice(b"{}"),
+        [(name, value)] => {
+            w.out.push(b'{');
+            write_str(w.out, name)?;
+            w.out.push(b':');
+            write_str(w.out, value)?;
+            w.out.push(b'}');
+        }
+        _ => serde_json::to_writer(&mut *w.out, &p.path_params_map())?,
+    }
+    if p.query_params.is_empty() {
+        w.raw_field(key!("query_params"), b"{}");
+    } else {
+        w.field(key!("query_params"), &p.query_params)?;
+    }
+    w.u64_field(key!("proto_major"), p.proto.0.into());
+    w.u64_field(key!("proto_minor"), p.proto.1.into());
+    w.u64_field(key!("status_code"), ex.status.into());
+    w.str_field(key!("referer"), &p.referer)?;
+    let mut buf = FieldBuf::new();
+    w.key(key!("request_headers"));
+    write_redacted_headers(w.out, &ex.request_headers, p.rules, &mut buf)?;
+    w.key(key!("response_headers"));
+    write_redacted_headers(w.out, &ex.response_headers, p.rules, &mut buf)?;
+    w.key(key!("request_body"));
     write_base64(w.out, &p.request_body)?;
-    w.key("response_body");
+    w.key(key!("response_body"));
     write_base64(w.out, &p.response_body)?;
-    w.str_field("request_body_encoding", &p.request_body_encoding)?;
-    w.str_field("response_body_encoding", &p.response_body_encoding)?;
-    w.field("project_id", config.project_id())?;
-    w.field("sdk_type", &ex.sdk_type)?;
-    w.field("service_version", &config.service_version())?;
-    w.field("tags", &p.tags)?;
-    w.key("msg_id");
+    w.str_field(key!("request_body_encoding"), &p.request_body_encoding)?;
+    w.str_field(key!("response_body_encoding"), &p.response_body_encoding)?;
+    w.str_field(key!("project_id"), config.project_id())?;
+    w.str_field(key!("sdk_type"), ex.sdk_type.as_str())?;
+    match config.service_version() {
+        Some(v) => w.str_field(key!("service_version"), v)?,
+        None => w.raw_field(key!("service_version"), b"null"),
+    }
+    if p.tags.is_empty() {
+        w.raw_field(key!("tags"), b"[]");
+    } else {
+        w.field(key!("tags"), &p.tags)?;
+    }
+    w.key(key!("msg_id"));
     write_uuid(w.out, ex.msg_id);
-    w.key("parent_id");
+    w.key(key!("parent_id"));
     match ex.parent_id {
         Some(id) => write_uuid(w.out, id),
         None => w.out.extend_from_slice(b"null"),
     }
     let (trace_id, span_id, _) = ex.span_ids();
-    w.key("trace_id");
+    w.key(key!("trace_id"));
     write_hex(w.out, &trace_id);
-    w.key("span_id");
+    w.key(key!("span_id"));
     write_hex(w.out, &span_id);
-    w.field("sample_rate", &ex.sample_rate)?;
-    w.field("attributes", &p.attributes)?;
-    w.field("errors", &p.errors)?;
+    if ex.sample_rate == 1.0 {
+        // What serde_json writes for 1.0, the rate of every unsampled record.
+        w.raw_field(key!("sample_rate"), b"1.0");
+    } else {
+        w.field(key!("sample_rate"), &ex.sample_rate)?;
+    }
+    if p.attributes.is_empty() {
+        w.raw_field(key!("attributes"), b"{}");
+    } else {
+        w.field(key!("attributes"), &p.attributes)?;
+    }
+    if p.errors.is_empty() {
+        w.raw_field(key!("errors"), b"[]");
+    } else {
+        w.field(key!("errors"), &p.errors)?;
+    }
     w.out.push(b'}');
     Ok(())
 }
 
-/// Appends `"name":value` pairs after the record's first field.
+/// Appends `"name":value` pairs after the record's first field; each method takes the
+/// field's [`key!`] (one copy instead of three).
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
 }
 
 impl Writer<'_> {
-    fn key(&mut self, name: &str) {
-        self.out.extend_from_slice(b",\"");
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+    fn key(&mut self, key: &str) {
+        self.out.extend_from_slice(key.as_bytes());
     }
 
     fn field<T: serde::Serialize + ?Sized>(
@@ -100,6 +142,28 @@ impl Writer<'_> {
     ) -> serde_json::Result<()> {
         self.key(name);
         serde_json::to_writer(&mut *self.out, value)
+    }
+
+    /// `"name":` and JSON text written as is.
+    fn raw_field(&mut self, name: &str, json: &[u8]) {
+        self.key(name);
+        self.out.extend_from_slice(json);
+    }
+
+    /// `"name":` and a number in decimal, as serde_json writes it.
+    fn u64_field(&mut self, name: &str, mut value: u64) {
+        self.key(name);
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        self.out.extend_from_slice(&digits[at..]);
     }
 
     fn str_field(&mut self, name: &str, value: &str) -> serde_json::Result<()> {
@@ -123,25 +187,29 @@ fn write_uuid(out: &mut Vec<u8>, id: Uuid) {
 }
 
 /// Appends `bytes` as a JSON string of lower-case hex digits.
-fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+fn write_hex<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)]);
-        out.push(DIGITS[usize::from(b & 0x0f)]);
+    // Formatted on the stack (ids are 8 or 16 bytes), then appended at once.
+    let mut text = [b'"'; 34];
+    for (i, b) in bytes.iter().enumerate().take(16) {
+        text[1 + 2 * i] = DIGITS[usize::from(b >> 4)];
+        text[2 + 2 * i] = DIGITS[usize::from(b & 0x0f)];
     }
-    out.push(b'"');
+    let len = 2 * N.min(16);
+    text[1 + len] = b'"';
+    out.extend_from_slice(&text[..len + 2]);
 }
 
 /// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as
 /// `serde_json` writes it, without building the map.
-fn write_redacted_headers(
+fn write_redacted_headers<'h>(
     out: &mut Vec<u8>,
-    headers: &CapturedHeaders,
+    headers: &'h CapturedHeaders,
     rules: &RedactionRules,
+    buf: &mut FieldBuf<'h>,
 ) -> serde_json::Result<()> {
     out.push(b'{');
-    for (i, (name, fields)) in Groups::new(headers).iter().enumerate() {
+    for (i, (name, fields)) in Groups::new(headers, buf).iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -154,7 +222,7 @@ fn write_redacted_headers(
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str(out, &shipped_value(value, rules))?;
+                write_str(out, &shipped_value(*value, rules))?;
             }
         }
         out.push(b']');
@@ -179,7 +247,7 @@ mod tests {
         h.append("x-multi", b"three");
         let rules = RedactionRules::default();
         let mut json = Vec::new();
-        write_redacted_headers(&mut json, &h, &rules).unwrap();
+        write_redacted_headers(&mut json, &h, &rules, &mut FieldBuf::new()).unwrap();
         assert_eq!(
             json,
             serde_json::to_vec(&redact_headers(&h, &rules)).unwrap()

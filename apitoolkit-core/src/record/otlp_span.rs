@@ -6,6 +6,8 @@
 //!
 //! [`build_message`]: crate::record::build_message
 
+use std::borrow::Cow;
+
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::encoding::{encode_key, encode_varint, encoded_len_varint, message, WireType};
 
@@ -13,7 +15,7 @@ use super::fields::{base64_into, base64_len, uuid_str, Fields};
 use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::capture::grpc;
-use crate::redact::{shipped_value, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 // Span fields.
@@ -114,16 +116,17 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
             &p.response_body_encoding,
         );
     }
+    let mut fields = FieldBuf::new();
     header_attrs(
         out,
         "http.request.header.",
-        &Groups::new(&ex.request_headers),
+        &Groups::new(&ex.request_headers, &mut fields),
         p.rules,
     );
     header_attrs(
         out,
         "http.response.header.",
-        &Groups::new(&ex.response_headers),
+        &Groups::new(&ex.response_headers, &mut fields),
         p.rules,
     );
     let mut buf = Uuid::encode_buffer();
@@ -252,13 +255,15 @@ fn field_len(len: usize) -> usize {
 }
 
 /// An attribute whose value is an array of strings.
-fn array_attr<'v>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = &'v [u8]>) {
+fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = V>) {
     nested(out, ATTRIBUTES, |out| {
         bytes_field(out, KEY, key.as_bytes());
         nested(out, VALUE, |out| {
             nested(out, ARRAY_VALUE, |out| {
                 for v in values {
-                    nested(out, ARRAY_VALUES, |out| bytes_field(out, STRING_VALUE, v));
+                    nested(out, ARRAY_VALUES, |out| {
+                        bytes_field(out, STRING_VALUE, v.as_ref());
+                    });
                 }
             });
         });
@@ -267,7 +272,7 @@ fn array_attr<'v>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = &'v
 
 /// One array attribute per header name (`prefix` + name), values as the record's map
 /// holds them: lossy UTF-8, or the single placeholder for a redacted name.
-fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &RedactionRules) {
+fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_, '_>, rules: &RedactionRules) {
     let mut key = String::with_capacity(prefix.len() + 32);
     for (name, fields) in groups.iter() {
         key.clear();
@@ -276,12 +281,19 @@ fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_>, rules: &Re
         if rules.is_header_redacted(name) {
             array_attr(out, &key, std::iter::once(REDACTED.as_bytes()));
         } else {
-            let values: Vec<_> = fields
-                .iter()
-                .map(|(_, v)| shipped_value(v, rules))
-                .collect();
-            array_attr(out, &key, values.iter().map(|v| v.as_bytes()));
+            // Each value is scrubbed as it is written: no list of them is kept.
+            let values = fields.iter().map(|(_, v)| shipped_value(*v, rules));
+            array_attr(out, &key, values.map(Bytes));
         }
+    }
+}
+
+/// A shipped text as the bytes of a protobuf string.
+struct Bytes<'a>(Cow<'a, str>);
+
+impl AsRef<[u8]> for Bytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

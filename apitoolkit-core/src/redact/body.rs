@@ -45,6 +45,10 @@ impl BodyKind {
         let Some(ct) = headers.get(CONTENT_TYPE.as_str()) else {
             return BodyKind::Json;
         };
+        // The usual JSON types, as frameworks write them, without the parsing below.
+        if ct == b"application/json" || ct == b"application/json; charset=utf-8" {
+            return BodyKind::Json;
+        }
         let end = memchr::memchr(b';', ct).unwrap_or(ct.len());
         let essence = ct[..end].trim_ascii();
         let (kind, subtype) = match memchr::memchr(b'/', essence) {
@@ -213,6 +217,7 @@ mod tests {
             &b""[..],
             b" ; charset=utf-8",
             b"application/json",
+            b"application/json; charset=utf-8",
             b"Application/JSON; charset=utf-8",
             b"application/vnd.api+json",
             b"APPLICATION/PROBLEM+JSON ",

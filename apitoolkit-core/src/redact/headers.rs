@@ -6,7 +6,7 @@ use std::collections::btree_map::Entry;
 use super::credentials::Scope;
 use super::url::scrub_text;
 use super::{RedactionRules, REDACTED};
-use crate::model::headers::{value_text, CapturedHeaders};
+use crate::model::headers::{CapturedHeaders, TextValue};
 use crate::model::MultiMap;
 
 /// Lower-case name → values in order; a redacted header keeps its name and gets the
@@ -17,7 +17,7 @@ pub(crate) fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) 
     // Fields of one name usually arrive together (`http::HeaderMap` groups them), so the
     // values of a run are collected first and the redaction check runs once per run.
     let mut run: Option<(&str, bool, Vec<String>)> = None;
-    for (name, value) in headers {
+    for (name, value) in headers.text_iter() {
         if run.as_ref().is_none_or(|(n, _, _)| *n != name) {
             if let Some(done) = run.take() {
                 add_run(&mut out, done);
@@ -46,33 +46,76 @@ pub(crate) fn redact_headers(headers: &CapturedHeaders, rules: &RedactionRules) 
 /// `Location`, `Content-Location`, `Refresh`, `Link`, `Origin`, proxies'
 /// `X-Original-URL`/`X-Forwarded-Uri`, and any custom one) are covered whatever their name;
 /// credentials found by their shape are masked, `Bearer`/`Basic` ones included.
-pub(crate) fn shipped_value<'v>(value: &'v [u8], rules: &RedactionRules) -> Cow<'v, str> {
-    match value_text(value) {
-        Cow::Borrowed(text) => scrub_text(text, rules, Scope::Header),
-        Cow::Owned(text) => Cow::Owned(scrub_text(&text, rules, Scope::Header).into_owned()),
+pub(crate) fn shipped_value<'v>(value: TextValue<'v>, rules: &RedactionRules) -> Cow<'v, str> {
+    match value {
+        Ok(text) => scrub_text(text, rules, Scope::Header),
+        Err(bytes) => Cow::Owned(
+            scrub_text(&String::from_utf8_lossy(bytes), rules, Scope::Header).into_owned(),
+        ),
     }
 }
 
 /// The fields of `headers` grouped by name, in name order (the order of the record's
 /// map), each name's values in their original order: what [`redact_headers`] builds,
 /// without building it. The caller checks each name's redaction once.
-pub(crate) struct Groups<'h> {
-    fields: Vec<(&'h str, &'h [u8])>,
+pub(crate) struct Groups<'b, 'h> {
+    fields: &'b [Field<'h>],
 }
 
-/// One header name and its fields (name, value) in order.
-pub(crate) type Group<'g, 'h> = (&'h str, &'g [(&'h str, &'h [u8])]);
+/// One header field as text: name, value.
+pub(crate) type Field<'h> = (&'h str, TextValue<'h>);
 
-impl<'h> Groups<'h> {
-    pub(crate) fn new(headers: &'h CapturedHeaders) -> Groups<'h> {
-        let mut fields: Vec<(&str, &[u8])> = headers.iter().collect();
-        // Stable: values of one name keep their order.
-        fields.sort_by(|a, b| a.0.cmp(b.0));
+/// One header name and its fields (name, value) in order.
+pub(crate) type Group<'g, 'h> = (&'h str, &'g [Field<'h>]);
+
+/// Fields kept without an allocation up to this many (a request has a dozen or so).
+const INLINE: usize = 16;
+
+/// Where [`Groups`] keeps the fields it sorts: on the caller's stack when they are few
+/// (one buffer serves a record's header sets one after the other).
+pub(crate) struct FieldBuf<'h> {
+    inline: [Field<'h>; INLINE],
+    heap: Vec<Field<'h>>,
+}
+
+impl<'h> FieldBuf<'h> {
+    pub(crate) fn new() -> FieldBuf<'h> {
+        FieldBuf {
+            inline: [("", Ok("")); INLINE],
+            heap: Vec::new(),
+        }
+    }
+}
+
+impl<'b, 'h> Groups<'b, 'h> {
+    /// The fields of `headers`, sorted by name in `buf`.
+    pub(crate) fn new(headers: &'h CapturedHeaders, buf: &'b mut FieldBuf<'h>) -> Groups<'b, 'h> {
+        let mut len = 0;
+        let mut iter = headers.text_iter();
+        let fields = loop {
+            let Some(field) = iter.next() else {
+                break &mut buf.inline[..len];
+            };
+            match buf.inline.get_mut(len) {
+                Some(slot) => {
+                    *slot = field;
+                    len += 1;
+                }
+                None => {
+                    buf.heap.clear();
+                    buf.heap.extend_from_slice(&buf.inline);
+                    buf.heap.push(field);
+                    buf.heap.extend(iter);
+                    break &mut buf.heap[..];
+                }
+            }
+        };
+        sort_by_name(fields);
         Groups { fields }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'_, 'h>> {
-        let mut rest = &self.fields[..];
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'b, 'h>> {
+        let mut rest = self.fields;
         std::iter::from_fn(move || {
             let &(name, _) = rest.first()?;
             let run = rest.iter().take_while(|(n, _)| *n == name).count();
@@ -80,6 +123,26 @@ impl<'h> Groups<'h> {
             rest = tail;
             Some((name, group))
         })
+    }
+}
+
+/// Sorts by name, stably (values of one name keep their order): an insertion sort,
+/// comparing first bytes before whole names (header names mostly differ there).
+fn sort_by_name(fields: &mut [Field<'_>]) {
+    let after = |a: &str, b: &str| match (a.as_bytes().first(), b.as_bytes().first()) {
+        (Some(x), Some(y)) if x != y => x > y,
+        _ => a > b,
+    };
+    if fields.len() > INLINE {
+        fields.sort_by(|a, b| a.0.cmp(b.0));
+        return;
+    }
+    for i in 1..fields.len() {
+        let mut j = i;
+        while j > 0 && after(fields[j - 1].0, fields[j].0) {
+            fields.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 
@@ -115,5 +178,27 @@ mod tests {
         assert_eq!(out["cookie"], [REDACTED]);
         assert_eq!(out["x-odd"], ["caf\u{FFFD}"]);
         assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn groups_past_the_inline_fields_are_the_same() {
+        let mut h = CapturedHeaders::new();
+        for i in 0..(INLINE * 2 + 3) {
+            let name = format!("x-{}", (i * 7) % 11);
+            h.append(&name, i.to_string().as_bytes());
+        }
+        let mut buf = FieldBuf::new();
+        let groups = Groups::new(&h, &mut buf);
+        let mut expected: Vec<(&str, &[u8])> = h.iter().collect();
+        expected.sort_by(|a, b| a.0.cmp(b.0));
+        let seen: Vec<(&str, &[u8])> = groups
+            .iter()
+            .flat_map(|(_, fields)| {
+                fields
+                    .iter()
+                    .map(|&(n, v)| (n, v.unwrap_or_default().as_bytes()))
+            })
+            .collect();
+        assert_eq!(seen, expected);
     }
 }

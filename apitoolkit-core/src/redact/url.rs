@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::credentials::{mask_text, Scope};
+use super::credentials::{mask_text, untouched, Scope, QUICK};
 use super::{RedactionRules, REDACTED};
 
 /// How many levels of percent-encoded URLs inside parameter values are decoded and
@@ -57,6 +57,15 @@ pub(crate) fn scrub_urls<'t>(text: &'t str, rules: &RedactionRules) -> Cow<'t, s
 
 /// [`scrub_urls`] for the given scope (header values also look for `Bearer`/`Basic`).
 pub(crate) fn scrub_text<'t>(text: &'t str, rules: &RedactionRules, scope: Scope) -> Cow<'t, str> {
+    // Most shipped texts are short and hold nothing: one pass says so.
+    if text.len() < QUICK && untouched(text.as_bytes(), scope, rules.redacts_credentials()) {
+        return Cow::Borrowed(text);
+    }
+    scrub_text_fully(text, rules, scope)
+}
+
+/// [`scrub_text`] without the one-pass test for texts with nothing to scrub.
+fn scrub_text_fully<'t>(text: &'t str, rules: &RedactionRules, scope: Scope) -> Cow<'t, str> {
     let scrubbed = scrub(text, rules, 0);
     if rules.redacts_credentials() {
         mask_text(scrubbed, scope)
@@ -238,6 +247,48 @@ pub(crate) fn decode(s: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A text the one-pass test leaves alone is one the full scrubber and credential
+        /// scan leave alone too, for both scopes, with and without the credential scan.
+        #[test]
+        fn texts_passed_over_are_left_alone_by_the_full_path(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    "[a-zA-Z0-9 ./:;,_-]{0,6}",
+                    Just("=".to_owned()),
+                    Just("@".to_owned()),
+                    Just("Bearer ".to_owned()),
+                    Just("basic ".to_owned()),
+                    Just("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.".to_owned()),
+                    Just("AKIAABCDEFGHIJKLMNOP".to_owned()),
+                    Just("ghp_".to_owned()),
+                    Just("xoxb-1234567890".to_owned()),
+                    Just("-----BEGIN ".to_owned()),
+                    Just("hooks.slack.com/services/".to_owned()),
+                    Just("sk_live_".to_owned()),
+                ],
+                0..8,
+            )
+        ) {
+            let text: String = parts.concat();
+            for credentials in [true, false] {
+                let rules = RedactionRules::builder()
+                    .redact_credentials(credentials)
+                    .build()
+                    .unwrap();
+                for scope in [Scope::Text, Scope::Header] {
+                    let full = scrub_text_fully(&text, &rules, scope);
+                    if untouched(text.as_bytes(), scope, credentials) {
+                        prop_assert!(matches!(full, Cow::Borrowed(_)), "{:?} {:?}", text, scope);
+                    }
+                    prop_assert_eq!(scrub_text(&text, &rules, scope), full);
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -8,9 +8,12 @@
 //! - [`config`]: `cargo run -p apitoolkit-core --example config` prints the effective
 //!   configuration read from the environment, or the error the app would get.
 //! - [`demo`]: the quickstarts' `--demo` output, records as readable blocks.
+//! - [`encode`]: the exporters' encoding of a batch without sending it (for the
+//!   instruction-count bench).
 
 pub mod config;
 pub mod demo;
+pub mod encode;
 mod http_input;
 mod list;
 pub mod redact;

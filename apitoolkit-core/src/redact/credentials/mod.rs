@@ -62,6 +62,29 @@ fn spans(hay: &[u8], scope: Scope) -> Vec<std::ops::Range<usize>> {
     }
 }
 
+/// Texts shorter than this can be passed over by [`untouched`] (one table look-up per
+/// byte; the searches cost more than that to set up on short texts).
+pub(crate) const QUICK: usize = 64;
+
+/// Whether `text` (best shorter than [`QUICK`]) is certainly left as it is by the URL
+/// scrubber (no `=` and no `@`) and, when `credentials`, by the credential scan of `scope`
+/// (no two bytes in a row that begin a literal of the search, too short for any
+/// credential, or, for a header value, no `b`/`B` that could begin a scheme). One pass
+/// that only ever says "nothing to do"; every other text takes the full path.
+pub(crate) fn untouched(text: &[u8], scope: Scope, credentials: bool) -> bool {
+    let found = prefilter::quick(text);
+    if found.url {
+        return false;
+    }
+    if !credentials {
+        return true;
+    }
+    if scope == Scope::Header && found.scheme {
+        return false;
+    }
+    text.len() < SHORTEST || !found.literal
+}
+
 /// `text` with every credential masked; borrowed (as given) when there is none.
 pub(crate) fn mask_text(text: Cow<'_, str>, scope: Scope) -> Cow<'_, str> {
     let spans = spans(text.as_bytes(), scope);

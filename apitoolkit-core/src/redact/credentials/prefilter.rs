@@ -74,6 +74,71 @@ const LITERALS: &[(&str, Kind)] = &[
     ("-----BEGIN ", Kind::PrivateKey),
 ];
 
+/// Per byte, for [`quick`]: bits 0-15, the literals' first bytes (one bit per distinct
+/// first byte); bits 16-31, the second bytes that follow that first byte in some literal;
+/// [`URL_TRIGGER`] for `=` and `@`; [`SCHEME_TRIGGER`] for `b` and `B`.
+static QUICK: [u64; 256] = quick_table();
+
+/// Bit of [`QUICK`] for the bytes the URL scrubber acts on.
+const URL_TRIGGER: u64 = 1 << 32;
+/// Bit of [`QUICK`] for the first letter of `Bearer` and `Basic`, either case.
+const SCHEME_TRIGGER: u64 = 1 << 33;
+
+const fn quick_table() -> [u64; 256] {
+    let mut table = [0u64; 256];
+    let mut firsts = [0u8; 16];
+    let mut groups = 0;
+    let mut i = 0;
+    while i < LITERALS.len() {
+        let literal = LITERALS[i].0.as_bytes();
+        assert!(literal.len() >= 2, "every literal has two bytes");
+        let mut group = 0;
+        while group < groups && firsts[group] != literal[0] {
+            group += 1;
+        }
+        if group == groups {
+            assert!(groups < 16, "at most 16 distinct first bytes");
+            firsts[group] = literal[0];
+            groups += 1;
+        }
+        table[literal[0] as usize] |= 1 << group;
+        table[literal[1] as usize] |= 1 << (16 + group);
+        i += 1;
+    }
+    table[b'=' as usize] |= URL_TRIGGER;
+    table[b'@' as usize] |= URL_TRIGGER;
+    table[b'b' as usize] |= SCHEME_TRIGGER;
+    table[b'B' as usize] |= SCHEME_TRIGGER;
+    table
+}
+
+/// What one pass over a short text finds, for [`super::untouched`].
+pub(super) struct Quick {
+    /// An `=` or an `@`.
+    pub(super) url: bool,
+    /// A `b` or a `B`.
+    pub(super) scheme: bool,
+    /// Two bytes in a row that begin some literal (every literal has at least two): without
+    /// them the search finds nothing.
+    pub(super) literal: bool,
+}
+
+/// One table look-up per byte of `hay` (for short texts: the searches cost more to set up).
+pub(super) fn quick(hay: &[u8]) -> Quick {
+    let (mut all, mut pairs, mut prev) = (0u64, 0u64, 0u64);
+    for &b in hay {
+        let e = QUICK[usize::from(b)];
+        pairs |= prev & (e >> 16);
+        prev = e;
+        all |= e;
+    }
+    Quick {
+        url: all & URL_TRIGGER != 0,
+        scheme: all & SCHEME_TRIGGER != 0,
+        literal: pairs & 0xffff != 0,
+    }
+}
+
 /// The authentication schemes looked for in header values.
 const SCHEMES: &[&str] = &["bearer", "basic"];
 
