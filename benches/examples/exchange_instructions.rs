@@ -45,13 +45,17 @@ use apitoolkit_core::{
     TraceContext,
 };
 use bytes::Bytes;
-use http::header::USER_AGENT;
+use http::header::{HeaderName, USER_AGENT};
 use http::{HeaderMap, Method, Uri, Version};
 use http_body_util::{BodyExt, Full};
 
 #[path = "../fixtures/post_1k.rs"]
 mod fixture;
 use fixture::{BODY_PATHS, ROUTE, TARGET};
+
+/// The layer's names of the trace context headers (constants: a `&str` lookup parses).
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// Records per batch in `shipper` mode (the default `batch_max_records`).
 const BATCH: usize = 512;
@@ -134,8 +138,8 @@ fn one_request(shipper: &Shipper, req: &Request, cx: &mut Context<'_>) -> usize 
         shipper.clone(),
         method.as_str(),
         path,
-        values("traceparent"),
-        values("tracestate"),
+        values(&TRACEPARENT),
+        values(&TRACESTATE),
     );
     // The layer's `detached` copy of the target.
     let uri = match req.target.path_and_query() {
