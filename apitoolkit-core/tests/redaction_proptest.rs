@@ -304,6 +304,24 @@ proptest! {
         }
     }
 
+    /// The document's own paths mixed with another document's: some paths can match and
+    /// others cannot, so the scanner runs with the DFA of the live ones only.
+    #[test]
+    fn own_and_foreign_paths_mixed_agree_with_the_dom(
+        (doc, own) in case(),
+        (_, foreign) in case(),
+    ) {
+        let paths: Vec<String> = own.iter().chain(&foreign).cloned().collect();
+        let r = Redactor::new(&paths).unwrap();
+        for bytes in [serde_json::to_vec(&doc).unwrap(), serde_json::to_vec_pretty(&doc).unwrap()] {
+            let out = r.redact(&bytes);
+            let got: Value = serde_json::from_slice(&out).map_err(|e| TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(&out))))?;
+            let mut reparsed: Value = serde_json::from_slice(&bytes).unwrap();
+            r.redact_value(&mut reparsed);
+            prop_assert_eq!(&got, &reparsed, "redact, paths {:?}", paths);
+        }
+    }
+
     /// Paths drawn from another document mostly need member names this one lacks (the
     /// redactor then only validates the body), and cut or extended bodies are often not
     /// JSON: the result is still the DOM redaction of the same parse, or the placeholder

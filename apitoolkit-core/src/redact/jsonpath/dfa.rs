@@ -114,6 +114,17 @@ impl Dfa {
     /// Builds the DFA of `program`, or `None` when it has an index or slice selector, a
     /// filter, or too many states.
     pub(crate) fn build(program: &Program) -> Option<Dfa> {
+        Dfa::build_from(program, program.roots.clone())
+    }
+
+    /// Entries of its transition table (states times columns).
+    pub(crate) fn table_len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The DFA of the paths of `program` whose initial states are `roots` (the others
+    /// left out), as [`Dfa::build`].
+    pub(crate) fn build_from(program: &Program, mut roots: Vec<u32>) -> Option<Dfa> {
         if !program.filters.is_empty() {
             return None;
         }
@@ -137,7 +148,6 @@ impl Dfa {
         let root = if program.root_match {
             Target::Match
         } else {
-            let mut roots = program.roots.clone();
             roots.sort_unstable();
             roots.dedup();
             builder.intern(roots)?

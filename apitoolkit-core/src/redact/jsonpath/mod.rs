@@ -15,9 +15,12 @@
 //!   skipped and its byte span recorded. The output splices the JSON string
 //!   `"[CLIENT_REDACTED]"` over those spans; every other byte (whitespace, key order,
 //!   number text, escapes) is copied unchanged. No `Value` is built.
-//! * **Nothing to find** (`Program::cannot_match`): before the scan, each path's member
+//! * **Nothing to find** (`Program::live_paths`): before the scan, each path's member
 //!   names are searched for as quoted strings in the bytes. When every path needs a name
-//!   the body lacks (and no `\u` escape could spell it), the body is only validated.
+//!   the body lacks (and no `\u` escape could spell it), the body is only validated;
+//!   when some do, the scan uses the DFA of the other paths (built once per subset, for
+//!   up to six paths), so a `$..card.number` does not cost a look-up per member of
+//!   bodies without a `card`.
 //! * **DOM fallback** (`dom.rs`): filter selectors, negative indices and slices with a
 //!   negative bound or step need more than a forward pass. When one is configured,
 //!   `redact` parses the body with serde_json, finds the matched nodes on the DOM, then
@@ -31,7 +34,7 @@
 //!   says names *should* be unique, and receivers differ on which duplicate they keep,
 //!   so a path covers every occurrence. The byte scanner judges each member by its own
 //!   (decoded) name, so it redacts every occurrence, nested or in arrays, whatever the
-//!   spelling; `cannot_match` only calls a name absent when its quoted form does not
+//!   spelling; `live_paths` only calls a name absent when its quoted form does not
 //!   occur and no escape that could spell it does (any `\u`; a `\` for names with a
 //!   short escape), so no occurrence, first or second, slips past it. A DOM keeps one
 //!   value per name (serde_json keeps the last), so in the DOM fallback the other
@@ -60,7 +63,7 @@ mod splice;
 mod typecheck;
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use self::program::Program;
 use super::REDACTED;
@@ -94,6 +97,41 @@ struct Inner {
     program: Program,
     /// The program as a DFA, when it has one (`dfa.rs`).
     dfa: Option<dfa::Dfa>,
+    /// DFAs of subsets of the compiled paths, built on first use: slot `m` for the
+    /// paths of the bits of `m` (`Program::live_paths`). Empty unless there are 2 to
+    /// [`MAX_SUBSET_PATHS`] paths and a small DFA.
+    subsets: Box<[OnceLock<Option<dfa::Dfa>>]>,
+}
+
+/// Subset DFAs are kept for programs of at most this many compiled paths (64 slots).
+const MAX_SUBSET_PATHS: usize = 6;
+
+/// ... and whose whole DFA has at most this many transitions (a memory bound: 64
+/// subsets of about this size at most).
+const MAX_SUBSET_TABLE: usize = 4096;
+
+impl Inner {
+    /// The DFA for the paths in `live` (a `Program::live_paths` mask): the whole
+    /// program's when they are all live or no subset is kept, else the subset's.
+    fn dfa_for(&self, live: u64) -> Option<&dfa::Dfa> {
+        let n = self.program.roots.len();
+        let all = if n >= 64 { u64::MAX } else { (1 << n) - 1 };
+        let live = live & all;
+        let cell = usize::try_from(live).ok().and_then(|m| self.subsets.get(m));
+        match cell {
+            Some(cell) if live != all => cell
+                .get_or_init(|| {
+                    let roots = (0..n)
+                        .filter(|i| live & (1 << i) != 0)
+                        .map(|i| self.program.roots[i])
+                        .collect();
+                    dfa::Dfa::build_from(&self.program, roots)
+                })
+                .as_ref()
+                .or(self.dfa.as_ref()),
+            _ => self.dfa.as_ref(),
+        }
+    }
 }
 
 impl Redactor {
@@ -116,6 +154,15 @@ impl Redactor {
             inner.paths.push(path.to_owned());
         }
         inner.dfa = dfa::Dfa::build(&inner.program);
+        let n = inner.program.roots.len();
+        if (2..=MAX_SUBSET_PATHS).contains(&n)
+            && inner
+                .dfa
+                .as_ref()
+                .is_some_and(|d| d.table_len() <= MAX_SUBSET_TABLE)
+        {
+            inner.subsets = (0..1usize << n).map(|_| OnceLock::new()).collect();
+        }
         Ok(Redactor {
             inner: Arc::new(inner),
             credentials_off: false,
@@ -158,14 +205,16 @@ impl Redactor {
         let program = &self.inner.program;
         // UTF-8 is checked once, up front, by `scan` and `validate` (see `lex`).
         let spans = if program.streamable() {
-            if program.cannot_match(body) {
+            let live = program.live_paths(body);
+            if live == 0 {
                 // Nothing can be selected: the body only has to be valid JSON.
                 return match lex::validate(body) {
                     Ok(()) => Cow::Borrowed(body),
                     Err(lex::Invalid) => Cow::Owned(unparseable_placeholder(body.len())),
                 };
             }
-            match &self.inner.dfa {
+            // Paths that cannot select anything in this body are left out of its DFA.
+            match self.inner.dfa_for(live) {
                 Some(dfa) => splice::scan(body, &mut dfa::DfaCursor::new(dfa)),
                 None => splice::scan(body, &mut splice::NfaCursor::new(program)),
             }
@@ -236,6 +285,27 @@ mod tests {
     fn redact_redactor_is_send_sync() {
         assert_send_sync::<Redactor>();
         assert_eq!(unparseable_placeholder(3), b"[UNPARSEABLE_BODY 3 bytes]");
+    }
+
+    #[test]
+    fn redact_paths_whose_names_are_absent_are_left_out_per_body() {
+        let r = Redactor::new(["$.password", "$..card.number", "$.a.b"]).unwrap();
+        for body in [
+            r#"{"password":"p","items":[{"card":{"number":"1"}}],"a":{"b":2}}"#,
+            r#"{"password":"p","items":[{"password":"nested","number":"3"}]}"#,
+            r#"{"items":[{"card":{"number":"1"}}],"number":4}"#,
+            r#"{"items":[{"c\u0061rd":{"number":"1"}}],"password":"p"}"#,
+            r#"{"a":{"b":[1]},"card":{"numb\u0065r":5},"x":"password"}"#,
+            r#"{"x":"card number password"}"#,
+        ] {
+            let mut expected: serde_json::Value = serde_json::from_str(body).unwrap();
+            r.redact_value(&mut expected);
+            let out = r.redact(body.as_bytes());
+            let got: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(got, expected, "{body}");
+        }
+        // Some bodies were scanned with the DFA of a subset of the paths.
+        assert!(r.inner.subsets.iter().any(|cell| cell.get().is_some()));
     }
 
     #[test]

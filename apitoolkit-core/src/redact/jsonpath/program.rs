@@ -67,8 +67,10 @@ pub(crate) struct Program {
     /// Bloom filter over every name selector (see [`name_hash`]).
     name_filter: [u64; 4],
     /// Per compiled path, its segments made only of name selectors, each as searchers
-    /// for its names quoted (`"name"`): see [`Program::cannot_match`].
+    /// for its names quoted (`"name"`): see [`Program::live_paths`].
     needed_names: Vec<Vec<Vec<Needle>>>,
+    /// Per compiled path, whether it has a descendant (`..`) segment.
+    descendant_paths: Vec<bool>,
 }
 
 /// A member name a path needs, as a searcher for its quoted form.
@@ -129,6 +131,8 @@ impl Program {
             })
             .collect();
         self.needed_names.push(needed);
+        self.descendant_paths
+            .push(segs.iter().any(|(descendant, _)| *descendant));
         let n = segs.len();
         for name in segs.iter().flat_map(|(_, s)| s).filter_map(|s| match s {
             Sel::Name(n) => Some(n),
@@ -151,17 +155,21 @@ impl Program {
         self.filters.is_empty() && !self.needs_len
     }
 
-    /// True when no compiled path can select anything in the JSON text `doc`, judged
-    /// from its bytes without parsing: every path has a segment of name selectors none
-    /// of whose names occurs in `doc` as a member name could. A member name is written
-    /// between quotes, and its characters appear as themselves unless escaped; a name
-    /// with no character that JSON must escape (or may write as `\/`) can only be
-    /// escaped as `\uXXXX`. So when `doc` has no `\u`, such a name occurs as a member
-    /// only if `"name"` occurs in the bytes; other names need a `\` in `doc` to occur
-    /// at all, or else `"name"`. False when `root_match` (the whole document matches).
-    pub(crate) fn cannot_match(&self, doc: &[u8]) -> bool {
-        if self.root_match || self.needed_names.is_empty() {
-            return false;
+    /// The compiled paths that may select something in the JSON text `doc` (bit `i`
+    /// for `roots[i]`), judged from its bytes without parsing: a path cannot when one of
+    /// its segments of name selectors has no name that occurs in `doc` as a member name
+    /// could. A member name is written between quotes, and its characters appear as
+    /// themselves unless escaped; a name with no character that JSON must escape (or
+    /// may write as `\/`) can only be escaped as `\uXXXX`. So when `doc` has no `\u`,
+    /// such a name occurs as a member only if `"name"` occurs in the bytes; other names
+    /// need a `\` in `doc` to occur at all, or else `"name"`. Only paths with a `..`
+    /// segment are left out one by one; the others are left out only all together
+    /// (zero: nothing can match). Every bit when `$` is configured (the whole document
+    /// matches) or there are more than 64 paths.
+    pub(crate) fn live_paths(&self, doc: &[u8]) -> u64 {
+        let n = self.needed_names.len();
+        if self.root_match || n > 64 {
+            return u64::MAX;
         }
         // Whether `doc` has a `\` and a `\u`, computed on first use.
         let mut escapes = None;
@@ -179,9 +187,28 @@ impl Program {
             // Not there as written; could it be there escaped?
             !(unicode || (n.escapable && backslash))
         };
-        self.needed_names
-            .iter()
-            .all(|segs| segs.iter().any(|names| names.iter().all(&mut absent)))
+        let mut dead =
+            |segs: &Vec<Vec<Needle>>| segs.iter().any(|names| names.iter().all(&mut absent));
+        // Paths with a `..` segment are judged one by one: left in, they cost a look-up
+        // at every member of every level. The others cost little in the DFA, so they are
+        // kept without searching, unless nothing else is live: then the body may need
+        // no scan at all, and the first live one ends the search.
+        let mut live = 0;
+        let mut rest = 0;
+        for (i, segs) in self.needed_names.iter().enumerate() {
+            if !self.descendant_paths[i] {
+                rest |= 1 << i;
+            } else if !dead(segs) {
+                live |= 1 << i;
+            }
+        }
+        if live != 0 {
+            return live | rest;
+        }
+        match (0..n).find(|&i| rest & (1 << i) != 0 && !dead(&self.needed_names[i])) {
+            Some(_) => rest,
+            None => 0,
+        }
     }
 
     /// False when no name selector of any path can be `key` (a cheap filter).
