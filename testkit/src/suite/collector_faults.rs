@@ -199,7 +199,10 @@ pub async fn stalled_collector_never_delays_requests_and_shutdown_counts_the_los
     let mut settings = fast_settings();
     settings.queue_max_items = 4;
     settings.batch_max_records = 2;
-    settings.export_timeout = Duration::from_secs(5);
+    // Longer than any run of this test, however loaded the machine: the first export
+    // must still be stuck when the shutdown starts (with 5 s, one slow run saw it time
+    // out first and the shutdown finish in time).
+    settings.export_timeout = Duration::from_secs(120);
     let app = A::spawn(Box::new(otlp_to(collector.endpoint(), settings))).await;
 
     hit(&app, &client(), "first").await;
