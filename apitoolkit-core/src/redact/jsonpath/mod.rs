@@ -205,7 +205,7 @@ impl Redactor {
         let program = &self.inner.program;
         // UTF-8 is checked once, up front, by `scan` and `validate` (see `lex`).
         let spans = if program.streamable() {
-            let live = program.live_paths(body);
+            let live = program.live_paths(body, !self.inner.subsets.is_empty());
             if live == 0 {
                 // Nothing can be selected: the body only has to be valid JSON.
                 return match lex::validate(body) {

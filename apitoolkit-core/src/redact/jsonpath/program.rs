@@ -165,8 +165,10 @@ impl Program {
     /// need a `\` in `doc` to occur at all, or else `"name"`. Only paths with a `..`
     /// segment are left out one by one; the others are left out only all together
     /// (zero: nothing can match). Every bit when `$` is configured (the whole document
-    /// matches) or there are more than 64 paths.
-    pub(crate) fn live_paths(&self, doc: &[u8]) -> u64 {
+    /// matches) or there are more than 64 paths. With `each` false (no per-subset DFA to
+    /// use the answer) only "none" (zero) or "some" (every bit) is told, stopping at the
+    /// first live path.
+    pub(crate) fn live_paths(&self, doc: &[u8], each: bool) -> u64 {
         let n = self.needed_names.len();
         if self.root_match || n > 64 {
             return u64::MAX;
@@ -189,6 +191,13 @@ impl Program {
         };
         let mut dead =
             |segs: &Vec<Vec<Needle>>| segs.iter().any(|names| names.iter().all(&mut absent));
+        if !each {
+            return if self.needed_names.iter().all(&mut dead) {
+                0
+            } else {
+                u64::MAX
+            };
+        }
         // Paths with a `..` segment are judged one by one: left in, they cost a look-up
         // at every member of every level. The others cost little in the DFA, so they are
         // kept without searching, unless nothing else is live: then the body may need
