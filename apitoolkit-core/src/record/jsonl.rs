@@ -6,7 +6,7 @@ use super::json::write_str;
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
-use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 /// `,"name":`, the text written before each field after the first, as one literal.
@@ -218,11 +218,21 @@ fn write_redacted_headers<'h>(
         if rules.is_header_redacted(name) {
             write_str(out, REDACTED)?;
         } else {
-            for (i, (_, value)) in fields.iter().enumerate() {
+            for (i, &(_, value)) in fields.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str(out, &shipped_value(*value, rules))?;
+                match value {
+                    // Most values: one table pass says there is nothing to scrub or
+                    // escape, and the value is copied between quotes.
+                    Ok(text) if shipped_verbatim(text, rules) => {
+                        out.reserve(text.len() + 2);
+                        out.push(b'"');
+                        out.extend_from_slice(text.as_bytes());
+                        out.push(b'"');
+                    }
+                    _ => write_str(out, &shipped_value(value, rules))?,
+                }
             }
         }
         out.push(b']');

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 
-use super::credentials::Scope;
+use super::credentials::{untouched_verbatim, Scope, QUICK};
 use super::url::scrub_text;
 use super::{RedactionRules, REDACTED};
 use crate::model::headers::{CapturedHeaders, TextValue};
@@ -53,6 +53,15 @@ pub(crate) fn shipped_value<'v>(value: TextValue<'v>, rules: &RedactionRules) ->
             scrub_text(&String::from_utf8_lossy(bytes), rules, Scope::Header).into_owned(),
         ),
     }
+}
+
+/// Whether a header value is certainly shipped as it is ([`shipped_value`] borrows it
+/// unchanged) and written into a JSON string as it is (nothing to escape): shorter than
+/// [`QUICK`], and one table pass finds nothing for the URL scrubber, the credential scan
+/// or the JSON escaper. `false` says nothing: the value then takes [`shipped_value`].
+pub(crate) fn shipped_verbatim(text: &str, rules: &RedactionRules) -> bool {
+    text.len() < QUICK
+        && untouched_verbatim(text.as_bytes(), Scope::Header, rules.redacts_credentials())
 }
 
 /// The fields of `headers` grouped by name, in name order (the order of the record's
@@ -178,6 +187,43 @@ mod tests {
         assert_eq!(out["cookie"], [REDACTED]);
         assert_eq!(out["x-odd"], ["caf\u{FFFD}"]);
         assert_eq!(out.len(), 3);
+    }
+
+    proptest::proptest! {
+        /// Whatever [`shipped_verbatim`] passes, the full path ships unchanged and
+        /// serde_json writes between quotes without an escape; with and without the
+        /// credential scan. The texts are made of the bytes every check looks at.
+        #[test]
+        fn verbatim_values_are_shipped_and_written_as_they_are(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[ -~]{0,6}",
+                    "[\\x00-\\x1f\"\\\\\u{7f}\u{e9}]",
+                    "[=@bB]",
+                    proptest::strategy::Just("Bearer abc".to_owned()),
+                    proptest::strategy::Just("eyJhbGciOiJIUzI1NiJ9".to_owned()),
+                    proptest::strategy::Just("AKIA".to_owned()),
+                    proptest::strategy::Just("ghp_".to_owned()),
+                    proptest::strategy::Just("?token=".to_owned()),
+                    proptest::strategy::Just("//u:p@h".to_owned()),
+                ],
+                0..12,
+            )
+        ) {
+            let text: String = parts.concat();
+            for credentials in [true, false] {
+                let rules = RedactionRules::builder()
+                    .redact_credentials(credentials)
+                    .build()
+                    .unwrap();
+                if shipped_verbatim(&text, &rules) {
+                    let shipped = shipped_value(Ok(&text), &rules);
+                    proptest::prop_assert!(matches!(shipped, Cow::Borrowed(t) if t == text));
+                    let json = serde_json::to_vec(&text).unwrap();
+                    proptest::prop_assert_eq!(&json[1..json.len() - 1], text.as_bytes());
+                }
+            }
+        }
     }
 
     #[test]

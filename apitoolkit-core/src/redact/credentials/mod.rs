@@ -73,9 +73,22 @@ pub(crate) const QUICK: usize = 64;
 /// that only ever says "nothing to do"; every other text takes the full path.
 pub(crate) fn untouched(text: &[u8], scope: Scope, credentials: bool) -> bool {
     let found = prefilter::quick(text);
-    if found.url {
-        return false;
-    }
+    !found.url && untouched_by_credentials(text, &found, scope, credentials)
+}
+
+/// [`untouched`], and nothing in `text` that a JSON string escapes: the same one pass
+/// says that the text is shipped as it is and written into a JSON string as it is.
+pub(crate) fn untouched_verbatim(text: &[u8], scope: Scope, credentials: bool) -> bool {
+    let found = prefilter::quick(text);
+    !found.url && !found.escape && untouched_by_credentials(text, &found, scope, credentials)
+}
+
+fn untouched_by_credentials(
+    text: &[u8],
+    found: &prefilter::Quick,
+    scope: Scope,
+    credentials: bool,
+) -> bool {
     if !credentials {
         return true;
     }

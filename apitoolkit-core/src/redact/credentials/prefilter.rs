@@ -76,13 +76,16 @@ const LITERALS: &[(&str, Kind)] = &[
 
 /// Per byte, for [`quick`]: bits 0-15, the literals' first bytes (one bit per distinct
 /// first byte); bits 16-31, the second bytes that follow that first byte in some literal;
-/// [`URL_TRIGGER`] for `=` and `@`; [`SCHEME_TRIGGER`] for `b` and `B`.
+/// [`URL_TRIGGER`] for `=` and `@`; [`SCHEME_TRIGGER`] for `b` and `B`; [`ESCAPE`] for
+/// what a JSON string escapes.
 static QUICK: [u64; 256] = quick_table();
 
 /// Bit of [`QUICK`] for the bytes the URL scrubber acts on.
 const URL_TRIGGER: u64 = 1 << 32;
 /// Bit of [`QUICK`] for the first letter of `Bearer` and `Basic`, either case.
 const SCHEME_TRIGGER: u64 = 1 << 33;
+/// Bit of [`QUICK`] for the bytes serde_json escapes in a string: controls, `"`, `\`.
+const ESCAPE: u64 = 1 << 34;
 
 const fn quick_table() -> [u64; 256] {
     let mut table = [0u64; 256];
@@ -109,6 +112,13 @@ const fn quick_table() -> [u64; 256] {
     table[b'@' as usize] |= URL_TRIGGER;
     table[b'b' as usize] |= SCHEME_TRIGGER;
     table[b'B' as usize] |= SCHEME_TRIGGER;
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] |= ESCAPE;
+        b += 1;
+    }
+    table[b'"' as usize] |= ESCAPE;
+    table[b'\\' as usize] |= ESCAPE;
     table
 }
 
@@ -121,6 +131,8 @@ pub(super) struct Quick {
     /// Two bytes in a row that begin some literal (every literal has at least two): without
     /// them the search finds nothing.
     pub(super) literal: bool,
+    /// A byte a JSON string escapes (a control, `"` or `\`).
+    pub(super) escape: bool,
 }
 
 /// One table look-up per byte of `hay` (for short texts: the searches cost more to set up).
@@ -136,6 +148,7 @@ pub(super) fn quick(hay: &[u8]) -> Quick {
         url: all & URL_TRIGGER != 0,
         scheme: all & SCHEME_TRIGGER != 0,
         literal: pairs & 0xffff != 0,
+        escape: all & ESCAPE != 0,
     }
 }
 
