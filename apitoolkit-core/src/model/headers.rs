@@ -106,6 +106,12 @@ impl CapturedHeaders {
         }
     }
 
+    /// The fields as stored, `(name, value)` bytes, without a UTF-8 check (names are
+    /// always UTF-8: written from a `&str`).
+    pub(crate) fn raw_iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        RawIter { rest: &self.buf }
+    }
+
     /// Every value of `name` in order (compared without regard to ASCII case).
     pub fn get_all<'a, 'n>(
         &'a self,

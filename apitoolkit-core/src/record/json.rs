@@ -14,6 +14,29 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
     Ok(())
 }
 
+/// Appends `bytes` as a JSON string when they are ASCII with nothing to escape (then
+/// they are the text serde_json writes), and says so; appends nothing otherwise. Up to
+/// 16 bytes, two overlapping eight-byte word tests, no UTF-8 check.
+pub(crate) fn write_plain_ascii(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    let plain = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        (Some(lo), Some(hi)) if bytes.len() <= 16 => {
+            let word = |w: &[u8; 8]| {
+                let x = u64::from_le_bytes(*w);
+                flags(x) | (x & 0x8080_8080_8080_8080)
+            };
+            word(lo) | word(hi) == 0
+        }
+        _ => bytes.iter().all(|&b| b.is_ascii() && !escaped(b)),
+    };
+    if plain {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    }
+    plain
+}
+
 /// Whether `bytes` hold a `"`, a `\` or a control character (what serde_json escapes).
 /// Up to 16 bytes (most header names and values): two overlapping eight-byte words
 /// tested at once; longer text: a fold the compiler vectorises.
@@ -65,6 +88,30 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Any bytes, of every length around the word tests' edges: written only when
+        /// they are ASCII, and then as serde_json writes their text.
+        #[test]
+        fn plain_ascii_is_written_as_serde_json_writes_it(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![0x20u8..0x7f, 0u8..0x20, 0x7fu8..=0xff, proptest::strategy::Just(b'"'), proptest::strategy::Just(b'\\')],
+                0..40,
+            )
+        ) {
+            let mut out = b"x".to_vec();
+            let written = super::write_plain_ascii(&mut out, &bytes);
+            let text = std::str::from_utf8(&bytes).ok().filter(|t| t.is_ascii());
+            match text {
+                Some(t) if serde_json::to_vec(t).unwrap().len() == t.len() + 2 => {
+                    proptest::prop_assert!(written);
+                    proptest::prop_assert_eq!(&out[1..], &serde_json::to_vec(t).unwrap()[..]);
+                }
+                _ => {
+                    proptest::prop_assert!(!written);
+                    proptest::prop_assert_eq!(out, b"x".to_vec());
+                }
+            }
+        }
+
         /// Any text, of every length around the word tests' edges, escaped or not: the
         /// bytes serde_json writes.
         #[test]

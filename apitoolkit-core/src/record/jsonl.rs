@@ -2,11 +2,11 @@
 //! [`RequestMessage`](crate::model::RequestMessage): the JSON Lines exporter's hot path.
 
 use super::fields::{base64_into, uuid_str, Fields};
-use super::json::write_str;
+use super::json::{write_plain_ascii, write_str};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
-use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RawField, RedactionRules};
 use crate::Config;
 
 /// `,"name":`, the text written before each field after the first, as one literal.
@@ -201,37 +201,38 @@ fn write_hex<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N]) {
 }
 
 /// Appends [`redact_headers`](crate::redact::redact_headers)'s map as JSON, exactly as
-/// `serde_json` writes it, without building the map.
+/// `serde_json` writes it, without building the map. Fields are taken as stored bytes:
+/// a value that one table pass finds ASCII, with nothing to scrub or escape, is copied
+/// between quotes without a UTF-8 check; any other takes the full path.
 fn write_redacted_headers<'h>(
     out: &mut Vec<u8>,
     headers: &'h CapturedHeaders,
     rules: &RedactionRules,
-    buf: &mut FieldBuf<'h>,
+    buf: &mut FieldBuf<RawField<'h>>,
 ) -> serde_json::Result<()> {
     out.push(b'{');
-    for (i, (name, fields)) in Groups::new(headers, buf).iter().enumerate() {
+    for (i, run) in Groups::of(headers.raw_iter(), buf).runs().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_str(out, name)?;
+        let name = run[0].0;
+        write_name(out, name)?;
         out.extend_from_slice(b":[");
-        if rules.is_header_redacted(name) {
-            write_str(out, REDACTED)?;
+        if rules.is_header_name_redacted(name) {
+            out.extend_from_slice(QUOTED_REDACTED.as_bytes());
         } else {
-            for (i, &(_, value)) in fields.iter().enumerate() {
+            for (i, &(_, value)) in run.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                match value {
-                    // Most values: one table pass says there is nothing to scrub or
-                    // escape, and the value is copied between quotes.
-                    Ok(text) if shipped_verbatim(text, rules) => {
-                        out.reserve(text.len() + 2);
-                        out.push(b'"');
-                        out.extend_from_slice(text.as_bytes());
-                        out.push(b'"');
-                    }
-                    _ => write_str(out, &shipped_value(value, rules))?,
+                if shipped_verbatim(value, rules) {
+                    out.reserve(value.len() + 2);
+                    out.push(b'"');
+                    out.extend_from_slice(value);
+                    out.push(b'"');
+                } else {
+                    let text = std::str::from_utf8(value).map_err(|_| value);
+                    write_str(out, &shipped_value(text, rules))?;
                 }
             }
         }
@@ -241,10 +242,25 @@ fn write_redacted_headers<'h>(
     Ok(())
 }
 
+/// [`REDACTED`] as a JSON string.
+const QUOTED_REDACTED: &str = concat!("\"", "[CLIENT_REDACTED]", "\"");
+
+/// A header name as a JSON string: names are always UTF-8 (written from a `&str`), so
+/// their bytes are the text; plain ASCII ones (all of `http`'s) are copied without a
+/// UTF-8 check.
+fn write_name(out: &mut Vec<u8>, name: &[u8]) -> serde_json::Result<()> {
+    if write_plain_ascii(out, name) {
+        return Ok(());
+    }
+    write_str(out, std::str::from_utf8(name).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
-    use crate::redact::redact_headers;
+    use crate::redact::{redact_headers, REDACTED};
 
     #[test]
     fn headers_are_written_as_serde_json_writes_the_redacted_map() {
@@ -262,5 +278,56 @@ mod tests {
             json,
             serde_json::to_vec(&redact_headers(&h, &rules)).unwrap()
         );
+        assert_eq!(QUOTED_REDACTED, serde_json::to_string(REDACTED).unwrap());
+    }
+
+    proptest::proptest! {
+        /// Any header set (repeated, unsorted and redacted names, values with URLs,
+        /// credentials, escapes, non-ASCII and non-UTF-8 bytes): the bytes serde_json
+        /// writes for the redacted map, with and without the credential scan.
+        #[test]
+        fn any_headers_are_written_as_serde_json_writes_the_redacted_map(
+            fields in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("authorization".to_owned()),
+                        proptest::strategy::Just("cookie".to_owned()),
+                        "x-[a-c]",
+                        "[a-z\\-\"\u{e9}]{1,6}",
+                    ],
+                    proptest::collection::vec(
+                        proptest::prop_oneof![
+                            "[ -~]{0,8}".prop_map(String::into_bytes),
+                            proptest::strategy::Just(b"Bearer abc.def".to_vec()),
+                            proptest::strategy::Just(b"https://u:p@h/?token=1".to_vec()),
+                            proptest::strategy::Just(b"AKIAABCDEFGHIJKLMNOP".to_vec()),
+                            proptest::strategy::Just(b"ghp_".to_vec()),
+                            proptest::strategy::Just(b"caf\xc3\xa9".to_vec()),
+                            proptest::strategy::Just(b"\xe9\"\\\t".to_vec()),
+                        ],
+                        0..5,
+                    )
+                    .prop_map(|parts| parts.concat()),
+                ),
+                0..20,
+            )
+        ) {
+            let mut h = CapturedHeaders::new();
+            for (name, value) in &fields {
+                h.append(name, value);
+            }
+            for credentials in [true, false] {
+                let rules = RedactionRules::builder()
+                    .redact_credentials(credentials)
+                    .build()
+                    .unwrap();
+                let mut json = Vec::new();
+                write_redacted_headers(&mut json, &h, &rules, &mut FieldBuf::new()).unwrap();
+                proptest::prop_assert_eq!(
+                    json,
+                    serde_json::to_vec(&redact_headers(&h, &rules)).unwrap()
+                );
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ use super::fields::{base64_into, base64_len, uuid_str, Fields};
 use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::capture::grpc;
-use crate::redact::{shipped_value, FieldBuf, Groups, RedactionRules, REDACTED};
+use crate::redact::{shipped_value, Field, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 // Span fields.
@@ -272,7 +272,12 @@ fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &str, values: impl Iterato
 
 /// One array attribute per header name (`prefix` + name), values as the record's map
 /// holds them: lossy UTF-8, or the single placeholder for a redacted name.
-fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_, '_>, rules: &RedactionRules) {
+fn header_attrs(
+    out: &mut Vec<u8>,
+    prefix: &str,
+    groups: &Groups<'_, Field<'_>>,
+    rules: &RedactionRules,
+) {
     let mut key = String::with_capacity(prefix.len() + 32);
     for (name, fields) in groups.iter() {
         key.clear();

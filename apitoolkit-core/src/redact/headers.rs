@@ -56,51 +56,90 @@ pub(crate) fn shipped_value<'v>(value: TextValue<'v>, rules: &RedactionRules) ->
 }
 
 /// Whether a header value is certainly shipped as it is ([`shipped_value`] borrows it
-/// unchanged) and written into a JSON string as it is (nothing to escape): shorter than
-/// [`QUICK`], and one table pass finds nothing for the URL scrubber, the credential scan
-/// or the JSON escaper. `false` says nothing: the value then takes [`shipped_value`].
-pub(crate) fn shipped_verbatim(text: &str, rules: &RedactionRules) -> bool {
-    text.len() < QUICK
-        && untouched_verbatim(text.as_bytes(), Scope::Header, rules.redacts_credentials())
+/// unchanged) and written into a JSON string as it is: shorter than [`QUICK`], ASCII,
+/// and one table pass finds nothing for the URL scrubber, the credential scan or the
+/// JSON escaper. `false` says nothing: the value then takes [`shipped_value`].
+pub(crate) fn shipped_verbatim(value: &[u8], rules: &RedactionRules) -> bool {
+    value.len() < QUICK && untouched_verbatim(value, Scope::Header, rules.redacts_credentials())
 }
 
 /// The fields of `headers` grouped by name, in name order (the order of the record's
 /// map), each name's values in their original order: what [`redact_headers`] builds,
-/// without building it. The caller checks each name's redaction once.
-pub(crate) struct Groups<'b, 'h> {
-    fields: &'b [Field<'h>],
+/// without building it. The caller checks each name's redaction once. Fields are
+/// [`Field`]s (text) or [`RawField`]s (bytes, no UTF-8 check).
+pub(crate) struct Groups<'b, F> {
+    fields: &'b [F],
 }
 
 /// One header field as text: name, value.
 pub(crate) type Field<'h> = (&'h str, TextValue<'h>);
 
+/// One header field as stored: name, value (the name is always UTF-8, written from a
+/// `&str`).
+pub(crate) type RawField<'h> = (&'h [u8], &'h [u8]);
+
 /// One header name and its fields (name, value) in order.
 pub(crate) type Group<'g, 'h> = (&'h str, &'g [Field<'h>]);
+
+/// A field [`Groups`] can sort by name.
+pub(crate) trait NamedField: Copy {
+    /// A placeholder for unused slots.
+    const EMPTY: Self;
+    /// The name's bytes (byte order is `str` order).
+    fn name_bytes(&self) -> &[u8];
+}
+
+impl NamedField for Field<'_> {
+    const EMPTY: Self = ("", Ok(""));
+    fn name_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl NamedField for RawField<'_> {
+    const EMPTY: Self = (b"", b"");
+    fn name_bytes(&self) -> &[u8] {
+        self.0
+    }
+}
 
 /// Fields kept without an allocation up to this many (a request has a dozen or so).
 const INLINE: usize = 16;
 
 /// Where [`Groups`] keeps the fields it sorts: on the caller's stack when they are few
 /// (one buffer serves a record's header sets one after the other).
-pub(crate) struct FieldBuf<'h> {
-    inline: [Field<'h>; INLINE],
-    heap: Vec<Field<'h>>,
+pub(crate) struct FieldBuf<F> {
+    inline: [F; INLINE],
+    heap: Vec<F>,
 }
 
-impl<'h> FieldBuf<'h> {
-    pub(crate) fn new() -> FieldBuf<'h> {
+impl<F: NamedField> FieldBuf<F> {
+    pub(crate) fn new() -> FieldBuf<F> {
         FieldBuf {
-            inline: [("", Ok("")); INLINE],
+            inline: [F::EMPTY; INLINE],
             heap: Vec::new(),
         }
     }
 }
 
-impl<'b, 'h> Groups<'b, 'h> {
-    /// The fields of `headers`, sorted by name in `buf`.
-    pub(crate) fn new(headers: &'h CapturedHeaders, buf: &'b mut FieldBuf<'h>) -> Groups<'b, 'h> {
+impl<'b, 'h> Groups<'b, Field<'h>> {
+    /// The fields of `headers` as text, sorted by name in `buf`.
+    pub(crate) fn new(
+        headers: &'h CapturedHeaders,
+        buf: &'b mut FieldBuf<Field<'h>>,
+    ) -> Groups<'b, Field<'h>> {
+        Groups::of(headers.text_iter(), buf)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'b, 'h>> {
+        self.runs().map(|run| (run[0].0, run))
+    }
+}
+
+impl<'b, F: NamedField> Groups<'b, F> {
+    /// `fields` sorted by name in `buf`.
+    pub(crate) fn of(mut iter: impl Iterator<Item = F>, buf: &'b mut FieldBuf<F>) -> Groups<'b, F> {
         let mut len = 0;
-        let mut iter = headers.text_iter();
         let fields = loop {
             let Some(field) = iter.next() else {
                 break &mut buf.inline[..len];
@@ -123,32 +162,33 @@ impl<'b, 'h> Groups<'b, 'h> {
         Groups { fields }
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'b, 'h>> {
+    /// The fields of each name (never empty), in name order.
+    pub(crate) fn runs(&self) -> impl Iterator<Item = &'b [F]> {
         let mut rest = self.fields;
         std::iter::from_fn(move || {
-            let &(name, _) = rest.first()?;
-            let run = rest.iter().take_while(|(n, _)| *n == name).count();
+            let name = rest.first()?.name_bytes();
+            let run = rest.iter().take_while(|f| f.name_bytes() == name).count();
             let (group, tail) = rest.split_at(run);
             rest = tail;
-            Some((name, group))
+            Some(group)
         })
     }
 }
 
 /// Sorts by name, stably (values of one name keep their order): an insertion sort,
 /// comparing first bytes before whole names (header names mostly differ there).
-fn sort_by_name(fields: &mut [Field<'_>]) {
-    let after = |a: &str, b: &str| match (a.as_bytes().first(), b.as_bytes().first()) {
+fn sort_by_name<F: NamedField>(fields: &mut [F]) {
+    let after = |a: &[u8], b: &[u8]| match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x > y,
         _ => a > b,
     };
     if fields.len() > INLINE {
-        fields.sort_by(|a, b| a.0.cmp(b.0));
+        fields.sort_by(|a, b| a.name_bytes().cmp(b.name_bytes()));
         return;
     }
     for i in 1..fields.len() {
         let mut j = i;
-        while j > 0 && after(fields[j - 1].0, fields[j].0) {
+        while j > 0 && after(fields[j - 1].name_bytes(), fields[j].name_bytes()) {
             fields.swap(j - 1, j);
             j -= 1;
         }
@@ -216,7 +256,7 @@ mod tests {
                     .redact_credentials(credentials)
                     .build()
                     .unwrap();
-                if shipped_verbatim(&text, &rules) {
+                if shipped_verbatim(text.as_bytes(), &rules) {
                     let shipped = shipped_value(Ok(&text), &rules);
                     proptest::prop_assert!(matches!(shipped, Cow::Borrowed(t) if t == text));
                     let json = serde_json::to_vec(&text).unwrap();

@@ -100,6 +100,13 @@ impl RedactionRules {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
+    /// [`is_header_redacted`](Self::is_header_redacted) for a name's bytes.
+    pub(crate) fn is_header_name_redacted(&self, name: &[u8]) -> bool {
+        self.headers
+            .iter()
+            .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+    }
+
     /// Whether a query parameter's values are masked (name compared case-insensitively).
     /// Bracketed names as PHP, Rails and `qs` write nested and array parameters match by
     /// any of their parts: `token[]`, `auth[token]` and `user[password][0]` are masked

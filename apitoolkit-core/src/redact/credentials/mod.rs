@@ -76,8 +76,9 @@ pub(crate) fn untouched(text: &[u8], scope: Scope, credentials: bool) -> bool {
     !found.url && untouched_by_credentials(text, &found, scope, credentials)
 }
 
-/// [`untouched`], and nothing in `text` that a JSON string escapes: the same one pass
-/// says that the text is shipped as it is and written into a JSON string as it is.
+/// [`untouched`], and `text` is ASCII with nothing that a JSON string escapes: the same
+/// one pass says that the text is shipped as it is and written into a JSON string as it
+/// is.
 pub(crate) fn untouched_verbatim(text: &[u8], scope: Scope, credentials: bool) -> bool {
     let found = prefilter::quick(text);
     !found.url && !found.escape && untouched_by_credentials(text, &found, scope, credentials)

@@ -77,14 +77,16 @@ const LITERALS: &[(&str, Kind)] = &[
 /// Per byte, for [`quick`]: bits 0-15, the literals' first bytes (one bit per distinct
 /// first byte); bits 16-31, the second bytes that follow that first byte in some literal;
 /// [`URL_TRIGGER`] for `=` and `@`; [`SCHEME_TRIGGER`] for `b` and `B`; [`ESCAPE`] for
-/// what a JSON string escapes.
+/// what a JSON string escapes and non-ASCII bytes.
 static QUICK: [u64; 256] = quick_table();
 
 /// Bit of [`QUICK`] for the bytes the URL scrubber acts on.
 const URL_TRIGGER: u64 = 1 << 32;
 /// Bit of [`QUICK`] for the first letter of `Bearer` and `Basic`, either case.
 const SCHEME_TRIGGER: u64 = 1 << 33;
-/// Bit of [`QUICK`] for the bytes serde_json escapes in a string: controls, `"`, `\`.
+/// Bit of [`QUICK`] for the bytes that keep a text from being written into a JSON
+/// string as it is: those serde_json escapes (controls, `"`, `\`) and non-ASCII ones
+/// (a text of bytes is then not known to be UTF-8).
 const ESCAPE: u64 = 1 << 34;
 
 const fn quick_table() -> [u64; 256] {
@@ -119,6 +121,11 @@ const fn quick_table() -> [u64; 256] {
     }
     table[b'"' as usize] |= ESCAPE;
     table[b'\\' as usize] |= ESCAPE;
+    let mut b = 0x80;
+    while b < 0x100 {
+        table[b] |= ESCAPE;
+        b += 1;
+    }
     table
 }
 
@@ -131,7 +138,7 @@ pub(super) struct Quick {
     /// Two bytes in a row that begin some literal (every literal has at least two): without
     /// them the search finds nothing.
     pub(super) literal: bool,
-    /// A byte a JSON string escapes (a control, `"` or `\`).
+    /// A byte a JSON string escapes (a control, `"` or `\`), or a non-ASCII one.
     pub(super) escape: bool,
 }
 
