@@ -104,10 +104,14 @@ impl<'a> Fields<'a> {
         };
         // Values as in the path, credentials found by their shape masked.
         let path_params = match (&ex.route, ex.path_params.is_empty()) {
-            (Some(route), true) => path_params(route, path)
-                .into_iter()
-                .map(|(k, v)| (Cow::Borrowed(k), mask_credentials(v, rules)))
-                .collect(),
+            (Some(route), true) => {
+                // Masked in place: one allocation for the list.
+                let mut params = path_params(route, path);
+                for (_, v) in &mut params {
+                    *v = mask_credentials(std::mem::take(v), rules);
+                }
+                params
+            }
             _ => ex
                 .path_params
                 .iter()

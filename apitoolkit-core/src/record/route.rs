@@ -6,10 +6,14 @@ use std::borrow::Cow;
 
 /// Matches `path` against `template` segment by segment and returns the captured
 /// parameters in template order, percent-decoded (borrowed from `template` and `path`
-/// unless a value had escapes). Returns an empty list when the path does not fit the
+/// unless a value had escapes; names always borrowed, as the record's fields take them).
+/// Returns an empty list when the path does not fit the
 /// template. Byte searches only: every delimiter is ASCII, so every split is on a
 /// character boundary.
-pub(crate) fn path_params<'a>(template: &'a str, path: &'a str) -> Vec<(&'a str, Cow<'a, str>)> {
+pub(crate) fn path_params<'a>(
+    template: &'a str,
+    path: &'a str,
+) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
     let mut out = Vec::new();
     let mut t_rest = template.trim_start_matches('/');
     let mut p_rest = path.trim_start_matches('/');
@@ -57,13 +61,16 @@ pub(crate) fn path_params<'a>(template: &'a str, path: &'a str) -> Vec<(&'a str,
             name.starts_with('*') || suffix == "*" || pattern == ".*" || pattern == ".+";
         let name = name.trim_start_matches('*');
         if catch_all {
-            out.push((name, decode(p_rest.strip_prefix(prefix).unwrap_or(p_rest))));
+            out.push((
+                Cow::Borrowed(name),
+                decode(p_rest.strip_prefix(prefix).unwrap_or(p_rest)),
+            ));
             return out;
         }
         let Some(value) = p.strip_prefix(prefix).and_then(|v| v.strip_suffix(suffix)) else {
             return Vec::new();
         };
-        out.push((name, decode(value)));
+        out.push((Cow::Borrowed(name), decode(value)));
         p_rest = rest;
     }
 }
@@ -85,7 +92,7 @@ mod tests {
     fn pp(t: &str, p: &str) -> Vec<(String, String)> {
         path_params(t, p)
             .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.into_owned()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect()
     }
 
