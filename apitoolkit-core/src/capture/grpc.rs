@@ -25,8 +25,21 @@ pub(crate) const STATUS_ATTRIBUTE: &str = "rpc.grpc.status_code";
 /// Whether a `content-type` value is gRPC's (`application/grpc`, `application/grpc+proto`,
 /// `application/grpc-web...`).
 pub fn is_grpc(content_type: &[u8]) -> bool {
-    const GRPC: &[u8] = b"application/grpc";
-    content_type.len() >= GRPC.len() && content_type[..GRPC.len()].eq_ignore_ascii_case(GRPC)
+    // `application/grpc` without regard to ASCII case, as two eight-byte words: each
+    // letter's byte with its case bit set, the `/` as it is (a byte-wise
+    // `eq_ignore_ascii_case`, without a loop).
+    const LO: u64 = u64::from_le_bytes(*b"applicat");
+    const HI: u64 = u64::from_le_bytes(*b"ion/grpc");
+    const LO_CASE: u64 = 0x2020_2020_2020_2020;
+    const HI_CASE: u64 = 0x2020_2020_0020_2020;
+    match content_type.first_chunk::<16>() {
+        Some(prefix) => {
+            let (lo, hi) = prefix.split_at(8);
+            let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or_default());
+            (word(lo) | LO_CASE) == LO && (word(hi) | HI_CASE) == HI
+        }
+        None => false,
+    }
 }
 
 /// The route of a gRPC request: its path, the full method (`/grpc.health.v1.Health/Check`),
@@ -120,6 +133,31 @@ pub(crate) fn code_name(code: u32) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    proptest::proptest! {
+        /// Whatever the bytes and the case of each letter: the byte-wise comparison.
+        #[test]
+        fn is_grpc_is_a_case_insensitive_prefix_test(
+            flips in proptest::collection::vec(proptest::bool::ANY, 16),
+            tail in proptest::collection::vec(proptest::num::u8::ANY, 0..6),
+            noise in proptest::option::of((0usize..16, proptest::num::u8::ANY)),
+        ) {
+            let mut ct: Vec<u8> = b"application/grpc"
+                .iter()
+                .zip(&flips)
+                .map(|(&b, &flip)| if flip { b ^ 0x20 } else { b })
+                .collect();
+            if let Some((at, byte)) = noise {
+                ct[at] = byte;
+            }
+            ct.extend_from_slice(&tail);
+            for len in 0..=ct.len() {
+                let ct = &ct[..len];
+                let expected = ct.len() >= 16 && ct[..16].eq_ignore_ascii_case(b"application/grpc");
+                proptest::prop_assert_eq!(super::is_grpc(ct), expected, "{:?}", ct);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -119,7 +119,7 @@ impl CapturedHeaders {
     ) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
         let name = name.as_bytes();
         RawIter { rest: &self.buf }
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(move |(n, _)| same_name(n, name))
             .map(|(_, v)| v)
     }
 
@@ -161,6 +161,13 @@ pub(crate) fn value_text(value: &[u8]) -> Cow<'_, str> {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(value),
     }
+}
+
+/// Whether two header names are equal without regard to ASCII case: compared as bytes
+/// first (stored names and the names looked up are mostly both lower case), a byte
+/// loop only when they differ.
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && (a == b || a.eq_ignore_ascii_case(b))
 }
 
 fn truncate_str(s: &str) -> &str {
