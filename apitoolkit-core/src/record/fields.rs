@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use http::header::{HOST, REFERER};
 use http::Version;
 
-use super::route::path_params;
+use super::route::{path_params, Params};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::capture::grpc;
 use crate::model::headers::value_text;
@@ -35,7 +35,7 @@ pub(crate) struct Fields<'a> {
     pub(crate) url_path: Cow<'a, str>,
     pub(crate) raw_url: Cow<'a, str>,
     /// In route order; the record's map keeps the last value of a repeated name.
-    pub(crate) path_params: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub(crate) path_params: Params<'a>,
     pub(crate) query_params: MultiMap,
     pub(crate) proto: (u8, u8),
     pub(crate) referer: Cow<'a, str>,
@@ -105,9 +105,9 @@ impl<'a> Fields<'a> {
         // Values as in the path, credentials found by their shape masked.
         let path_params = match (&ex.route, ex.path_params.is_empty()) {
             (Some(route), true) => {
-                // Masked in place: one allocation for the list.
+                // Masked in place: no allocation for a route's first parameter.
                 let mut params = path_params(route, path);
-                for (_, v) in &mut params {
+                for (_, v) in params.iter_mut() {
                     *v = mask_credentials(std::mem::take(v), rules);
                 }
                 params

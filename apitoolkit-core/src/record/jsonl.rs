@@ -50,16 +50,16 @@ pub fn write_json(ex: &Exchange, config: &Config, out: &mut Vec<u8>) -> serde_js
     w.str_field(key!("url_path"), &p.url_path)?;
     w.str_field(key!("raw_url"), &p.raw_url)?;
     w.key(key!("path_params"));
-    match &p.path_params[..] {
-        [] => w.out.extend_from_slice(b"{}"),
-        [(name, value)] => {
+    match p.path_params.only() {
+        _ if p.path_params.is_empty() => w.out.extend_from_slice(b"{}"),
+        Some((name, value)) => {
             w.out.push(b'{');
             write_str(w.out, name)?;
             w.out.push(b':');
             write_str(w.out, value)?;
             w.out.push(b'}');
         }
-        _ => serde_json::to_writer(&mut *w.out, &p.path_params_map())?,
+        None => serde_json::to_writer(&mut *w.out, &p.path_params_map())?,
     }
     if p.query_params.is_empty() {
         w.raw_field(key!("query_params"), b"{}");
