@@ -15,7 +15,9 @@ use super::fields::{base64_into, base64_len, uuid_str, Fields};
 use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::capture::grpc;
-use crate::redact::{shipped_value, Field, FieldBuf, Groups, RedactionRules, REDACTED};
+use crate::redact::{
+    shipped_value, shipped_verbatim, FieldBuf, Groups, RawField, RedactionRules, REDACTED,
+};
 use crate::Config;
 
 // Span fields.
@@ -120,13 +122,13 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
     header_attrs(
         out,
         "http.request.header.",
-        &Groups::new(&ex.request_headers, &mut fields),
+        &Groups::of(ex.request_headers.raw_iter(), &mut fields),
         p.rules,
     );
     header_attrs(
         out,
         "http.response.header.",
-        &Groups::new(&ex.response_headers, &mut fields),
+        &Groups::of(ex.response_headers.raw_iter(), &mut fields),
         p.rules,
     );
     let mut buf = Uuid::encode_buffer();
@@ -141,7 +143,7 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
         "apitoolkit.service_version",
         config.service_version().unwrap_or_default(),
     );
-    array_attr(out, "apitoolkit.tags", p.tags.iter().map(|t| t.as_bytes()));
+    array_attr(out, b"apitoolkit.tags", p.tags.iter().map(|t| t.as_bytes()));
     json_attr(out, "apitoolkit.errors", &p.errors);
     double_attr(out, "apitoolkit.sample_rate", ex.sample_rate);
     for (key, value) in &p.attributes {
@@ -255,9 +257,9 @@ fn field_len(len: usize) -> usize {
 }
 
 /// An attribute whose value is an array of strings.
-fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = V>) {
+fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &[u8], values: impl Iterator<Item = V>) {
     nested(out, ATTRIBUTES, |out| {
-        bytes_field(out, KEY, key.as_bytes());
+        bytes_field(out, KEY, key);
         nested(out, VALUE, |out| {
             nested(out, ARRAY_VALUE, |out| {
                 for v in values {
@@ -271,34 +273,57 @@ fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &str, values: impl Iterato
 }
 
 /// One array attribute per header name (`prefix` + name), values as the record's map
-/// holds them: lossy UTF-8, or the single placeholder for a redacted name.
+/// holds them: lossy UTF-8, or the single placeholder for a redacted name. Fields are
+/// taken as stored bytes (names are always UTF-8): a value that one table pass finds
+/// ASCII with nothing to scrub is written as it is, any other takes [`shipped_value`].
 fn header_attrs(
     out: &mut Vec<u8>,
     prefix: &str,
-    groups: &Groups<'_, Field<'_>>,
+    groups: &Groups<'_, RawField<'_>>,
     rules: &RedactionRules,
 ) {
-    let mut key = String::with_capacity(prefix.len() + 32);
-    for (name, fields) in groups.iter() {
-        key.clear();
-        key.push_str(prefix);
-        key.push_str(name);
-        if rules.is_header_redacted(name) {
-            array_attr(out, &key, std::iter::once(REDACTED.as_bytes()));
+    // The key on the stack when it fits (it nearly always does).
+    let mut stack = [0u8; 96];
+    let mut heap = Vec::new();
+    for run in groups.runs() {
+        let name = run[0].0;
+        let len = prefix.len() + name.len();
+        let key: &mut [u8] = match stack.get_mut(..len) {
+            Some(key) => key,
+            None => {
+                heap.resize(len, 0);
+                &mut heap[..]
+            }
+        };
+        key[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        key[prefix.len()..].copy_from_slice(name);
+        let key = &*key;
+        if rules.is_header_name_redacted(name) {
+            array_attr(out, key, std::iter::once(REDACTED.as_bytes()));
         } else {
             // Each value is scrubbed as it is written: no list of them is kept.
-            let values = fields.iter().map(|(_, v)| shipped_value(*v, rules));
-            array_attr(out, &key, values.map(Bytes));
+            let values = run.iter().map(|&(_, v)| {
+                if shipped_verbatim(v, rules) {
+                    return Bytes(Cow::Borrowed(v));
+                }
+                Bytes(
+                    match shipped_value(std::str::from_utf8(v).map_err(|_| v), rules) {
+                        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+                        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+                    },
+                )
+            });
+            array_attr(out, key, values);
         }
     }
 }
 
 /// A shipped text as the bytes of a protobuf string.
-struct Bytes<'a>(Cow<'a, str>);
+struct Bytes<'a>(Cow<'a, [u8]>);
 
 impl AsRef<[u8]> for Bytes<'_> {
     fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
+        &self.0
     }
 }
 

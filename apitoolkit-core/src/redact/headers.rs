@@ -66,20 +66,14 @@ pub(crate) fn shipped_verbatim(value: &[u8], rules: &RedactionRules) -> bool {
 /// The fields of `headers` grouped by name, in name order (the order of the record's
 /// map), each name's values in their original order: what [`redact_headers`] builds,
 /// without building it. The caller checks each name's redaction once. Fields are
-/// [`Field`]s (text) or [`RawField`]s (bytes, no UTF-8 check).
+/// [`RawField`]s (bytes, no UTF-8 check).
 pub(crate) struct Groups<'b, F> {
     fields: &'b [F],
 }
 
-/// One header field as text: name, value.
-pub(crate) type Field<'h> = (&'h str, TextValue<'h>);
-
 /// One header field as stored: name, value (the name is always UTF-8, written from a
 /// `&str`).
 pub(crate) type RawField<'h> = (&'h [u8], &'h [u8]);
-
-/// One header name and its fields (name, value) in order.
-pub(crate) type Group<'g, 'h> = (&'h str, &'g [Field<'h>]);
 
 /// A field [`Groups`] can sort by name.
 pub(crate) trait NamedField: Copy {
@@ -87,13 +81,6 @@ pub(crate) trait NamedField: Copy {
     const EMPTY: Self;
     /// The name's bytes (byte order is `str` order).
     fn name_bytes(&self) -> &[u8];
-}
-
-impl NamedField for Field<'_> {
-    const EMPTY: Self = ("", Ok(""));
-    fn name_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
 }
 
 impl NamedField for RawField<'_> {
@@ -119,20 +106,6 @@ impl<F: NamedField> FieldBuf<F> {
             inline: [F::EMPTY; INLINE],
             heap: Vec::new(),
         }
-    }
-}
-
-impl<'b, 'h> Groups<'b, Field<'h>> {
-    /// The fields of `headers` as text, sorted by name in `buf`.
-    pub(crate) fn new(
-        headers: &'h CapturedHeaders,
-        buf: &'b mut FieldBuf<Field<'h>>,
-    ) -> Groups<'b, Field<'h>> {
-        Groups::of(headers.text_iter(), buf)
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = Group<'b, 'h>> {
-        self.runs().map(|run| (run[0].0, run))
     }
 }
 
@@ -274,16 +247,13 @@ mod tests {
             h.append(&name, i.to_string().as_bytes());
         }
         let mut buf = FieldBuf::new();
-        let groups = Groups::new(&h, &mut buf);
+        let groups = Groups::of(h.raw_iter(), &mut buf);
         let mut expected: Vec<(&str, &[u8])> = h.iter().collect();
         expected.sort_by(|a, b| a.0.cmp(b.0));
         let seen: Vec<(&str, &[u8])> = groups
-            .iter()
-            .flat_map(|(_, fields)| {
-                fields
-                    .iter()
-                    .map(|&(n, v)| (n, v.unwrap_or_default().as_bytes()))
-            })
+            .runs()
+            .flatten()
+            .map(|&(n, v)| (std::str::from_utf8(n).unwrap(), v))
             .collect();
         assert_eq!(seen, expected);
     }
