@@ -242,7 +242,7 @@ fn write_redacted_headers<'h>(
     Ok(())
 }
 
-/// [`REDACTED`] as a JSON string.
+/// [`REDACTED`](crate::redact::REDACTED) as a JSON string.
 const QUOTED_REDACTED: &str = concat!("\"", "[CLIENT_REDACTED]", "\"");
 
 /// A header name as a JSON string: names are always UTF-8 (written from a `&str`), so

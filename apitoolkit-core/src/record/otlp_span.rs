@@ -329,6 +329,7 @@ impl AsRef<[u8]> for Bytes<'_> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
     use prost::Message as _;
 
     use super::*;
@@ -347,6 +348,65 @@ mod tests {
                 message::encode(2, &span, &mut expected);
                 assert_eq!(ours, expected, "{:?}", ex.uri);
                 assert!(span.encoded_len() > 0x80, "multi-byte span length covered");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any header sets (repeated, unsorted and redacted names, values with URLs,
+        /// credentials, escapes, non-ASCII and non-UTF-8 bytes): prost's encoding of the
+        /// reference span, with and without the credential scan.
+        #[test]
+        fn any_headers_give_prosts_encoding_of_the_reference_span(
+            fields in proptest::collection::vec(
+                (
+                    proptest::bool::ANY,
+                    proptest::prop_oneof![
+                        proptest::strategy::Just("authorization".to_owned()),
+                        proptest::strategy::Just("cookie".to_owned()),
+                        "x-[a-c]",
+                        "[a-z\\-\u{e9}]{1,6}",
+                    ],
+                    proptest::collection::vec(
+                        proptest::prop_oneof![
+                            "[ -~]{0,8}".prop_map(String::into_bytes),
+                            proptest::strategy::Just(b"Bearer abc.def".to_vec()),
+                            proptest::strategy::Just(b"https://u:p@h/?token=1".to_vec()),
+                            proptest::strategy::Just(b"AKIAABCDEFGHIJKLMNOP".to_vec()),
+                            proptest::strategy::Just(b"caf\xc3\xa9".to_vec()),
+                            proptest::strategy::Just(b"\xe9\"\\\t".to_vec()),
+                        ],
+                        0..5,
+                    )
+                    .prop_map(|parts| parts.concat()),
+                ),
+                0..12,
+            )
+        ) {
+            let mut ex = Exchange::new(
+                crate::SdkType::RustCustom,
+                http::Method::GET,
+                http::Uri::from_static("/a"),
+                http::Version::HTTP_11,
+            );
+            for (response, name, value) in &fields {
+                match response {
+                    true => ex.response_headers.append(name, value),
+                    false => ex.request_headers.append(name, value),
+                }
+            }
+            for credentials in [true, false] {
+                let config = Config::builder()
+                    .disabled(true)
+                    .redact_credentials(credentials)
+                    .build()
+                    .unwrap();
+                let mut ours = Vec::new();
+                push_span(&mut ours, 2, &ex, &config);
+                let span = reference_span::span(&ex, &build_message(&ex, &config), &config);
+                let mut expected = Vec::new();
+                message::encode(2, &span, &mut expected);
+                proptest::prop_assert_eq!(ours, expected);
             }
         }
     }
