@@ -143,20 +143,31 @@ pub(super) struct Quick {
 }
 
 /// One table look-up per byte of `hay` (for short texts: the searches cost more to set up).
+/// The pairs of bytes are looked at only when the text holds both a first byte of some
+/// literal and a byte that follows that first byte in one (without both, no two bytes in
+/// a row can begin it): most short texts are settled by the one pass.
 pub(super) fn quick(hay: &[u8]) -> Quick {
-    let (mut all, mut pairs, mut prev) = (0u64, 0u64, 0u64);
+    let mut all = 0u64;
     for &b in hay {
-        let e = QUICK[usize::from(b)];
-        pairs |= prev & (e >> 16);
-        prev = e;
-        all |= e;
+        all |= QUICK[usize::from(b)];
     }
     Quick {
         url: all & URL_TRIGGER != 0,
         scheme: all & SCHEME_TRIGGER != 0,
-        literal: pairs & 0xffff != 0,
+        literal: all & (all >> 16) & 0xffff != 0 && pairs(hay),
         escape: all & ESCAPE != 0,
     }
+}
+
+/// Whether two bytes in a row of `hay` begin some literal.
+fn pairs(hay: &[u8]) -> bool {
+    let (mut pairs, mut prev) = (0u64, 0u64);
+    for &b in hay {
+        let e = QUICK[usize::from(b)];
+        pairs |= prev & (e >> 16);
+        prev = e;
+    }
+    pairs & 0xffff != 0
 }
 
 /// The authentication schemes looked for in header values.
@@ -353,5 +364,21 @@ mod tests {
         given.sort_unstable();
         assert_eq!(dealt, given);
         assert_eq!(dealt_literals()[0].0, "-----BEGIN ");
+    }
+
+    proptest::proptest! {
+        /// The pair test is skipped only when it would find nothing.
+        #[test]
+        fn the_one_pass_skips_the_pairs_only_when_there_are_none(
+            hay in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"eyJAKISBCzghpoustrilab_-xkwfm.".to_vec()),
+                    proptest::num::u8::ANY,
+                ],
+                0..40,
+            )
+        ) {
+            proptest::prop_assert_eq!(quick(&hay).literal, pairs(&hay));
+        }
     }
 }
