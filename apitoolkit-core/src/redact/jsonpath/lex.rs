@@ -1,6 +1,6 @@
 //! The JSON lexer used by the scanner: whitespace, strings (skipped 16 or 8 bytes at a
 //! time), numbers, literals, and [`skip_value`], an iterative validating skipper that
-//! keeps one bool per open container. It accepts exactly the grammar serde_json accepts
+//! keeps one bit per open container (64 in a register). It accepts exactly the grammar serde_json accepts
 //! (RFC 8259, paired surrogate escapes, UTF-8 text), except that number magnitudes are
 //! not range-checked.
 //!
@@ -80,10 +80,50 @@ pub(crate) fn skip_scalar(b: &[u8], i: usize) -> Option<Res<usize>> {
     })
 }
 
+/// The containers [`skip_value`] is inside: one bit each (1 = object), the innermost 64
+/// in a register, the outer ones spilled to the heap 64 at a time.
+struct Nest<'s> {
+    bits: u64,
+    depth: usize,
+    spill: &'s mut Vec<u64>,
+}
+
+impl Nest<'_> {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.depth % 64 == 0 && self.depth != 0 {
+            self.spill.push(self.bits);
+        }
+        self.bits = self.bits << 1 | u64::from(object);
+        self.depth += 1;
+    }
+
+    /// Leaves the innermost container (the caller checks that there is one).
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.bits >>= 1;
+        if self.depth % 64 == 0 && self.depth != 0 {
+            self.bits = self.spill.pop().unwrap_or_default();
+        }
+    }
+
+    /// Whether the innermost container is an object.
+    #[inline(always)]
+    fn in_object(&self) -> bool {
+        self.bits & 1 != 0
+    }
+}
+
 /// Validates and skips the value starting at `i` (no leading whitespace); returns its
-/// end. `open` is scratch space (one bool per open container: `true` = object).
-pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<usize> {
-    open.clear();
+/// end. `spill` is scratch space for nesting deeper than 64 levels.
+pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<usize> {
+    spill.clear();
+    let mut open = Nest {
+        bits: 0,
+        depth: 0,
+        spill,
+    };
     loop {
         match b.get(i) {
             Some(b'{') => {
@@ -111,23 +151,23 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<us
             },
         }
         loop {
-            let Some(&object) = open.last() else {
+            if open.depth == 0 {
                 return Ok(i);
-            };
+            }
             i = skip_ws(b, i);
             match b.get(i) {
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
-                    if object {
+                    if open.in_object() {
                         i = skip_key(b, i)?;
                     }
                     break;
                 }
-                Some(b'}') if object => {
+                Some(b'}') if open.in_object() => {
                     i += 1;
                     open.pop();
                 }
-                Some(b']') if !object => {
+                Some(b']') if !open.in_object() => {
                     i += 1;
                     open.pop();
                 }
@@ -394,6 +434,52 @@ mod tests {
         ] {
             let expect = serde_json::from_str::<serde_json::Value>(s).is_ok();
             assert_eq!(valid(s), expect, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn nesting_past_the_register_keeps_each_containers_kind() {
+        // Random objects and arrays nested around and past the 64 levels kept in a
+        // register; after each inner container closes, its parent gets one more member
+        // or element, which must be written the parent's way.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for depth in [1, 2, 63, 64, 65, 66, 127, 128, 129, 200, 1000] {
+            let kinds: Vec<bool> = (0..depth)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x & 1 == 1
+                })
+                .collect();
+            // `wrong`: the level whose closer (or sibling) is written the other kind's way.
+            let doc = |wrong: Option<(usize, bool)>| {
+                let mut s = Vec::new();
+                for &object in &kinds {
+                    s.extend_from_slice(if object { b"{\"k\":" } else { b"[" });
+                }
+                s.push(b'1');
+                for (level, &object) in kinds.iter().enumerate().rev() {
+                    let (closer, sibling) = match wrong {
+                        Some((l, true)) if l == level => (!object, object),
+                        Some((l, false)) if l == level => (object, !object),
+                        _ => (object, object),
+                    };
+                    if level + 1 < depth {
+                        s.extend_from_slice(if sibling { b",\"s\":2" } else { b",2" });
+                    }
+                    s.push(if closer { b'}' } else { b']' });
+                }
+                s
+            };
+            assert!(valid_bytes(&doc(None)), "depth {depth}");
+            for level in [0, 1, 62, 63, 64, 65, depth / 2, depth - 1] {
+                let level = level.min(depth - 1);
+                assert!(!valid_bytes(&doc(Some((level, true)))), "{depth} {level}");
+                if level + 1 < depth {
+                    assert!(!valid_bytes(&doc(Some((level, false)))), "{depth} {level}");
+                }
+            }
         }
     }
 
