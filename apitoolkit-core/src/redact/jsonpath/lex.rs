@@ -117,6 +117,13 @@ impl Nest<'_> {
 
 /// Validates and skips the value starting at `i` (no leading whitespace); returns its
 /// end. `spill` is scratch space for nesting deeper than 64 levels.
+///
+/// Members written compactly (`,"key":` or `{"key":`, no whitespace, the name without
+/// escapes) are read 32 bytes at a time by [`compact_member`], string values included
+/// when they end in the same 32 bytes; anything else goes through the byte-by-byte path,
+/// which is also what the fast path falls back to. The first member with whitespace
+/// around it turns the fast path off for the rest of the value (pretty-printed JSON
+/// would only pay for its misses).
 pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<usize> {
     spill.clear();
     let mut open = Nest {
@@ -124,16 +131,30 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<us
         depth: 0,
         spill,
     };
+    let mut compact = true;
     loop {
         match b.get(i) {
             Some(b'{') => {
-                i = skip_ws(b, i + 1);
-                if b.get(i) == Some(&b'}') {
-                    i += 1;
+                let fast = if compact {
+                    compact_member(b, i, b'{', &mut compact)
                 } else {
+                    None
+                };
+                if let Some((j, done)) = fast {
                     open.push(true);
-                    i = skip_key(b, i)?;
-                    continue;
+                    i = j;
+                    if !done {
+                        continue;
+                    }
+                } else {
+                    i = skip_ws(b, i + 1);
+                    if b.get(i) == Some(&b'}') {
+                        i += 1;
+                    } else {
+                        open.push(true);
+                        i = skip_key(b, i)?;
+                        continue;
+                    }
                 }
             }
             Some(b'[') => {
@@ -153,6 +174,15 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<us
         loop {
             if open.depth == 0 {
                 return Ok(i);
+            }
+            if compact && open.in_object() {
+                if let Some((j, done)) = compact_member(b, i, b',', &mut compact) {
+                    i = j;
+                    if done {
+                        continue;
+                    }
+                    break;
+                }
             }
             i = skip_ws(b, i);
             match b.get(i) {
@@ -175,6 +205,95 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<us
             }
         }
     }
+}
+
+/// The fast path of [`skip_value`] for a member written compactly: `lead` (`,` or `{`)
+/// at `i`, then `"name":` with no escape in the name and no whitespace, all within the
+/// 32 bytes at `i`. Returns where the value starts (`false`) or, when the value is a
+/// string without escapes that ends within the same 32 bytes, where it ends (`true`).
+/// `None` changes nothing: the byte-by-byte path takes over at `i` (and reports what
+/// is invalid); whitespace after `lead` also clears `compact`.
+#[inline(always)]
+fn compact_member(b: &[u8], i: usize, lead: u8, compact: &mut bool) -> Option<(usize, bool)> {
+    let w: &[u8; 32] = b.get(i..)?.first_chunk()?;
+    if w[0] != lead || w[1] != b'"' {
+        if w[0] == lead && w[1] <= b' ' {
+            *compact = false;
+        }
+        return None;
+    }
+    let (quotes, special) = masks32(w);
+    // The name's closing quote: the first quote after the opening one, with no `\` or
+    // control character before it (bits 0 and 1 are `lead` and `"`: not special).
+    let after = quotes & !3;
+    let close = after.trailing_zeros() as usize;
+    if after == 0 || special & ((1 << close) - 1) != 0 {
+        return None;
+    }
+    let value = close + 2;
+    if w.get(close + 1) != Some(&b':') {
+        if w.get(close + 1).is_some_and(|&c| c <= b' ') {
+            *compact = false;
+        }
+        return None;
+    }
+    if w.get(value) == Some(&b'"') {
+        // The string value's closing quote, with nothing special before it.
+        let rest = quotes & !((2 << value) - 1);
+        let end = rest.trailing_zeros() as usize;
+        if rest != 0 && special & ((1 << end) - 1) == 0 {
+            return Some((i + end + 1, true));
+        }
+    }
+    Some((skip_ws(b, i + value), false))
+}
+
+/// Bit `k` of the first mask: byte `k` of `w` is `"`; of the second: it is `\` or a
+/// control character.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks32(w: &[u8; 32]) -> (u64, u64) {
+    let (lo, hi) = w.split_at(16);
+    let (q0, s0) = masks16(lo.try_into().unwrap_or(&[0; 16]));
+    let (q1, s1) = masks16(hi.try_into().unwrap_or(&[0; 16]));
+    (q0 | q1 << 16, s0 | s1 << 16)
+}
+
+/// [`masks32`] for 16 bytes, with SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks16(w: &[u8; 16]) -> (u64, u64) {
+    use safe_arch::{
+        bitor_m128i as or, cmp_eq_mask_i8_m128i as eq, load_unaligned_m128i, max_u8_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i as splat,
+    };
+    let v = load_unaligned_m128i(w);
+    let below_space = splat(0x1f);
+    let quotes = move_mask_i8_m128i(eq(v, splat(b'"' as i8)));
+    let special = move_mask_i8_m128i(or(
+        eq(v, splat(b'\\' as i8)),
+        eq(max_u8_m128i(v, below_space), below_space),
+    ));
+    (quotes as u64, special as u64)
+}
+
+/// [`masks32`] one byte at a time, where SSE2 is not available (compiled everywhere:
+/// the tests compare it with the SSE2 version).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn masks32_bytes(w: &[u8; 32]) -> (u64, u64) {
+    let (mut quotes, mut special) = (0, 0);
+    for (k, &c) in w.iter().enumerate() {
+        quotes |= u64::from(c == b'"') << k;
+        special |= u64::from(c == b'\\' || c < 0x20) << k;
+    }
+    (quotes, special)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks32(w: &[u8; 32]) -> (u64, u64) {
+    masks32_bytes(w)
 }
 
 #[inline(always)]
@@ -507,6 +626,84 @@ mod tests {
             );
             let word = special_offset_word(lo).or_else(|| special_offset_word(hi).map(|at| at + 8));
             assert_eq!(special_offset_sse2(&w), word, "{w:?}");
+        }
+    }
+
+    /// Compact JSON (as serde_json writes it, the fast path's input) with a few bytes
+    /// replaced, inserted or removed, from an alphabet of the bytes the fast path looks
+    /// at: valid exactly when serde_json says so.
+    fn damaged_compact_json() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+            "[a-z\"\\\\\u{1}é ]{0,40}".prop_map(serde_json::Value::from),
+        ];
+        let doc = leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::vec(("[a-z\"\\\\]{0,30}", inner), 0..6)
+                    .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
+            ]
+        });
+        let edit = (
+            0..3u8,
+            any::<prop::sample::Index>(),
+            prop::sample::select(b"\"\\:,{}[] a0\x01\xc3\n".to_vec()),
+        );
+        (doc, prop::collection::vec(edit, 0..3)).prop_map(|(doc, edits)| {
+            let mut b = serde_json::to_vec(&doc).unwrap_or_default();
+            for (kind, at, byte) in edits {
+                let at = at.index(b.len() + 1);
+                match kind {
+                    0 if at < b.len() => b[at] = byte,
+                    1 => b.insert(at, byte),
+                    _ if at < b.len() => drop(b.remove(at)),
+                    _ => {}
+                }
+            }
+            b
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn damaged_compact_json_is_valid_exactly_when_serde_json_says_so(
+            b in damaged_compact_json()
+        ) {
+            let expect = serde_json::from_slice::<serde_json::Value>(&b);
+            let out_of_range =
+                matches!(&expect, Err(e) if e.to_string().starts_with("number out of range"));
+            if !out_of_range {
+                proptest::prop_assert_eq!(
+                    valid_bytes(&b),
+                    expect.is_ok(),
+                    "{:?}",
+                    String::from_utf8_lossy(&b)
+                );
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn member_masks_bytes_and_sse2_agree() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{";
+        for _ in 0..20_000 {
+            let mut w = [0u8; 32];
+            for c in &mut w {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *c = if x % 3 == 0 {
+                    picks[(x >> 8) as usize % picks.len()]
+                } else {
+                    b'a' + (x >> 16) as u8 % 26
+                };
+            }
+            assert_eq!(masks32(&w), masks32_bytes(&w), "{w:?}");
         }
     }
 
