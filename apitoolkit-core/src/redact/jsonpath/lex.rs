@@ -119,8 +119,9 @@ impl Nest<'_> {
 /// end. `spill` is scratch space for nesting deeper than 64 levels.
 ///
 /// Members written compactly (`,"key":` or `{"key":`, no whitespace, the name without
-/// escapes) are read 32 bytes at a time by [`compact_member`], string values included
-/// when they end in the same 32 bytes; anything else goes through the byte-by-byte path,
+/// escapes) are read 32 bytes at a time by [`compact_member`], string values without
+/// escapes and numbers without exponent included when they end in the same 32 bytes;
+/// anything else goes through the byte-by-byte path,
 /// which is also what the fast path falls back to. The first member with whitespace
 /// around it turns the fast path off for the rest of the value (pretty-printed JSON
 /// would only pay for its misses).
@@ -210,7 +211,8 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<us
 /// The fast path of [`skip_value`] for a member written compactly: `lead` (`,` or `{`)
 /// at `i`, then `"name":` with no escape in the name and no whitespace, all within the
 /// 32 bytes at `i`. Returns where the value starts (`false`) or, when the value is a
-/// string without escapes that ends within the same 32 bytes, where it ends (`true`).
+/// string without escapes or a number without exponent ([`compact_number`]) that ends
+/// within the same 32 bytes, where it ends (`true`).
 /// `None` changes nothing: the byte-by-byte path takes over at `i` (and reports what
 /// is invalid); whitespace after `lead` also clears `compact`.
 #[inline(always)]
@@ -237,15 +239,51 @@ fn compact_member(b: &[u8], i: usize, lead: u8, compact: &mut bool) -> Option<(u
         }
         return None;
     }
-    if w.get(value) == Some(&b'"') {
-        // The string value's closing quote, with nothing special before it.
-        let rest = quotes & !((2 << value) - 1);
-        let end = rest.trailing_zeros() as usize;
-        if rest != 0 && special & ((1 << end) - 1) == 0 {
-            return Some((i + end + 1, true));
+    match w.get(value) {
+        Some(b'"') => {
+            // The string value's closing quote, with nothing special before it.
+            let rest = quotes & !((2 << value) - 1);
+            let end = rest.trailing_zeros() as usize;
+            if rest != 0 && special & ((1 << end) - 1) == 0 {
+                return Some((i + end + 1, true));
+            }
         }
+        Some(b'-' | b'0'..=b'9') => {
+            if let Some(end) = compact_number(w, value) {
+                return Some((i + end, true));
+            }
+        }
+        _ => {}
     }
     Some((skip_ws(b, i + value), false))
+}
+
+/// The end of the number at `w[at]` when it is `-? (0 | [1-9][0-9]*) (. [0-9]+)?` and
+/// ends within `w` (exponents and anything else: `None`, the byte path decides).
+#[inline(always)]
+fn compact_number(w: &[u8; 32], mut at: usize) -> Option<usize> {
+    let digits = digits32(w);
+    // The length of the run of digits from `k`.
+    let run = |k: usize| (!(digits >> k)).trailing_zeros() as usize;
+    if w[at] == b'-' {
+        at += 1;
+    }
+    at += match w.get(at)? {
+        b'0' => 1,
+        b'1'..=b'9' => run(at),
+        _ => return None,
+    };
+    if *w.get(at)? == b'.' {
+        let fraction = run(at + 1);
+        if fraction == 0 {
+            return None;
+        }
+        at += 1 + fraction;
+    }
+    match w.get(at)? {
+        b'e' | b'E' | b'0'..=b'9' => None,
+        _ => Some(at),
+    }
 }
 
 /// Bit `k` of the first mask: byte `k` of `w` is `"`; of the second: it is `\` or a
@@ -257,6 +295,42 @@ fn masks32(w: &[u8; 32]) -> (u64, u64) {
     let (q0, s0) = masks16(lo.try_into().unwrap_or(&[0; 16]));
     let (q1, s1) = masks16(hi.try_into().unwrap_or(&[0; 16]));
     (q0 | q1 << 16, s0 | s1 << 16)
+}
+
+/// Bit `k`: byte `k` of `w` is an ASCII digit.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn digits32(w: &[u8; 32]) -> u64 {
+    use safe_arch::{
+        bitand_m128i, cmp_gt_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i as splat,
+    };
+    let digits16 = |half: &[u8; 16]| {
+        let v = load_unaligned_m128i(half);
+        // Signed compares: bytes from 0x80 are negative, never digits.
+        let m = bitand_m128i(
+            cmp_gt_mask_i8_m128i(v, splat(b'0' as i8 - 1)),
+            cmp_lt_mask_i8_m128i(v, splat(b'9' as i8 + 1)),
+        );
+        move_mask_i8_m128i(m) as u64
+    };
+    let (lo, hi) = w.split_at(16);
+    digits16(lo.try_into().unwrap_or(&[0; 16])) | digits16(hi.try_into().unwrap_or(&[0; 16])) << 16
+}
+
+/// [`digits32`] one byte at a time (compiled everywhere: the tests compare the two).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn digits32_bytes(w: &[u8; 32]) -> u64 {
+    w.iter()
+        .enumerate()
+        .fold(0, |m, (k, c)| m | u64::from(c.is_ascii_digit()) << k)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn digits32(w: &[u8; 32]) -> u64 {
+    digits32_bytes(w)
 }
 
 /// [`masks32`] for 16 bytes, with SSE2.
@@ -629,6 +703,62 @@ mod tests {
         }
     }
 
+    #[test]
+    fn compact_members_numbers_and_strings_agree_with_serde_json() {
+        // Values in members the fast path reads (compact, with 32 bytes to look at), at
+        // the start of an object and after a comma, and in the last bytes (byte path).
+        let values = [
+            "0",
+            "-0",
+            "1",
+            "-",
+            "-a",
+            "01",
+            "1.",
+            "1.5",
+            "1.5e3",
+            "1e5",
+            "-1.25",
+            ".5",
+            "1..2",
+            "1.2.3",
+            "00",
+            "-01",
+            "1234567890123456789012345678",
+            "1.e3",
+            "1E+2",
+            "2.",
+            "0.0",
+            "9.99",
+            "-",
+            "1-",
+            "1a",
+            "\"\"",
+            "\"a\\\"b\"",
+            "\"a\u{1}b\"",
+            "\"\\u00e9\"",
+            "\"0123456789abcdefghijklmnopqrstuvwxyz\"",
+            "true",
+            "tru",
+            "nul",
+            "{}",
+            "[]",
+        ];
+        let pad = "p".repeat(40);
+        for v in values {
+            for doc in [
+                format!(r#"{{"a":{{"k":{v},"pad":"{pad}"}}}}"#),
+                format!(r#"{{"a":{{"x":0,"k":{v},"pad":"{pad}"}}}}"#),
+                format!(r#"[{{"k":{v}}},"{pad}"]"#),
+                format!(r#"{{"k":{v}}}"#),
+                format!(r#"{{"a":{{"x":0,"k":{v}}}}}"#),
+            ] {
+                let expect = serde_json::from_str::<serde_json::Value>(&doc).is_ok();
+                assert_eq!(valid(&doc), expect, "{doc}");
+            }
+        }
+    }
+
     /// Compact JSON (as serde_json writes it, the fast path's input) with a few bytes
     /// replaced, inserted or removed, from an alphabet of the bytes the fast path looks
     /// at: valid exactly when serde_json says so.
@@ -638,6 +768,9 @@ mod tests {
             Just(serde_json::Value::Null),
             any::<bool>().prop_map(serde_json::Value::from),
             any::<i32>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            (0..100u32, 0..1000u32)
+                .prop_map(|(a, b)| serde_json::json!(f64::from(a) + f64::from(b) / 1000.0)),
             "[a-z\"\\\\\u{1}é ]{0,40}".prop_map(serde_json::Value::from),
         ];
         let doc = leaf.prop_recursive(4, 48, 6, |inner| {
@@ -650,7 +783,7 @@ mod tests {
         let edit = (
             0..3u8,
             any::<prop::sample::Index>(),
-            prop::sample::select(b"\"\\:,{}[] a0\x01\xc3\n".to_vec()),
+            prop::sample::select(b"\"\\:,{}[] a0\x01\xc3\n.e-5".to_vec()),
         );
         (doc, prop::collection::vec(edit, 0..3)).prop_map(|(doc, edits)| {
             let mut b = serde_json::to_vec(&doc).unwrap_or_default();
@@ -690,7 +823,7 @@ mod tests {
     #[test]
     fn member_masks_bytes_and_sse2_agree() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{";
+        let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{/0159:";
         for _ in 0..20_000 {
             let mut w = [0u8; 32];
             for c in &mut w {
@@ -704,6 +837,7 @@ mod tests {
                 };
             }
             assert_eq!(masks32(&w), masks32_bytes(&w), "{w:?}");
+            assert_eq!(digits32(&w), digits32_bytes(&w), "{w:?}");
         }
     }
 
