@@ -201,8 +201,9 @@ struct Frame<N> {
 #[inline(never)]
 pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>> {
     utf8(b)?;
-    // Room for typical bodies, so that the first matches and levels do not reallocate.
-    let mut spans = Vec::with_capacity(16);
+    // Most bodies have no match: no allocation for them; room for 16 at the first. Room
+    // for typical nesting, so that the first levels do not reallocate.
+    let mut spans = Vec::new();
     let mut stack: Vec<Frame<C::Node>> = Vec::with_capacity(16);
     // Only used past 64 levels of nesting.
     let mut scratch = Vec::new();
@@ -213,6 +214,9 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
         match step {
             Step::Match => {
                 let end = skip_value(b, i, &mut scratch)?;
+                if spans.capacity() == 0 {
+                    spans.reserve_exact(16);
+                }
                 spans.push(i..end);
                 i = end;
             }
