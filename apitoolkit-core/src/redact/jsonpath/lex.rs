@@ -583,6 +583,26 @@ fn skip_escape(b: &[u8], mut j: usize) -> Res<usize> {
 mod tests {
     use super::*;
 
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// `N` random bytes: one in `one_in` from `picks`, the others lower-case letters.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    fn random_window<const N: usize>(x: &mut u64, picks: &[u8], one_in: u64) -> [u8; N] {
+        std::array::from_fn(|_| {
+            let r = xorshift(x);
+            if r % one_in == 0 {
+                picks[(r >> 8) as usize % picks.len()]
+            } else {
+                b'a' + (r >> 16) as u8 % 26
+            }
+        })
+    }
+
     fn valid(s: &str) -> bool {
         valid_bytes(s.as_bytes())
     }
@@ -637,14 +657,7 @@ mod tests {
         // or element, which must be written the parent's way.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for depth in [1, 2, 63, 64, 65, 66, 127, 128, 129, 200, 1000] {
-            let kinds: Vec<bool> = (0..depth)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x & 1 == 1
-                })
-                .collect();
+            let kinds: Vec<bool> = (0..depth).map(|_| xorshift(&mut x) & 1 == 1).collect();
             // `wrong`: the level whose closer (or sibling) is written the other kind's way.
             let doc = |wrong: Option<(usize, bool)>| {
                 let mut s = Vec::new();
@@ -682,17 +695,7 @@ mod tests {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff\\a0";
         for _ in 0..20_000 {
-            let mut w = [0u8; 16];
-            for c in &mut w {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *c = if x % 4 == 0 {
-                    picks[(x >> 8) as usize % picks.len()]
-                } else {
-                    b'a' + (x >> 16) as u8 % 26
-                };
-            }
+            let w: [u8; 16] = random_window(&mut x, picks, 4);
             let halves = w.split_at(8);
             let (lo, hi) = (
                 <&[u8; 8]>::try_from(halves.0).unwrap(),
@@ -825,17 +828,7 @@ mod tests {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{/0159:";
         for _ in 0..20_000 {
-            let mut w = [0u8; 32];
-            for c in &mut w {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *c = if x % 3 == 0 {
-                    picks[(x >> 8) as usize % picks.len()]
-                } else {
-                    b'a' + (x >> 16) as u8 % 26
-                };
-            }
+            let w: [u8; 32] = random_window(&mut x, picks, 3);
             assert_eq!(masks32(&w), masks32_bytes(&w), "{w:?}");
             assert_eq!(digits32(&w), digits32_bytes(&w), "{w:?}");
         }
