@@ -158,7 +158,8 @@ pub mod testing;
 
 pub use capture::{Exchange, SpanParent, TraceContext};
 pub use config::{
-    Config, ConfigBuilder, Export, OtlpProtocol, OtlpSettings, RouteSettings, ShipperSettings,
+    Config, ConfigBuilder, Export, OtlpCompression, OtlpProtocol, OtlpSettings, RouteSettings,
+    ShipperSettings,
 };
 pub use error::{ConfigError, ShutdownError, StartError};
 pub use model::{CapturedBody, CapturedHeaders, ErrorEntry, RequestMessage, SdkType};

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use apitoolkit_core::{Config, ConfigError, Export, OtlpProtocol};
+use apitoolkit_core::{Config, ConfigError, Export, OtlpCompression, OtlpProtocol};
 
 fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = vars
@@ -183,6 +183,7 @@ fn malformed_values_are_clear_errors() {
         ("APITOOLKIT_MAX_BODY_BYTES", "1MB"),
         ("APITOOLKIT_EXPORT", "kafka"),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"),
     ];
     for (name, value) in cases {
         let err = Config::builder()
@@ -238,4 +239,30 @@ fn debug_output_never_shows_the_api_key_or_otlp_header_values() {
         ]))
         .unwrap_err();
     assert!(!format!("{err} {err:?}").contains("novalue"));
+}
+
+#[test]
+fn otlp_compression_is_gzip_unless_turned_off_and_code_wins() {
+    let compression = |c: &Config| match c.export() {
+        Export::Otlp(s) => s.compression,
+        other => panic!("{other:?}"),
+    };
+    let key = ("APITOOLKIT_KEY", "k");
+    let default = Config::builder().build_with_env(env(&[key])).unwrap();
+    assert_eq!(compression(&default), OtlpCompression::Gzip);
+    for (value, want) in [
+        ("gzip", OtlpCompression::Gzip),
+        ("none", OtlpCompression::None),
+        (" none ", OtlpCompression::None),
+    ] {
+        let c = Config::builder()
+            .build_with_env(env(&[key, ("OTEL_EXPORTER_OTLP_COMPRESSION", value)]))
+            .unwrap();
+        assert_eq!(compression(&c), want, "{value:?}");
+    }
+    let code = Config::builder()
+        .otlp_compression(OtlpCompression::Gzip)
+        .build_with_env(env(&[key, ("OTEL_EXPORTER_OTLP_COMPRESSION", "none")]))
+        .unwrap();
+    assert_eq!(compression(&code), OtlpCompression::Gzip);
 }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use apitoolkit_core::{Config, OtlpProtocol, Shipper};
+use apitoolkit_core::{Config, OtlpCompression, OtlpProtocol, Shipper};
 use apitoolkit_testkit::{export_settings, incoming, outgoing, Collector, ExportRequest};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, 
 
 const KEY: &str = "test-api-key-0123";
 
-fn config(endpoint: String, protocol: OtlpProtocol) -> Config {
+fn config(endpoint: String, protocol: OtlpProtocol, compression: OtlpCompression) -> Config {
     let s = export_settings();
     Config::builder()
         .api_key(KEY)
@@ -22,6 +22,7 @@ fn config(endpoint: String, protocol: OtlpProtocol) -> Config {
         .redact_request_body(["$.password"])
         .otlp_endpoint(endpoint)
         .otlp_protocol(protocol)
+        .otlp_compression(compression)
         .shipper(s)
         .build_with_env(|_| None)
         .expect("valid config")
@@ -69,7 +70,16 @@ fn ship(
     receiver: &Collector,
     protocol: OtlpProtocol,
 ) -> (Vec<ExportRequest>, [apitoolkit_core::Exchange; 2]) {
-    let shipper = Shipper::start(config(receiver.endpoint(), protocol)).expect("start");
+    ship_compressed(receiver, protocol, OtlpCompression::Gzip)
+}
+
+fn ship_compressed(
+    receiver: &Collector,
+    protocol: OtlpProtocol,
+    compression: OtlpCompression,
+) -> (Vec<ExportRequest>, [apitoolkit_core::Exchange; 2]) {
+    let config = config(receiver.endpoint(), protocol, compression);
+    let shipper = Shipper::start(config).expect("start");
     let inc = incoming();
     let out = outgoing(&inc);
     shipper.enqueue(inc.clone());
@@ -301,6 +311,25 @@ fn http_export_maps_records_to_spans() {
 }
 
 #[test]
+fn uncompressed_exports_carry_the_same_spans_over_grpc_and_http() {
+    for (receiver, protocol) in [
+        (Collector::grpc(), OtlpProtocol::Grpc),
+        (Collector::start(), OtlpProtocol::HttpProtobuf),
+    ] {
+        let (received, [inc, out]) = ship_compressed(&receiver, protocol, OtlpCompression::None);
+        check(&received, &inc, &out);
+        check_redacted(&received);
+        for name in ["grpc-encoding", "content-encoding"] {
+            assert!(
+                received[0].headers.get(name).is_none(),
+                "{protocol:?}: {name} {:?}",
+                received[0].headers.get(name)
+            );
+        }
+    }
+}
+
+#[test]
 fn http_export_redacts_secrets() {
     let receiver = Collector::start();
     let (received, _) = ship(&receiver, OtlpProtocol::HttpProtobuf);
@@ -339,7 +368,12 @@ fn http_endpoint_with_trailing_slash_and_extra_headers() {
 #[test]
 fn debug_output_never_shows_the_key() {
     let receiver = Collector::grpc();
-    let shipper = Shipper::start(config(receiver.endpoint(), OtlpProtocol::Grpc)).expect("start");
+    let shipper = Shipper::start(config(
+        receiver.endpoint(),
+        OtlpProtocol::Grpc,
+        OtlpCompression::Gzip,
+    ))
+    .expect("start");
     let text = format!("{shipper:?} {:?}", shipper.config());
     assert!(!text.contains(KEY), "{text}");
     let bad = Config::builder()

@@ -448,3 +448,29 @@ fn deeply_nested_values_do_not_overflow_the_stack() {
         dismantle(v);
     }
 }
+
+#[test]
+fn members_written_compactly_or_not_redact_the_same() {
+    // The scanner reads compact members (`"name":value`) from 32-byte windows and
+    // everything else byte by byte; every spelling around the colon must select the same
+    // nodes, containers behind a space included.
+    let pad = "p".repeat(40);
+    for (colon, comma) in [
+        (":", ","),
+        (": ", ", "),
+        (" :", ","),
+        (" : ", " , "),
+        (":\n  ", ",\n"),
+    ] {
+        let doc = format!(
+            r#"{{"a"{colon}[1{comma}2]{comma}"b"{colon}{{"c"{colon}"x"{comma}"d"{colon}9.5}}{comma}"e"{colon}"{pad}"{comma}"f"{colon}"y"}}"#
+        );
+        let out = red(&["$.a[*]", "$.b.c", "$.b.d", "$.f"], &doc);
+        let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(
+            v,
+            json!({"a": [REDACTED, REDACTED], "b": {"c": REDACTED, "d": REDACTED}, "e": pad, "f": REDACTED}),
+            "{doc}"
+        );
+    }
+}

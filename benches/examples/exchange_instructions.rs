@@ -9,6 +9,7 @@
 //! exchange_instructions shipper jsonl N    # the worker's encoding of a batch, per record
 //! exchange_instructions shipper otlp-http N
 //! exchange_instructions shipper otlp-grpc N
+//! exchange_instructions shipper otlp-grpc-none N
 //! ```
 //!
 //! - `request`: what `apitoolkit-axum`'s layer runs per request, without a server: the
@@ -28,7 +29,8 @@
 //!   build and redaction of both bodies, and the encoding: JSON Lines; OTLP spans framed
 //!   into one request per batch and gzip-compressed (`otlp-http`); the same request
 //!   gzip-compressed as one framed gRPC message (`otlp-grpc`; both at level 1, once per
-//!   batch). Nothing is sent. Use N multiple of 512 (1024 and 11264).
+//!   batch); the gRPC message uncompressed (`otlp-grpc-none`,
+//!   `OTEL_EXPORTER_OTLP_COMPRESSION=none`). Nothing is sent. Use N multiple of 512 (1024 and 11264).
 //!   The records of a batch differ in their ids and start times, as a server's do.
 
 use std::future::Future;
@@ -41,8 +43,8 @@ use apitoolkit_core::integration::TeeBody;
 use apitoolkit_core::integration::{grpc_route, GuardedFuture, InFlight, RequestContext};
 use apitoolkit_core::tools::encode::BatchEncoder;
 use apitoolkit_core::{
-    CapturedHeaders, Config, Exchange, Export, OtlpProtocol, OtlpSettings, SdkType, Shipper,
-    TraceContext,
+    CapturedHeaders, Config, Exchange, Export, OtlpCompression, OtlpProtocol, OtlpSettings,
+    SdkType, Shipper, TraceContext,
 };
 use bytes::Bytes;
 use http::header::{HeaderName, USER_AGENT};
@@ -71,7 +73,7 @@ fn main() {
         Some("shipper") => shipper(args.get(1).map_or("jsonl", String::as_str), n(2)),
         _ => {
             eprintln!(
-                "usage: exchange_instructions request N | shipper jsonl|otlp-http|otlp-grpc N"
+                "usage: exchange_instructions request N | shipper jsonl|otlp-http|otlp-grpc|otlp-grpc-none N"
             );
             std::process::exit(2);
         }
@@ -215,8 +217,13 @@ fn shipper(encoder: &str, n: usize) -> usize {
             "http://127.0.0.1:4317",
             OtlpProtocol::Grpc,
         )),
+        "otlp-grpc-none" => {
+            let mut s = OtlpSettings::new("http://127.0.0.1:4317", OtlpProtocol::Grpc);
+            s.compression = OtlpCompression::None;
+            Export::Otlp(s)
+        }
         other => {
-            eprintln!("unknown encoder {other}: jsonl, otlp-http or otlp-grpc");
+            eprintln!("unknown encoder {other}: jsonl, otlp-http, otlp-grpc or otlp-grpc-none");
             std::process::exit(2);
         }
     };

@@ -9,7 +9,7 @@ use super::env::{
     concurrency_setting, invalid, lookup, otlp_certificate, otlp_settings, parse_bool,
     parse_export, parse_list, parse_usize, spool_settings,
 };
-use super::export::{Export, OtlpProtocol};
+use super::export::{Export, OtlpCompression, OtlpProtocol};
 use super::routes::{self, Globals, RouteSettings};
 use super::traffic::TrafficSettings;
 use super::{Config, Inner, ShipperSettings, DEFAULT_MAX_BODY_BYTES};
@@ -45,6 +45,7 @@ pub struct ConfigBuilder {
     export: Option<Export>,
     otlp_endpoint: Option<String>,
     otlp_protocol: Option<OtlpProtocol>,
+    otlp_compression: Option<OtlpCompression>,
     otlp_certificate: Option<Vec<u8>>,
     shipper: Option<ShipperSettings>,
     spool_dir: Option<PathBuf>,
@@ -85,6 +86,7 @@ impl fmt::Debug for ConfigBuilder {
                 &self.otlp_endpoint.as_deref().map(shown_endpoint),
             )
             .field("otlp_protocol", &self.otlp_protocol)
+            .field("otlp_compression", &self.otlp_compression)
             .field(
                 "otlp_certificate",
                 &self.otlp_certificate.as_ref().map(|_| "(PEM)"),
@@ -283,6 +285,12 @@ impl ConfigBuilder {
         self.otlp_protocol = Some(protocol);
         self
     }
+    /// OTLP request compression (`OTEL_EXPORTER_OTLP_COMPRESSION`: `gzip`, the default,
+    /// or `none` for a collector on the same host).
+    pub fn otlp_compression(mut self, compression: OtlpCompression) -> Self {
+        self.otlp_compression = Some(compression);
+        self
+    }
     /// PEM certificate(s) of the CA(s) to trust for an `https` OTLP endpoint, instead of
     /// the bundled public roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`, a path to a PEM file):
     /// for a collector behind a private CA.
@@ -422,7 +430,12 @@ impl ConfigBuilder {
             },
         )?;
 
-        let mut otlp = otlp_settings(env, self.otlp_endpoint, self.otlp_protocol)?;
+        let mut otlp = otlp_settings(
+            env,
+            self.otlp_endpoint,
+            self.otlp_protocol,
+            self.otlp_compression,
+        )?;
         otlp.certificate = otlp_certificate(env, self.otlp_certificate)?;
         let export = match self.export {
             Some(e) => e,

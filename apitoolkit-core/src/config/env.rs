@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::export::{Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+use super::export::{Export, OtlpCompression, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
 use super::{ShipperSettings, DEFAULT_MAX_CONCURRENT_EXPORTS, DEFAULT_SPOOL_MAX_BYTES};
 use crate::redact::shown_endpoint;
 use crate::ConfigError;
@@ -120,6 +120,7 @@ pub(super) fn otlp_settings(
     env: &dyn Fn(&str) -> Option<String>,
     endpoint: Option<String>,
     protocol: Option<OtlpProtocol>,
+    compression: Option<OtlpCompression>,
 ) -> Result<OtlpSettings, ConfigError> {
     const PROTO: &str = "OTEL_EXPORTER_OTLP_PROTOCOL";
     let protocol = match protocol {
@@ -151,8 +152,21 @@ pub(super) fn otlp_settings(
         Some(v) => parse_otlp_headers("OTEL_EXPORTER_OTLP_HEADERS", &v)?,
         None => Vec::new(),
     };
+    const COMPRESSION: &str = "OTEL_EXPORTER_OTLP_COMPRESSION";
+    let compression = match compression {
+        Some(c) => c,
+        None => match lookup(env, COMPRESSION) {
+            None => OtlpCompression::Gzip,
+            Some(v) => match v.trim() {
+                "gzip" => OtlpCompression::Gzip,
+                "none" => OtlpCompression::None,
+                _ => return Err(invalid(COMPRESSION, &v, "`gzip` or `none`")),
+            },
+        },
+    };
     let mut s = OtlpSettings::new(endpoint, protocol);
     s.headers = headers;
+    s.compression = compression;
     Ok(s)
 }
 

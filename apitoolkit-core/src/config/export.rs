@@ -46,6 +46,19 @@ pub enum OtlpProtocol {
     HttpProtobuf,
 }
 
+/// Compression of OTLP export requests (`OTEL_EXPORTER_OTLP_COMPRESSION`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OtlpCompression {
+    /// gzip at level 1, once per batch (`gzip`, the default: APItoolkit's collector is
+    /// across a network, where the bytes saved are worth the CPU).
+    #[default]
+    Gzip,
+    /// Uncompressed (`none`): for a collector on the same host or a fast private network.
+    /// gzip is about a third of the worker's CPU per OTLP record (benches/README.md, "What
+    /// to expect per request"); the requests are then several times larger.
+    None,
+}
+
 /// OTLP exporter settings. Their `Debug` shows the endpoint without userinfo, query or
 /// fragment, the header names without their values, and not the certificate.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,6 +77,8 @@ pub struct OtlpSettings {
     /// PEM certificates of the CAs trusted for an `https` endpoint instead of the bundled
     /// public roots (`OTEL_EXPORTER_OTLP_CERTIFICATE`); `None` trusts the public roots.
     pub certificate: Option<Vec<u8>>,
+    /// Request compression (`OTEL_EXPORTER_OTLP_COMPRESSION`).
+    pub compression: OtlpCompression,
 }
 
 /// APItoolkit's collector (gRPC).
@@ -77,6 +92,7 @@ impl OtlpSettings {
             protocol,
             headers: Vec::new(),
             certificate: None,
+            compression: OtlpCompression::Gzip,
         }
     }
 }
@@ -97,6 +113,7 @@ impl fmt::Debug for OtlpSettings {
             .field("protocol", &self.protocol)
             .field("headers", &names)
             .field("certificate", &self.certificate.as_ref().map(|_| "(PEM)"))
+            .field("compression", &self.compression)
             .finish()
     }
 }

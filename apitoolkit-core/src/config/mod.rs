@@ -15,7 +15,9 @@ use std::time::Duration;
 
 pub use builder::ConfigBuilder;
 pub(crate) use certificates::certificates;
-pub use export::{BatchCallback, Export, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT};
+pub use export::{
+    BatchCallback, Export, OtlpCompression, OtlpProtocol, OtlpSettings, DEFAULT_OTLP_ENDPOINT,
+};
 pub use routes::RouteSettings;
 
 use crate::capture::policy::{RouteRule, RouteRules, TrafficPolicy};

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::list;
-use crate::config::{Export, OtlpProtocol, DEFAULT_OTLP_ENDPOINT};
+use crate::config::{Export, OtlpCompression, OtlpProtocol, DEFAULT_OTLP_ENDPOINT};
 use crate::redact::{shown_endpoint, DEFAULT_REDACTED_HEADERS, DEFAULT_REDACTED_QUERY_PARAMS};
 use crate::Config;
 
@@ -192,6 +192,14 @@ fn report(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> String {
                 Some(OtlpProtocol::Grpc) => "grpc".to_owned(),
                 Some(OtlpProtocol::HttpProtobuf) => "http/protobuf".to_owned(),
                 None => raw("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
+            }),
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+            unused(match otlp.map(|s| s.compression) {
+                Some(OtlpCompression::None) => "none".to_owned(),
+                Some(_) => "gzip".to_owned(),
+                None => raw("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"),
             }),
         ),
         (

@@ -27,7 +27,7 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 use tonic::{Code, Status};
 
 use super::{invalid_endpoint, invalid_header, invalid_key, API_KEY_HEADER};
-use crate::config::OtlpSettings;
+use crate::config::{OtlpCompression, OtlpSettings};
 use crate::export::Attempt;
 use crate::redact::{shown_endpoints_in, without_userinfo};
 use crate::ConfigError;
@@ -86,7 +86,9 @@ impl GrpcTransport {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
         headers.insert(TE, HeaderValue::from_static("trailers"));
-        headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+        if settings.compression == OtlpCompression::Gzip {
+            headers.insert("grpc-encoding", HeaderValue::from_static("gzip"));
+        }
         headers.insert("grpc-accept-encoding", HeaderValue::from_static("gzip"));
         headers.extend(metadata.into_headers());
         Ok(GrpcTransport { channel, headers })
@@ -173,8 +175,18 @@ fn code_of_http(status: StatusCode) -> Code {
 }
 
 /// The gRPC message of one export request (`head` then `spans`): the compressed flag,
-/// the big-endian length, and the request gzip-compressed at level 1.
-pub(super) fn message(head: &[u8], spans: &[u8]) -> std::io::Result<Bytes> {
+/// the big-endian length, and the request, gzip-compressed at level 1 with `gzip`.
+pub(super) fn message(head: &[u8], spans: &[u8], gzip: bool) -> std::io::Result<Bytes> {
+    if !gzip {
+        let len = u32::try_from(head.len() + spans.len())
+            .map_err(|_| std::io::Error::other("request over 4 GiB"))?;
+        let mut framed = Vec::with_capacity(5 + head.len() + spans.len());
+        framed.push(0);
+        framed.extend_from_slice(&len.to_be_bytes());
+        framed.extend_from_slice(head);
+        framed.extend_from_slice(spans);
+        return Ok(Bytes::from(framed));
+    }
     let prefix = vec![1, 0, 0, 0, 0];
     let mut enc = GzEncoder::new(prefix, Compression::fast());
     enc.get_mut().reserve((head.len() + spans.len()) / 4 + 64);
@@ -218,7 +230,7 @@ mod tests {
 
     #[test]
     fn message_is_one_compressed_grpc_frame() {
-        let framed = message(b"head", b"spans").unwrap();
+        let framed = message(b"head", b"spans", true).unwrap();
         assert_eq!(framed[0], 1, "compressed flag");
         let len = u32::from_be_bytes([framed[1], framed[2], framed[3], framed[4]]) as usize;
         assert_eq!(len, framed.len() - 5);
@@ -227,6 +239,12 @@ mod tests {
             .read_to_end(&mut plain)
             .unwrap();
         assert_eq!(plain, b"headspans");
+    }
+
+    #[test]
+    fn message_without_compression_is_one_plain_grpc_frame() {
+        let framed = message(b"head", b"spans", false).unwrap();
+        assert_eq!(&framed[..], b"\0\0\0\0\x09headspans");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::{invalid_endpoint, invalid_header, invalid_key, tls, API_KEY_HEADER};
-use crate::config::OtlpSettings;
+use crate::config::{OtlpCompression, OtlpSettings};
 use crate::export::Attempt;
 use crate::redact::{shown_endpoints_in, without_userinfo};
 use crate::ConfigError;
@@ -72,7 +72,9 @@ impl HttpTransport {
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-protobuf"),
         );
-        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        if settings.compression == OtlpCompression::Gzip {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         for (name, value) in &settings.headers {
             let n = HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
                 .map_err(|_| invalid_header(name))?;

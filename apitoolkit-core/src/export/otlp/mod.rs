@@ -17,7 +17,7 @@ use flate2::Compression;
 use self::request_frame::ExportRequestFrame;
 use super::{log_record, Attempt};
 use crate::capture::exchange::Exchange;
-use crate::config::{OtlpProtocol, OtlpSettings};
+use crate::config::{OtlpCompression, OtlpProtocol, OtlpSettings};
 use crate::record::build_message;
 use crate::record::otlp_shared;
 use crate::record::otlp_span;
@@ -39,9 +39,10 @@ pub(crate) enum Transport {
 /// send.
 #[derive(Debug)]
 pub(crate) enum EncodedRequest {
-    /// The request as one gRPC message, gzip-compressed and framed (`grpc::message`).
+    /// The request as one gRPC message, framed and gzip-compressed unless compression is
+    /// off (`grpc::message`).
     Grpc(Bytes),
-    /// Gzip-compressed protobuf bytes, for HTTP.
+    /// Protobuf bytes, gzip-compressed unless compression is off, for HTTP.
     Http(Bytes),
     /// The batch could not be encoded.
     Failed(String),
@@ -59,6 +60,7 @@ pub(crate) struct OtlpExporter {
     /// As shown in logs ([`shown_endpoint`]).
     endpoint: String,
     protocol: OtlpProtocol,
+    gzip: bool,
 }
 
 impl fmt::Debug for OtlpExporter {
@@ -66,6 +68,7 @@ impl fmt::Debug for OtlpExporter {
         f.debug_struct("OtlpExporter")
             .field("endpoint", &self.endpoint)
             .field("protocol", &self.protocol)
+            .field("gzip", &self.gzip)
             .finish_non_exhaustive()
     }
 }
@@ -100,6 +103,7 @@ impl OtlpExporter {
             transport,
             endpoint,
             protocol: settings.protocol,
+            gzip: settings.compression == OtlpCompression::Gzip,
         })
     }
 
@@ -146,10 +150,13 @@ impl OtlpExporter {
     pub(crate) fn frame(&self, spans: &[u8]) -> EncodedRequest {
         let head = self.frame.head(spans.len());
         match self.transport {
-            Transport::Grpc(_) => match grpc::message(&head, spans) {
+            Transport::Grpc(_) => match grpc::message(&head, spans, self.gzip) {
                 Ok(message) => EncodedRequest::Grpc(message),
                 Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),
             },
+            Transport::Http(_) if !self.gzip => {
+                EncodedRequest::Http(Bytes::from([&head[..], spans].concat()))
+            }
             Transport::Http(_) => match gzip(&head, spans) {
                 Ok(body) => EncodedRequest::Http(body),
                 Err(e) => EncodedRequest::Failed(format!("compressing the request: {e}")),

@@ -1,6 +1,6 @@
 //! The JSON lexer used by the scanner: whitespace, strings (skipped 16 or 8 bytes at a
 //! time), numbers, literals, and [`skip_value`], an iterative validating skipper that
-//! keeps one bool per open container. It accepts exactly the grammar serde_json accepts
+//! keeps one bit per open container (64 in a register). It accepts exactly the grammar serde_json accepts
 //! (RFC 8259, paired surrogate escapes, UTF-8 text), except that number magnitudes are
 //! not range-checked.
 //!
@@ -80,20 +80,82 @@ pub(crate) fn skip_scalar(b: &[u8], i: usize) -> Option<Res<usize>> {
     })
 }
 
+/// The containers [`skip_value`] is inside: one bit each (1 = object), the innermost 64
+/// in a register, the outer ones spilled to the heap 64 at a time.
+struct Nest<'s> {
+    bits: u64,
+    depth: usize,
+    spill: &'s mut Vec<u64>,
+}
+
+impl Nest<'_> {
+    #[inline(always)]
+    fn push(&mut self, object: bool) {
+        if self.depth % 64 == 0 && self.depth != 0 {
+            self.spill.push(self.bits);
+        }
+        self.bits = self.bits << 1 | u64::from(object);
+        self.depth += 1;
+    }
+
+    /// Leaves the innermost container (the caller checks that there is one).
+    #[inline(always)]
+    fn pop(&mut self) {
+        self.depth -= 1;
+        self.bits >>= 1;
+        if self.depth % 64 == 0 && self.depth != 0 {
+            self.bits = self.spill.pop().unwrap_or_default();
+        }
+    }
+
+    /// Whether the innermost container is an object.
+    #[inline(always)]
+    fn in_object(&self) -> bool {
+        self.bits & 1 != 0
+    }
+}
+
 /// Validates and skips the value starting at `i` (no leading whitespace); returns its
-/// end. `open` is scratch space (one bool per open container: `true` = object).
-pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<usize> {
-    open.clear();
+/// end. `spill` is scratch space for nesting deeper than 64 levels.
+///
+/// Members written compactly (`,"key":` or `{"key":`, no whitespace, the name without
+/// escapes) are read 32 bytes at a time by [`compact_member`], string values without
+/// escapes and numbers without exponent included when they end in the same 32 bytes;
+/// anything else goes through the byte-by-byte path,
+/// which is also what the fast path falls back to. The first member with whitespace
+/// around it turns the fast path off for the rest of the value (pretty-printed JSON
+/// would only pay for its misses).
+pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<usize> {
+    spill.clear();
+    let mut open = Nest {
+        bits: 0,
+        depth: 0,
+        spill,
+    };
+    let mut compact = true;
     loop {
         match b.get(i) {
             Some(b'{') => {
-                i = skip_ws(b, i + 1);
-                if b.get(i) == Some(&b'}') {
-                    i += 1;
+                let fast = if compact {
+                    compact_member(b, i, b'{', &mut compact)
                 } else {
+                    None
+                };
+                if let Some((j, done)) = fast {
                     open.push(true);
-                    i = skip_key(b, i)?;
-                    continue;
+                    i = j;
+                    if !done {
+                        continue;
+                    }
+                } else {
+                    i = skip_ws(b, i + 1);
+                    if b.get(i) == Some(&b'}') {
+                        i += 1;
+                    } else {
+                        open.push(true);
+                        i = skip_key(b, i)?;
+                        continue;
+                    }
                 }
             }
             Some(b'[') => {
@@ -111,23 +173,32 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<us
             },
         }
         loop {
-            let Some(&object) = open.last() else {
+            if open.depth == 0 {
                 return Ok(i);
-            };
+            }
+            if compact && open.in_object() {
+                if let Some((j, done)) = compact_member(b, i, b',', &mut compact) {
+                    i = j;
+                    if done {
+                        continue;
+                    }
+                    break;
+                }
+            }
             i = skip_ws(b, i);
             match b.get(i) {
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
-                    if object {
+                    if open.in_object() {
                         i = skip_key(b, i)?;
                     }
                     break;
                 }
-                Some(b'}') if object => {
+                Some(b'}') if open.in_object() => {
                     i += 1;
                     open.pop();
                 }
-                Some(b']') if !object => {
+                Some(b']') if !open.in_object() => {
                     i += 1;
                     open.pop();
                 }
@@ -135,6 +206,168 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, open: &mut Vec<bool>) -> Res<us
             }
         }
     }
+}
+
+/// The fast path of [`skip_value`] for a member written compactly: `lead` (`,` or `{`)
+/// at `i`, then `"name":` with no escape in the name and no whitespace, all within the
+/// 32 bytes at `i`. Returns where the value starts (`false`) or, when the value is a
+/// string without escapes or a number without exponent ([`compact_number`]) that ends
+/// within the same 32 bytes, where it ends (`true`).
+/// `None` changes nothing: the byte-by-byte path takes over at `i` (and reports what
+/// is invalid); whitespace after `lead` also clears `compact`.
+#[inline(always)]
+fn compact_member(b: &[u8], i: usize, lead: u8, compact: &mut bool) -> Option<(usize, bool)> {
+    let w: &[u8; 32] = b.get(i..)?.first_chunk()?;
+    if w[0] != lead || w[1] != b'"' {
+        if w[0] == lead && w[1] <= b' ' {
+            *compact = false;
+        }
+        return None;
+    }
+    let (quotes, special) = masks32(w);
+    // The name's closing quote: the first quote after the opening one, with no `\` or
+    // control character before it (bits 0 and 1 are `lead` and `"`: not special).
+    let after = quotes & !3;
+    let close = after.trailing_zeros() as usize;
+    if after == 0 || special & ((1 << close) - 1) != 0 {
+        return None;
+    }
+    let value = close + 2;
+    if w.get(close + 1) != Some(&b':') {
+        if w.get(close + 1).is_some_and(|&c| c <= b' ') {
+            *compact = false;
+        }
+        return None;
+    }
+    match w.get(value) {
+        Some(b'"') => {
+            // The string value's closing quote, with nothing special before it.
+            let rest = quotes & !((2 << value) - 1);
+            let end = rest.trailing_zeros() as usize;
+            if rest != 0 && special & ((1 << end) - 1) == 0 {
+                return Some((i + end + 1, true));
+            }
+        }
+        Some(b'-' | b'0'..=b'9') => {
+            if let Some(end) = compact_number(w, value) {
+                return Some((i + end, true));
+            }
+        }
+        _ => {}
+    }
+    Some((skip_ws(b, i + value), false))
+}
+
+/// The end of the number at `w[at]` when it is `-? (0 | [1-9][0-9]*) (. [0-9]+)?` and
+/// ends within `w` (exponents and anything else: `None`, the byte path decides).
+#[inline(always)]
+fn compact_number(w: &[u8; 32], mut at: usize) -> Option<usize> {
+    let digits = digits32(w);
+    // The length of the run of digits from `k`.
+    let run = |k: usize| (!(digits >> k)).trailing_zeros() as usize;
+    if w[at] == b'-' {
+        at += 1;
+    }
+    at += match w.get(at)? {
+        b'0' => 1,
+        b'1'..=b'9' => run(at),
+        _ => return None,
+    };
+    if *w.get(at)? == b'.' {
+        let fraction = run(at + 1);
+        if fraction == 0 {
+            return None;
+        }
+        at += 1 + fraction;
+    }
+    match w.get(at)? {
+        b'e' | b'E' | b'0'..=b'9' => None,
+        _ => Some(at),
+    }
+}
+
+/// Bit `k` of the first mask: byte `k` of `w` is `"`; of the second: it is `\` or a
+/// control character.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks32(w: &[u8; 32]) -> (u64, u64) {
+    let (lo, hi) = w.split_at(16);
+    let (q0, s0) = masks16(lo.try_into().unwrap_or(&[0; 16]));
+    let (q1, s1) = masks16(hi.try_into().unwrap_or(&[0; 16]));
+    (q0 | q1 << 16, s0 | s1 << 16)
+}
+
+/// Bit `k`: byte `k` of `w` is an ASCII digit.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn digits32(w: &[u8; 32]) -> u64 {
+    use safe_arch::{
+        bitand_m128i, cmp_gt_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i as splat,
+    };
+    let digits16 = |half: &[u8; 16]| {
+        let v = load_unaligned_m128i(half);
+        // Signed compares: bytes from 0x80 are negative, never digits.
+        let m = bitand_m128i(
+            cmp_gt_mask_i8_m128i(v, splat(b'0' as i8 - 1)),
+            cmp_lt_mask_i8_m128i(v, splat(b'9' as i8 + 1)),
+        );
+        move_mask_i8_m128i(m) as u64
+    };
+    let (lo, hi) = w.split_at(16);
+    digits16(lo.try_into().unwrap_or(&[0; 16])) | digits16(hi.try_into().unwrap_or(&[0; 16])) << 16
+}
+
+/// [`digits32`] one byte at a time (compiled everywhere: the tests compare the two).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn digits32_bytes(w: &[u8; 32]) -> u64 {
+    w.iter()
+        .enumerate()
+        .fold(0, |m, (k, c)| m | u64::from(c.is_ascii_digit()) << k)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn digits32(w: &[u8; 32]) -> u64 {
+    digits32_bytes(w)
+}
+
+/// [`masks32`] for 16 bytes, with SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks16(w: &[u8; 16]) -> (u64, u64) {
+    use safe_arch::{
+        bitor_m128i as or, cmp_eq_mask_i8_m128i as eq, load_unaligned_m128i, max_u8_m128i,
+        move_mask_i8_m128i, set_splat_i8_m128i as splat,
+    };
+    let v = load_unaligned_m128i(w);
+    let below_space = splat(0x1f);
+    let quotes = move_mask_i8_m128i(eq(v, splat(b'"' as i8)));
+    let special = move_mask_i8_m128i(or(
+        eq(v, splat(b'\\' as i8)),
+        eq(max_u8_m128i(v, below_space), below_space),
+    ));
+    (quotes as u64, special as u64)
+}
+
+/// [`masks32`] one byte at a time, where SSE2 is not available (compiled everywhere:
+/// the tests compare it with the SSE2 version).
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
+fn masks32_bytes(w: &[u8; 32]) -> (u64, u64) {
+    let (mut quotes, mut special) = (0, 0);
+    for (k, &c) in w.iter().enumerate() {
+        quotes |= u64::from(c == b'"') << k;
+        special |= u64::from(c == b'\\' || c < 0x20) << k;
+    }
+    (quotes, special)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks32(w: &[u8; 32]) -> (u64, u64) {
+    masks32_bytes(w)
 }
 
 #[inline(always)]
@@ -350,6 +583,26 @@ fn skip_escape(b: &[u8], mut j: usize) -> Res<usize> {
 mod tests {
     use super::*;
 
+    fn xorshift(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// `N` random bytes: one in `one_in` from `picks`, the others lower-case letters.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    fn random_window<const N: usize>(x: &mut u64, picks: &[u8], one_in: u64) -> [u8; N] {
+        std::array::from_fn(|_| {
+            let r = xorshift(x);
+            if r % one_in == 0 {
+                picks[(r >> 8) as usize % picks.len()]
+            } else {
+                b'a' + (r >> 16) as u8 % 26
+            }
+        })
+    }
+
     fn valid(s: &str) -> bool {
         valid_bytes(s.as_bytes())
     }
@@ -397,23 +650,52 @@ mod tests {
         }
     }
 
+    #[test]
+    fn nesting_past_the_register_keeps_each_containers_kind() {
+        // Random objects and arrays nested around and past the 64 levels kept in a
+        // register; after each inner container closes, its parent gets one more member
+        // or element, which must be written the parent's way.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for depth in [1, 2, 63, 64, 65, 66, 127, 128, 129, 200, 1000] {
+            let kinds: Vec<bool> = (0..depth).map(|_| xorshift(&mut x) & 1 == 1).collect();
+            // `wrong`: the level whose closer (or sibling) is written the other kind's way.
+            let doc = |wrong: Option<(usize, bool)>| {
+                let mut s = Vec::new();
+                for &object in &kinds {
+                    s.extend_from_slice(if object { b"{\"k\":" } else { b"[" });
+                }
+                s.push(b'1');
+                for (level, &object) in kinds.iter().enumerate().rev() {
+                    let (closer, sibling) = match wrong {
+                        Some((l, true)) if l == level => (!object, object),
+                        Some((l, false)) if l == level => (object, !object),
+                        _ => (object, object),
+                    };
+                    if level + 1 < depth {
+                        s.extend_from_slice(if sibling { b",\"s\":2" } else { b",2" });
+                    }
+                    s.push(if closer { b'}' } else { b']' });
+                }
+                s
+            };
+            assert!(valid_bytes(&doc(None)), "depth {depth}");
+            for level in [0, 1, 62, 63, 64, 65, depth / 2, depth - 1] {
+                let level = level.min(depth - 1);
+                assert!(!valid_bytes(&doc(Some((level, true)))), "{depth} {level}");
+                if level + 1 < depth {
+                    assert!(!valid_bytes(&doc(Some((level, false)))), "{depth} {level}");
+                }
+            }
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn redact_string_window_word_and_sse2_agree() {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff\\a0";
         for _ in 0..20_000 {
-            let mut w = [0u8; 16];
-            for c in &mut w {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *c = if x % 4 == 0 {
-                    picks[(x >> 8) as usize % picks.len()]
-                } else {
-                    b'a' + (x >> 16) as u8 % 26
-                };
-            }
+            let w: [u8; 16] = random_window(&mut x, picks, 4);
             let halves = w.split_at(8);
             let (lo, hi) = (
                 <&[u8; 8]>::try_from(halves.0).unwrap(),
@@ -421,6 +703,134 @@ mod tests {
             );
             let word = special_offset_word(lo).or_else(|| special_offset_word(hi).map(|at| at + 8));
             assert_eq!(special_offset_sse2(&w), word, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn compact_members_numbers_and_strings_agree_with_serde_json() {
+        // Values in members the fast path reads (compact, with 32 bytes to look at), at
+        // the start of an object and after a comma, and in the last bytes (byte path).
+        let values = [
+            "0",
+            "-0",
+            "1",
+            "-",
+            "-a",
+            "01",
+            "1.",
+            "1.5",
+            "1.5e3",
+            "1e5",
+            "-1.25",
+            ".5",
+            "1..2",
+            "1.2.3",
+            "00",
+            "-01",
+            "1234567890123456789012345678",
+            "1.e3",
+            "1E+2",
+            "2.",
+            "0.0",
+            "9.99",
+            "-",
+            "1-",
+            "1a",
+            "\"\"",
+            "\"a\\\"b\"",
+            "\"a\u{1}b\"",
+            "\"\\u00e9\"",
+            "\"0123456789abcdefghijklmnopqrstuvwxyz\"",
+            "true",
+            "tru",
+            "nul",
+            "{}",
+            "[]",
+        ];
+        let pad = "p".repeat(40);
+        for v in values {
+            for doc in [
+                format!(r#"{{"a":{{"k":{v},"pad":"{pad}"}}}}"#),
+                format!(r#"{{"a":{{"x":0,"k":{v},"pad":"{pad}"}}}}"#),
+                format!(r#"[{{"k":{v}}},"{pad}"]"#),
+                format!(r#"{{"k":{v}}}"#),
+                format!(r#"{{"a":{{"x":0,"k":{v}}}}}"#),
+            ] {
+                let expect = serde_json::from_str::<serde_json::Value>(&doc).is_ok();
+                assert_eq!(valid(&doc), expect, "{doc}");
+            }
+        }
+    }
+
+    /// Compact JSON (as serde_json writes it, the fast path's input) with a few bytes
+    /// replaced, inserted or removed, from an alphabet of the bytes the fast path looks
+    /// at: valid exactly when serde_json says so.
+    fn damaged_compact_json() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i32>().prop_map(serde_json::Value::from),
+            any::<f64>().prop_map(serde_json::Value::from),
+            (0..100u32, 0..1000u32)
+                .prop_map(|(a, b)| serde_json::json!(f64::from(a) + f64::from(b) / 1000.0)),
+            "[a-z\"\\\\\u{1}é ]{0,40}".prop_map(serde_json::Value::from),
+        ];
+        let doc = leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                prop::collection::vec(("[a-z\"\\\\]{0,30}", inner), 0..6)
+                    .prop_map(|m| { serde_json::Value::Object(m.into_iter().collect()) }),
+            ]
+        });
+        let edit = (
+            0..3u8,
+            any::<prop::sample::Index>(),
+            prop::sample::select(b"\"\\:,{}[] a0\x01\xc3\n.e-5".to_vec()),
+        );
+        (doc, prop::collection::vec(edit, 0..3)).prop_map(|(doc, edits)| {
+            let mut b = serde_json::to_vec(&doc).unwrap_or_default();
+            for (kind, at, byte) in edits {
+                let at = at.index(b.len() + 1);
+                match kind {
+                    0 if at < b.len() => b[at] = byte,
+                    1 => b.insert(at, byte),
+                    _ if at < b.len() => drop(b.remove(at)),
+                    _ => {}
+                }
+            }
+            b
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn damaged_compact_json_is_valid_exactly_when_serde_json_says_so(
+            b in damaged_compact_json()
+        ) {
+            let expect = serde_json::from_slice::<serde_json::Value>(&b);
+            let out_of_range =
+                matches!(&expect, Err(e) if e.to_string().starts_with("number out of range"));
+            if !out_of_range {
+                proptest::prop_assert_eq!(
+                    valid_bytes(&b),
+                    expect.is_ok(),
+                    "{:?}",
+                    String::from_utf8_lossy(&b)
+                );
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn member_masks_bytes_and_sse2_agree() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{/0159:";
+        for _ in 0..20_000 {
+            let w: [u8; 32] = random_window(&mut x, picks, 3);
+            assert_eq!(masks32(&w), masks32_bytes(&w), "{w:?}");
+            assert_eq!(digits32(&w), digits32_bytes(&w), "{w:?}");
         }
     }
 

@@ -5,7 +5,7 @@
 //! path) or a DOM walked in parallel (`DomCursor` in `dom.rs`, the filter / negative
 //! index fallback). A child the cursor has no interest in ([`Step::Skip`]) and a
 //! matched child ([`Step::Match`]) are consumed by [`skip_value`], a validating skipper
-//! that only keeps one bit per open container; strings are skipped 16 bytes at a time
+//! that only keeps one bit per open container (in a register up to 64 levels); strings are skipped 16 bytes at a time
 //! (8 where SSE2 is not available). No recursion anywhere: nesting depth costs heap,
 //! never stack.
 //!
@@ -201,10 +201,12 @@ struct Frame<N> {
 #[inline(never)]
 pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>> {
     utf8(b)?;
-    // Room for typical bodies, so that the first matches and levels do not reallocate.
-    let mut spans = Vec::with_capacity(16);
+    // Most bodies have no match: no allocation for them; room for 16 at the first. Room
+    // for typical nesting, so that the first levels do not reallocate.
+    let mut spans = Vec::new();
     let mut stack: Vec<Frame<C::Node>> = Vec::with_capacity(16);
-    let mut scratch = Vec::with_capacity(16);
+    // Only used past 64 levels of nesting.
+    let mut scratch = Vec::new();
     let mut i = skip_ws(b, 0);
     let mut step = cursor.root();
     loop {
@@ -212,6 +214,9 @@ pub(crate) fn scan<C: Cursor>(b: &[u8], cursor: &mut C) -> Res<Vec<Range<usize>>
         match step {
             Step::Match => {
                 let end = skip_value(b, i, &mut scratch)?;
+                if spans.capacity() == 0 {
+                    spans.reserve_exact(16);
+                }
                 spans.push(i..end);
                 i = end;
             }
