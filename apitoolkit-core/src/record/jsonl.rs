@@ -6,7 +6,7 @@ use super::json::{write_plain_ascii, write_str};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::model::headers::CapturedHeaders;
 use crate::model::rfc3339_bytes;
-use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RawField, RedactionRules};
+use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RedactionRules};
 use crate::Config;
 
 /// `,"name":`, the text written before each field after the first, as one literal.
@@ -208,7 +208,7 @@ fn write_redacted_headers<'h>(
     out: &mut Vec<u8>,
     headers: &'h CapturedHeaders,
     rules: &RedactionRules,
-    buf: &mut FieldBuf<RawField<'h>>,
+    buf: &mut FieldBuf<'h>,
 ) -> serde_json::Result<()> {
     out.push(b'{');
     for (i, run) in Groups::of(headers.raw_iter(), buf).runs().enumerate() {

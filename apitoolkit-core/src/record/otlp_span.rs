@@ -15,9 +15,7 @@ use super::fields::{base64_into, base64_len, uuid_str, Fields};
 use super::otlp_shared::{self, unix_nanos, SPAN_NAME};
 use crate::capture::exchange::{Exchange, Uuid};
 use crate::capture::grpc;
-use crate::redact::{
-    shipped_value, shipped_verbatim, FieldBuf, Groups, RawField, RedactionRules, REDACTED,
-};
+use crate::redact::{shipped_value, shipped_verbatim, FieldBuf, Groups, RedactionRules, REDACTED};
 use crate::Config;
 
 // Span fields.
@@ -276,12 +274,7 @@ fn array_attr<V: AsRef<[u8]>>(out: &mut Vec<u8>, key: &[u8], values: impl Iterat
 /// holds them: lossy UTF-8, or the single placeholder for a redacted name. Fields are
 /// taken as stored bytes (names are always UTF-8): a value that one table pass finds
 /// ASCII with nothing to scrub is written as it is, any other takes [`shipped_value`].
-fn header_attrs(
-    out: &mut Vec<u8>,
-    prefix: &str,
-    groups: &Groups<'_, RawField<'_>>,
-    rules: &RedactionRules,
-) {
+fn header_attrs(out: &mut Vec<u8>, prefix: &str, groups: &Groups<'_, '_>, rules: &RedactionRules) {
     // The key on the stack when it fits (it nearly always does).
     let mut stack = [0u8; 96];
     let mut heap = Vec::new();

@@ -67,51 +67,39 @@ pub(crate) fn shipped_verbatim(value: &[u8], rules: &RedactionRules) -> bool {
 /// map), each name's values in their original order: what [`redact_headers`] builds,
 /// without building it. The caller checks each name's redaction once. Fields are
 /// [`RawField`]s (bytes, no UTF-8 check).
-pub(crate) struct Groups<'b, F> {
-    fields: &'b [F],
+pub(crate) struct Groups<'b, 'h> {
+    fields: &'b [RawField<'h>],
 }
 
 /// One header field as stored: name, value (the name is always UTF-8, written from a
-/// `&str`).
+/// `&str`; byte order is `str` order).
 pub(crate) type RawField<'h> = (&'h [u8], &'h [u8]);
-
-/// A field [`Groups`] can sort by name.
-pub(crate) trait NamedField: Copy {
-    /// A placeholder for unused slots.
-    const EMPTY: Self;
-    /// The name's bytes (byte order is `str` order).
-    fn name_bytes(&self) -> &[u8];
-}
-
-impl NamedField for RawField<'_> {
-    const EMPTY: Self = (b"", b"");
-    fn name_bytes(&self) -> &[u8] {
-        self.0
-    }
-}
 
 /// Fields kept without an allocation up to this many (a request has a dozen or so).
 const INLINE: usize = 16;
 
 /// Where [`Groups`] keeps the fields it sorts: on the caller's stack when they are few
 /// (one buffer serves a record's header sets one after the other).
-pub(crate) struct FieldBuf<F> {
-    inline: [F; INLINE],
-    heap: Vec<F>,
+pub(crate) struct FieldBuf<'h> {
+    inline: [RawField<'h>; INLINE],
+    heap: Vec<RawField<'h>>,
 }
 
-impl<F: NamedField> FieldBuf<F> {
-    pub(crate) fn new() -> FieldBuf<F> {
+impl<'h> FieldBuf<'h> {
+    pub(crate) fn new() -> FieldBuf<'h> {
         FieldBuf {
-            inline: [F::EMPTY; INLINE],
+            inline: [(b"", b""); INLINE],
             heap: Vec::new(),
         }
     }
 }
 
-impl<'b, F: NamedField> Groups<'b, F> {
+impl<'b, 'h> Groups<'b, 'h> {
     /// `fields` sorted by name in `buf`.
-    pub(crate) fn of(mut iter: impl Iterator<Item = F>, buf: &'b mut FieldBuf<F>) -> Groups<'b, F> {
+    pub(crate) fn of(
+        mut iter: impl Iterator<Item = RawField<'h>>,
+        buf: &'b mut FieldBuf<'h>,
+    ) -> Groups<'b, 'h> {
         let mut len = 0;
         let fields = loop {
             let Some(field) = iter.next() else {
@@ -136,11 +124,11 @@ impl<'b, F: NamedField> Groups<'b, F> {
     }
 
     /// The fields of each name (never empty), in name order.
-    pub(crate) fn runs(&self) -> impl Iterator<Item = &'b [F]> {
+    pub(crate) fn runs(&self) -> impl Iterator<Item = &'b [RawField<'h>]> {
         let mut rest = self.fields;
         std::iter::from_fn(move || {
-            let name = rest.first()?.name_bytes();
-            let run = rest.iter().take_while(|f| f.name_bytes() == name).count();
+            let name = rest.first()?.0;
+            let run = rest.iter().take_while(|f| f.0 == name).count();
             let (group, tail) = rest.split_at(run);
             rest = tail;
             Some(group)
@@ -150,18 +138,18 @@ impl<'b, F: NamedField> Groups<'b, F> {
 
 /// Sorts by name, stably (values of one name keep their order): an insertion sort,
 /// comparing first bytes before whole names (header names mostly differ there).
-fn sort_by_name<F: NamedField>(fields: &mut [F]) {
+fn sort_by_name(fields: &mut [RawField<'_>]) {
     let after = |a: &[u8], b: &[u8]| match (a.first(), b.first()) {
         (Some(x), Some(y)) if x != y => x > y,
         _ => a > b,
     };
     if fields.len() > INLINE {
-        fields.sort_by(|a, b| a.name_bytes().cmp(b.name_bytes()));
+        fields.sort_by(|a, b| a.0.cmp(b.0));
         return;
     }
     for i in 1..fields.len() {
         let mut j = i;
-        while j > 0 && after(fields[j - 1].name_bytes(), fields[j].name_bytes()) {
+        while j > 0 && after(fields[j - 1].0, fields[j].0) {
             fields.swap(j - 1, j);
             j -= 1;
         }

@@ -41,9 +41,7 @@ pub use body::{redact_body, BodyKind, ShippedBody};
 pub(crate) use credentials::mask_credentials;
 pub(crate) use endpoint::{shown_endpoint, shown_endpoints_in, without_userinfo};
 pub(crate) use errors::scrub_errors;
-pub(crate) use headers::{
-    redact_headers, shipped_value, shipped_verbatim, FieldBuf, Groups, RawField,
-};
+pub(crate) use headers::{redact_headers, shipped_value, shipped_verbatim, FieldBuf, Groups};
 pub use jsonpath::{unparseable_placeholder, Redactor};
 pub(crate) use query::redact_query;
 pub use rules::{
