@@ -38,6 +38,8 @@ pub mod readable;
 pub(crate) mod reference_span;
 mod route;
 #[cfg(test)]
+mod strategies;
+#[cfg(test)]
 pub(crate) mod tests;
 
 pub use crate::capture::{

@@ -322,7 +322,6 @@ impl AsRef<[u8]> for Bytes<'_> {
 
 #[cfg(test)]
 mod tests {
-    use proptest::strategy::Strategy as _;
     use prost::Message as _;
 
     use super::*;
@@ -360,18 +359,7 @@ mod tests {
                         "x-[a-c]",
                         "[a-z\\-\u{e9}]{1,6}",
                     ],
-                    proptest::collection::vec(
-                        proptest::prop_oneof![
-                            "[ -~]{0,8}".prop_map(String::into_bytes),
-                            proptest::strategy::Just(b"Bearer abc.def".to_vec()),
-                            proptest::strategy::Just(b"https://u:p@h/?token=1".to_vec()),
-                            proptest::strategy::Just(b"AKIAABCDEFGHIJKLMNOP".to_vec()),
-                            proptest::strategy::Just(b"caf\xc3\xa9".to_vec()),
-                            proptest::strategy::Just(b"\xe9\"\\\t".to_vec()),
-                        ],
-                        0..5,
-                    )
-                    .prop_map(|parts| parts.concat()),
+                    crate::record::strategies::header_value(),
                 ),
                 0..12,
             )
