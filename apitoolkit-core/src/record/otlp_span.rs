@@ -164,19 +164,22 @@ fn write_span(out: &mut Vec<u8>, ex: &Exchange, config: &Config, p: &Fields<'_>)
 }
 
 /// Writes a length-delimited field whose content `body` appends; the length is patched
-/// in afterwards (one byte reserved, the content moved only when it needs more).
+/// in afterwards (one byte reserved, the content moved in place only when it needs more).
 fn nested(out: &mut Vec<u8>, field: u32, body: impl FnOnce(&mut Vec<u8>)) {
     encode_key(field, WireType::LengthDelimited, out);
     let at = out.len();
     out.push(0);
     body(out);
-    let len = out.len() - at - 1;
+    let end = out.len();
+    let len = end - at - 1;
     if len < 0x80 {
         out[at] = len as u8;
     } else {
-        let mut varint = Vec::with_capacity(10);
+        let size = encoded_len_varint(len as u64);
+        out.resize(end + size - 1, 0);
+        out.copy_within(at + 1..end, at + size);
+        let mut varint = &mut out[at..at + size];
         encode_varint(len as u64, &mut varint);
-        out.splice(at..=at, varint);
     }
 }
 
@@ -328,6 +331,18 @@ mod tests {
     use crate::record::build_message;
     use crate::record::reference_span;
     use crate::record::tests::{configs, exchanges};
+
+    #[test]
+    fn nested_fields_are_prosts_length_delimited_fields() {
+        for n in [0, 1, 127, 128, 300, 16_383, 16_384, 70_000] {
+            let content: Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            let mut out = b"before".to_vec();
+            nested(&mut out, 9, |o| o.extend_from_slice(&content));
+            let mut expected = b"before".to_vec();
+            prost::encoding::bytes::encode(9, &content, &mut expected);
+            assert_eq!(out, expected, "{n} bytes");
+        }
+    }
 
     #[test]
     fn bytes_are_prosts_encoding_of_the_span_of_the_message() {
