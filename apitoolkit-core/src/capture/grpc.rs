@@ -4,8 +4,8 @@
 //! trailers-only response (an error answered at once). Its route is the full method
 //! (`/package.Service/Method`), the request's path.
 //!
-//! [`InFlight`](crate::InFlight) reads the status from the response head
-//! ([`InFlight::set_response`](crate::InFlight::set_response)) and from the trailers its
+//! [`InFlight`](crate::integration::InFlight) reads the status from the response head
+//! ([`InFlight::set_response`](crate::integration::InFlight::set_response)) and from the trailers its
 //! [`TeeBody`](crate::integration::TeeBody) shows it; adapters only name the route
 //! ([`route`]).
 

@@ -3,7 +3,8 @@
 //! copies and counts, and leaves the work (redaction, encoding) to the shipper's thread.
 //!
 //! - [`exchange`]: [`Exchange`], the raw facts of one request and response: headers as
-//!   [`CapturedHeaders`] and bodies as [`CapturedBody`] (both in [`model`](crate::model),
+//!   [`CapturedHeaders`](crate::CapturedHeaders) and bodies as
+//!   [`CapturedBody`](crate::CapturedBody) (both in [`model`](crate::model),
 //!   which redaction reads too).
 //! - `body.rs`: [`BodyCapture`], the copy of a body taken as it streams, up to the cap.
 //! - `errors.rs`: [`ErrorEntry`](crate::ErrorEntry)s built from an error or a panic when
@@ -14,12 +15,13 @@
 //!   head of a trailers-only response) and its route (the full method).
 //! - `policy/`: the traffic policy: which requests are left out (exclusions) and which
 //!   successful exchanges are recorded (sampling).
-//! - [`tee`]: [`TeeBody`], the one `http_body::Body` wrapper that shows every frame of a
+//! - [`tee`]: [`TeeBody`](crate::integration::TeeBody), the one `http_body::Body` wrapper that shows every frame of a
 //!   streaming body to a [`BodySink`] (the request context, the in-flight record), and
-//!   [`for_each_slice`], the per-chunk walk every adapter uses.
+//!   [`for_each_slice`](crate::integration::for_each_slice), the per-chunk walk every adapter uses.
 //!
 //! The objects that live for one request and hand the finished exchange to the shipper
-//! ([`RequestContext`](crate::RequestContext), [`InFlight`](crate::InFlight)) are in
+//! ([`RequestContext`](crate::integration::RequestContext),
+//! [`InFlight`](crate::integration::InFlight)) are in
 //! [`request`](crate::request), above the shipper.
 
 mod body;

@@ -5,7 +5,7 @@
 //! * **Compile once** (`parse.rs`): [`Redactor::new`] applies the two APItoolkit
 //!   leniencies (a missing leading `$`, and `-` inside dot-notation names) as a textual
 //!   rewrite, parses with jsonpath-rust's RFC 9535 parser, and compiles the AST into a
-//!   [`Program`](program::Program): an NFA over segments shared by all paths
+//!   [`Program`]: an NFA over segments shared by all paths
 //!   (`program.rs`). Paths with filter selectors keep their AST.
 //! * **A DFA** (`dfa.rs`): when every selector is a name or a wildcard, the NFA is
 //!   determinised at compile time, so the scanner looks up one table per member.
