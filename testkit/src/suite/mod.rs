@@ -311,9 +311,9 @@ pub fn find<'a>(
         .unwrap_or_else(|| panic!("no {sdk:?} record for {raw_url}: {records:#?}"))
 }
 
-/// Generates one `#[test]` per suite scenario for an [`Adapter`](crate::suite::Adapter);
+/// Generates one `#[test]` per suite scenario for an [`Adapter`];
 /// the scenarios that make outgoing calls need the adapter crate's `client` feature.
-/// [`hundred_megabytes_each_way_stream_through_with_bounded_memory`](crate::suite::hundred_megabytes_each_way_stream_through_with_bounded_memory) is left out: it
+/// [`hundred_megabytes_each_way_stream_through_with_bounded_memory`] is left out: it
 /// measures the process's peak memory, so it runs in a test binary of its own.
 ///
 /// ```text
