@@ -1,8 +1,8 @@
-//! [`Recording`]: one outgoing call being recorded, on core's
-//! [`InFlight`] (an outgoing record: no request context, a
-//! call dropped before its response recorded as cancelled). It enqueues its record
-//! exactly once: when the response body ends, fails or is dropped, when the call fails
-//! without a response, or when the call is cancelled (the recording is dropped).
+//! [`Recording`]: one outgoing call being recorded, on core's [`InFlight`] (an outgoing
+//! record: no request context, a call dropped before its response recorded as
+//! cancelled). It enqueues its record exactly once: when the response body ends, fails
+//! or is dropped, when the call fails without a response, or when the call is cancelled
+//! (the recording is dropped).
 
 use apitoolkit_core::integration::BodySink;
 use apitoolkit_core::integration::InFlight;

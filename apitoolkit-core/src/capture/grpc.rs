@@ -5,9 +5,9 @@
 //! (`/package.Service/Method`), the request's path.
 //!
 //! [`InFlight`](crate::integration::InFlight) reads the status from the response head
-//! ([`InFlight::set_response`](crate::integration::InFlight::set_response)) and from the trailers its
-//! [`TeeBody`](crate::integration::TeeBody) shows it; adapters only name the route
-//! ([`route`]).
+//! ([`InFlight::set_response`](crate::integration::InFlight::set_response)) and from
+//! the trailers its [`TeeBody`](crate::integration::TeeBody) shows it; adapters only
+//! name the route ([`route`]).
 
 use std::borrow::Cow;
 

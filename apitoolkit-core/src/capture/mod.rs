@@ -15,9 +15,11 @@
 //!   head of a trailers-only response) and its route (the full method).
 //! - `policy/`: the traffic policy: which requests are left out (exclusions) and which
 //!   successful exchanges are recorded (sampling).
-//! - [`tee`]: [`TeeBody`](crate::integration::TeeBody), the one `http_body::Body` wrapper that shows every frame of a
-//!   streaming body to a [`BodySink`] (the request context, the in-flight record), and
-//!   [`for_each_slice`](crate::integration::for_each_slice), the per-chunk walk every adapter uses.
+//! - [`tee`]: [`TeeBody`](crate::integration::TeeBody), the one `http_body::Body`
+//!   wrapper that shows every frame of a streaming body to a [`BodySink`] (the request
+//!   context, the in-flight record), and
+//!   [`for_each_slice`](crate::integration::for_each_slice), the per-chunk walk every
+//!   adapter uses.
 //!
 //! The objects that live for one request and hand the finished exchange to the shipper
 //! ([`RequestContext`](crate::integration::RequestContext),

@@ -7,8 +7,8 @@
 //! trailers, the end of the stream (`None`, or `is_end_stream()` after a frame, as tower-http's trace
 //! body does), and an error. What a sink does with them is the caller's: a
 //! [`RequestContext`](crate::integration::RequestContext) keeps the request chunks, an
-//! [`InFlight`](crate::integration::InFlight) keeps the response chunks and finishes the record at
-//! the end. Frameworks whose bodies are not `http_body::Body` (actix's `MessageBody`)
+//! [`InFlight`](crate::integration::InFlight) keeps the response chunks and finishes
+//! the record at the end. Frameworks whose bodies are not `http_body::Body` (actix's `MessageBody`)
 //! call the same per-chunk methods from their own glue.
 //!
 //! No boxing: the wrapper is pin-projected and the sink is held inline.
