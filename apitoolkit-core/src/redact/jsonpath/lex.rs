@@ -119,10 +119,10 @@ impl Nest<'_> {
 /// end. `spill` is scratch space for nesting deeper than 64 levels.
 ///
 /// Members written compactly (`,"key":` or `{"key":`, no whitespace, the name without
-/// escapes) are read 32 bytes at a time by [`compact_member`], string values without
-/// escapes and numbers without exponent included when they end in the same 32 bytes;
-/// anything else goes through the byte-by-byte path,
-/// which is also what the fast path falls back to. The first member with whitespace
+/// escapes) are read from classified windows by [`compact_member`], consecutive ones
+/// with string values without escapes or numbers without exponent in one go; anything
+/// else goes through the byte-by-byte path, which is also what the fast path falls back
+/// to. The first member with whitespace
 /// around it turns the fast path off for the rest of the value (pretty-printed JSON
 /// would only pay for its misses).
 pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<usize> {
@@ -208,63 +208,102 @@ pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<us
     }
 }
 
-/// The fast path of [`skip_value`] for a member written compactly: `lead` (`,` or `{`)
-/// at `i`, then `"name":` with no escape in the name and no whitespace, all within the
-/// 32 bytes at `i`. Returns where the value starts (`false`) or, when the value is a
-/// string without escapes or a number without exponent ([`compact_number`]) that ends
-/// within the same 32 bytes, where it ends (`true`).
-/// `None` changes nothing: the byte-by-byte path takes over at `i` (and reports what
-/// is invalid); whitespace after `lead` also clears `compact`.
+/// The fast path of [`skip_value`] for members written compactly: `lead` (`,` or `{`)
+/// at `i`, then `"name":` with no escape in the name and no whitespace. The window at
+/// `i` is classified once ([`classify`]) and the members that follow one another in it
+/// are read from the masks: each one whose value is a string without escapes or a number
+/// without exponent ([`compact_number`]), and ends within the window, is passed over,
+/// and so is the `,` leading to the next one. The window is 64 bytes at an object's `{`
+/// (records in arrays open with several short members) and 32 after a `,` (the member
+/// that follows a nested value or an escape is often alone before the next one), or
+/// near the end of the text.
+///
+/// Returns where the last member passed over ends (`true`), or, at a member whose
+/// value is anything else (a container, a literal, an escape, the window's end), where
+/// that value starts (`false`, the member's name read). `None` changes nothing: the
+/// byte-by-byte path takes over at `i` (and reports what is invalid); whitespace after
+/// a `lead` or a name also clears `compact`.
 #[inline(always)]
 fn compact_member(b: &[u8], i: usize, lead: u8, compact: &mut bool) -> Option<(usize, bool)> {
-    let w: &[u8; 32] = b.get(i..)?.first_chunk()?;
+    let rest = b.get(i..)?;
+    match rest.first_chunk::<64>() {
+        Some(w) if lead == b'{' => compact_members(b, w, i, lead, compact),
+        _ => compact_members(b, rest.first_chunk::<32>()?, i, lead, compact),
+    }
+}
+
+/// [`compact_member`] on the window `w` (the bytes of `b` from `i`).
+#[inline(always)]
+fn compact_members<const N: usize>(
+    b: &[u8],
+    w: &[u8; N],
+    i: usize,
+    lead: u8,
+    compact: &mut bool,
+) -> Option<(usize, bool)> {
     if w[0] != lead || w[1] != b'"' {
         if w[0] == lead && w[1] <= b' ' {
             *compact = false;
         }
         return None;
     }
-    let (quotes, special) = masks32(w);
-    // The name's closing quote: the first quote after the opening one, with no `\` or
-    // control character before it (bits 0 and 1 are `lead` and `"`: not special).
-    let after = quotes & !3;
-    let close = after.trailing_zeros() as usize;
-    if after == 0 || special & ((1 << close) - 1) != 0 {
-        return None;
-    }
-    let value = close + 2;
-    if w.get(close + 1) != Some(&b':') {
-        if w.get(close + 1).is_some_and(|&c| c <= b' ') {
-            *compact = false;
+    let (quotes, special, digits) = classify(w);
+    // Bits `0..k`, and bits after `k`.
+    let below = |k: usize| (1u64 << k) - 1;
+    let after = |k: usize| !((2u64 << k) - 1);
+    // The member's lead is at `at`, its name's opening quote at `at + 1`. Everything
+    // before `at` was passed over: no `\` or control character there.
+    let mut at = 0;
+    loop {
+        // The name's closing quote: the first quote after the opening one, with no `\`
+        // or control character before it.
+        let name = quotes & after(at + 1);
+        let close = name.trailing_zeros() as usize;
+        if name == 0 || special & below(close) != 0 {
+            break;
         }
-        return None;
-    }
-    match w.get(value) {
-        Some(b'"') => {
-            // The string value's closing quote, with nothing special before it.
-            let rest = quotes & !((2 << value) - 1);
-            let end = rest.trailing_zeros() as usize;
-            if rest != 0 && special & ((1 << end) - 1) == 0 {
-                return Some((i + end + 1, true));
+        match w.get(close + 1) {
+            Some(b':') => {}
+            Some(&c) if c <= b' ' => {
+                *compact = false;
+                break;
             }
+            _ => break,
         }
-        Some(b'-' | b'0'..=b'9') => {
-            if let Some(end) = compact_number(w, value) {
+        let value = close + 2;
+        let end = match w.get(value) {
+            Some(b'"') => {
+                // The string value's closing quote, with nothing special before it.
+                let string = quotes & after(value);
+                let end = string.trailing_zeros() as usize;
+                (string != 0 && special & below(end) == 0).then_some(end + 1)
+            }
+            Some(b'-' | b'0'..=b'9') => compact_number(w, value, digits),
+            _ => None,
+        };
+        let Some(end) = end else {
+            return Some((skip_ws(b, i + value), false));
+        };
+        match (w.get(end), w.get(end + 1)) {
+            (Some(b','), Some(b'"')) => at = end,
+            (Some(b','), Some(&c)) if c <= b' ' => {
+                *compact = false;
                 return Some((i + end, true));
             }
+            _ => return Some((i + end, true)),
         }
-        _ => {}
     }
-    Some((skip_ws(b, i + value), false))
+    // The member at `at` is not one the masks can read: the members before it are.
+    (at != 0).then_some((i + at, true))
 }
 
 /// The end of the number at `w[at]` when it is `-? (0 | [1-9][0-9]*) (. [0-9]+)?` and
-/// ends within `w` (exponents and anything else: `None`, the byte path decides).
+/// ends within `w` (exponents and anything else: `None`, the byte path decides);
+/// `digits` has bit `k` set when `w[k]` is an ASCII digit.
 #[inline(always)]
-fn compact_number(w: &[u8; 32], mut at: usize) -> Option<usize> {
-    let digits = digits32(w);
+fn compact_number<const N: usize>(w: &[u8; N], mut at: usize, digits: u64) -> Option<usize> {
     // The length of the run of digits from `k`.
-    let run = |k: usize| (!(digits >> k)).trailing_zeros() as usize;
+    let run = |k: usize| (!digits.checked_shr(k as u32).unwrap_or(0)).trailing_zeros() as usize;
     if w[at] == b'-' {
         at += 1;
     }
@@ -286,88 +325,62 @@ fn compact_number(w: &[u8; 32], mut at: usize) -> Option<usize> {
     }
 }
 
-/// Bit `k` of the first mask: byte `k` of `w` is `"`; of the second: it is `\` or a
-/// control character.
-#[cfg(target_arch = "x86_64")]
+/// Bit `k` of the masks: byte `k` of `w` is `"`; is `\` or a control character; is an
+/// ASCII digit. `N` is a multiple of 16, at most 64.
 #[inline(always)]
-fn masks32(w: &[u8; 32]) -> (u64, u64) {
-    let (lo, hi) = w.split_at(16);
-    let (q0, s0) = masks16(lo.try_into().unwrap_or(&[0; 16]));
-    let (q1, s1) = masks16(hi.try_into().unwrap_or(&[0; 16]));
-    (q0 | q1 << 16, s0 | s1 << 16)
+fn classify<const N: usize>(w: &[u8; N]) -> (u64, u64, u64) {
+    let (mut quotes, mut special, mut digits) = (0, 0, 0);
+    for (k, chunk) in w.chunks_exact(16).enumerate() {
+        let (q, s, d) = classify16(chunk.try_into().unwrap_or(&[0; 16]));
+        quotes |= q << (16 * k);
+        special |= s << (16 * k);
+        digits |= d << (16 * k);
+    }
+    (quotes, special, digits)
 }
 
-/// Bit `k`: byte `k` of `w` is an ASCII digit.
+/// [`classify`] for 16 bytes, with SSE2.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn digits32(w: &[u8; 32]) -> u64 {
+fn classify16(w: &[u8; 16]) -> (u64, u64, u64) {
     use safe_arch::{
-        bitand_m128i, cmp_gt_mask_i8_m128i, cmp_lt_mask_i8_m128i, load_unaligned_m128i,
-        move_mask_i8_m128i, set_splat_i8_m128i as splat,
-    };
-    let digits16 = |half: &[u8; 16]| {
-        let v = load_unaligned_m128i(half);
-        // Signed compares: bytes from 0x80 are negative, never digits.
-        let m = bitand_m128i(
-            cmp_gt_mask_i8_m128i(v, splat(b'0' as i8 - 1)),
-            cmp_lt_mask_i8_m128i(v, splat(b'9' as i8 + 1)),
-        );
-        move_mask_i8_m128i(m) as u64
-    };
-    let (lo, hi) = w.split_at(16);
-    digits16(lo.try_into().unwrap_or(&[0; 16])) | digits16(hi.try_into().unwrap_or(&[0; 16])) << 16
-}
-
-/// [`digits32`] one byte at a time (compiled everywhere: the tests compare the two).
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-#[cfg_attr(not(target_arch = "x86_64"), inline(always))]
-fn digits32_bytes(w: &[u8; 32]) -> u64 {
-    w.iter()
-        .enumerate()
-        .fold(0, |m, (k, c)| m | u64::from(c.is_ascii_digit()) << k)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline(always)]
-fn digits32(w: &[u8; 32]) -> u64 {
-    digits32_bytes(w)
-}
-
-/// [`masks32`] for 16 bytes, with SSE2.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn masks16(w: &[u8; 16]) -> (u64, u64) {
-    use safe_arch::{
-        bitor_m128i as or, cmp_eq_mask_i8_m128i as eq, load_unaligned_m128i, max_u8_m128i,
-        move_mask_i8_m128i, set_splat_i8_m128i as splat,
+        bitand_m128i as and, bitor_m128i as or, cmp_eq_mask_i8_m128i as eq,
+        cmp_gt_mask_i8_m128i as gt, cmp_lt_mask_i8_m128i as lt, load_unaligned_m128i, max_u8_m128i,
+        move_mask_i8_m128i as mask, set_splat_i8_m128i as splat,
     };
     let v = load_unaligned_m128i(w);
     let below_space = splat(0x1f);
-    let quotes = move_mask_i8_m128i(eq(v, splat(b'"' as i8)));
-    let special = move_mask_i8_m128i(or(
+    let quotes = mask(eq(v, splat(b'"' as i8)));
+    let special = mask(or(
         eq(v, splat(b'\\' as i8)),
         eq(max_u8_m128i(v, below_space), below_space),
     ));
-    (quotes as u64, special as u64)
+    // Signed compares: bytes from 0x80 are negative, never digits.
+    let digits = mask(and(
+        gt(v, splat(b'0' as i8 - 1)),
+        lt(v, splat(b'9' as i8 + 1)),
+    ));
+    (quotes as u64, special as u64, digits as u64)
 }
 
-/// [`masks32`] one byte at a time, where SSE2 is not available (compiled everywhere:
+/// [`classify16`] one byte at a time, where SSE2 is not available (compiled everywhere:
 /// the tests compare it with the SSE2 version).
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[cfg_attr(not(target_arch = "x86_64"), inline(always))]
-fn masks32_bytes(w: &[u8; 32]) -> (u64, u64) {
-    let (mut quotes, mut special) = (0, 0);
+fn classify16_bytes(w: &[u8; 16]) -> (u64, u64, u64) {
+    let (mut quotes, mut special, mut digits) = (0, 0, 0);
     for (k, &c) in w.iter().enumerate() {
         quotes |= u64::from(c == b'"') << k;
         special |= u64::from(c == b'\\' || c < 0x20) << k;
+        digits |= u64::from(c.is_ascii_digit()) << k;
     }
-    (quotes, special)
+    (quotes, special, digits)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn masks32(w: &[u8; 32]) -> (u64, u64) {
-    masks32_bytes(w)
+fn classify16(w: &[u8; 16]) -> (u64, u64, u64) {
+    classify16_bytes(w)
 }
 
 #[inline(always)]
@@ -762,6 +775,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn consecutive_compact_members_need_a_comma_between_them() {
+        // Two members read from one window: whatever byte stands where the comma
+        // belongs, valid exactly when serde_json says so (at an object's start, after a
+        // comma, and with the padding that gives the fast path its 64 and 32 bytes).
+        let pad = "p".repeat(70);
+        for sep in 0..=255u8 {
+            for first in ["1", "\"x\"", "9.99", "-0"] {
+                for (head, tail) in [("", ""), (r#""z":0,"#, ""), ("", r#","pad":"PAD""#)] {
+                    let tail = tail.replace("PAD", &pad);
+                    let mut doc = format!(r#"[{{{head}"a":{first}"#).into_bytes();
+                    doc.push(sep);
+                    doc.extend_from_slice(format!(r#""b":2{tail}}},"{pad}"]"#).as_bytes());
+                    let expect = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
+                    assert_eq!(
+                        valid_bytes(&doc),
+                        expect,
+                        "{:?}",
+                        String::from_utf8_lossy(&doc)
+                    );
+                }
+            }
+        }
+    }
+
     /// Compact JSON (as serde_json writes it, the fast path's input) with a few bytes
     /// replaced, inserted or removed, from an alphabet of the bytes the fast path looks
     /// at: valid exactly when serde_json says so.
@@ -828,9 +866,8 @@ mod tests {
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let picks = b"\"\\\x00\x01\x1f\x20\x21\x7f\x80\xc3\xff:,{/0159:";
         for _ in 0..20_000 {
-            let w: [u8; 32] = random_window(&mut x, picks, 3);
-            assert_eq!(masks32(&w), masks32_bytes(&w), "{w:?}");
-            assert_eq!(digits32(&w), digits32_bytes(&w), "{w:?}");
+            let w: [u8; 16] = random_window(&mut x, picks, 3);
+            assert_eq!(classify16(&w), classify16_bytes(&w), "{w:?}");
         }
     }
 
