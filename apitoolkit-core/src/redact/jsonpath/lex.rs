@@ -624,6 +624,12 @@ mod tests {
         validate(b).is_ok()
     }
 
+    /// Asserts that `b` is valid exactly when serde_json says so.
+    fn agrees_with_serde_json(b: &[u8]) {
+        let expect = serde_json::from_slice::<serde_json::Value>(b).is_ok();
+        assert_eq!(valid_bytes(b), expect, "{:?}", String::from_utf8_lossy(b));
+    }
+
     #[test]
     fn redact_scanner_agrees_with_serde_json_on_validity() {
         for s in [
@@ -788,13 +794,7 @@ mod tests {
                     let mut doc = format!(r#"[{{{head}"a":{first}"#).into_bytes();
                     doc.push(sep);
                     doc.extend_from_slice(format!(r#""b":2{tail}}},"{pad}"]"#).as_bytes());
-                    let expect = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
-                    assert_eq!(
-                        valid_bytes(&doc),
-                        expect,
-                        "{:?}",
-                        String::from_utf8_lossy(&doc)
-                    );
+                    agrees_with_serde_json(&doc);
                 }
             }
         }
@@ -895,13 +895,7 @@ mod tests {
                         [&b"[\""[..], &text, b"\",1]"].concat(),
                         [&b"{\""[..], &text, b"\":[\"x\"]}"].concat(),
                     ] {
-                        let expect = serde_json::from_slice::<serde_json::Value>(&doc).is_ok();
-                        assert_eq!(
-                            valid_bytes(&doc),
-                            expect,
-                            "{:?}",
-                            String::from_utf8_lossy(&doc)
-                        );
+                        agrees_with_serde_json(&doc);
                     }
                 }
             }
@@ -935,8 +929,7 @@ mod tests {
             cases.push(key);
         }
         for b in cases {
-            let expect = serde_json::from_slice::<serde_json::Value>(&b).is_ok();
-            assert_eq!(valid_bytes(&b), expect, "{:?}", String::from_utf8_lossy(&b));
+            agrees_with_serde_json(&b);
         }
     }
 }
