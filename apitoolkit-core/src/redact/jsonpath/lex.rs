@@ -1,7 +1,7 @@
 //! The JSON lexer used by the scanner: whitespace, strings (skipped 16 or 8 bytes at a
 //! time), numbers, literals, and [`skip_value`], an iterative validating skipper that
-//! keeps one bit per open container (64 in a register). It accepts exactly the grammar serde_json accepts
-//! (RFC 8259, paired surrogate escapes, UTF-8 text), except that number magnitudes are
+//! keeps one bit per open container (64 in a register). It accepts exactly the grammar
+//! serde_json accepts (RFC 8259, paired surrogate escapes, UTF-8 text), except that number magnitudes are
 //! not range-checked.
 //!
 //! UTF-8 is checked once for the whole text, before lexing ([`utf8`], SIMD-accelerated
@@ -122,9 +122,8 @@ impl Nest<'_> {
 /// escapes) are read from classified windows by [`compact_member`], consecutive ones
 /// with string values without escapes or numbers without exponent in one go; anything
 /// else goes through the byte-by-byte path, which is also what the fast path falls back
-/// to. The first member with whitespace
-/// around it turns the fast path off for the rest of the value (pretty-printed JSON
-/// would only pay for its misses).
+/// to. The first member with whitespace around it turns the fast path off for the rest
+/// of the value (pretty-printed JSON would only pay for its misses).
 pub(crate) fn skip_value(b: &[u8], mut i: usize, spill: &mut Vec<u64>) -> Res<usize> {
     spill.clear();
     let mut open = Nest {
